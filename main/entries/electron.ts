@@ -1,0 +1,32 @@
+import { app, BrowserWindow } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createAppServices } from '../services/index';
+import { registerIpc } from '../electron/ipc';
+import { createMainWindow, installSessionPolicies } from '../electron/window';
+
+// Electron-only shell: everything it wires up is implemented (and tested) in plain Node.
+const outDir = path.join(__dirname, '..');
+const preloadPath = path.join(outDir, 'preload', 'electron.cjs');
+const rendererIndexUrl = pathToFileURL(path.join(outDir, 'renderer', 'index.html')).href;
+const devServerUrl = process.env['SEGSTUDIO_DEV_SERVER_URL'];
+
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+void app.whenReady().then(() => {
+  installSessionPolicies();
+  const services = createAppServices({ host: 'electron' });
+  registerIpc(services, rendererIndexUrl, devServerUrl);
+  const open = () => createMainWindow({ preloadPath, rendererIndexUrl, devServerUrl });
+  open();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('before-quit', () => void services.dispose());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
