@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { createAppServices } from '../services/index';
 import { registerIpc } from '../electron/ipc';
 import { createMainWindow, installSessionPolicies } from '../electron/window';
+import { createElectronHost } from '../electron/host';
 
 // Electron-only shell: everything it wires up is implemented (and tested) in plain Node.
 const outDir = path.join(__dirname, '..');
@@ -17,7 +18,7 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 void app.whenReady().then(() => {
   installSessionPolicies();
-  const services = createAppServices({ host: 'electron' });
+  const services = createAppServices(createElectronHost());
   registerIpc(services, rendererIndexUrl, devServerUrl);
   const open = () => createMainWindow({ preloadPath, rendererIndexUrl, devServerUrl });
   open();

@@ -28,6 +28,15 @@ export const systemContract = defineContract({
       output: z.object({ nonce: z.string(), at: z.number() }),
     },
     info: { input: z.object({}), output: AppInfo },
+    /** Native folder/file dialog in Electron; null in serve mode (the UI asks for a path). */
+    pickPath: {
+      input: z.object({
+        kind: z.enum(['directory', 'file', 'save']),
+        title: z.string().max(200),
+        defaultPath: z.string().max(4096).optional(),
+      }),
+      output: z.string().nullable(),
+    },
   },
   events: {
     notice: z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),

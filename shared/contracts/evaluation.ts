@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { defineContract } from '../ipc/contract';
+import { CheckpointKind, ProducedFile, Rgb, RunName } from './common';
+
+export const PerClassMetric = z.object({
+  id: z.number().int(),
+  index: z.number().int(),
+  name: z.string(),
+  color: Rgb,
+  /** null when the class is absent from both ground truth and prediction; see `reason`. */
+  iou: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  gtPixels: z.number(),
+  predPixels: z.number(),
+  reason: z.string().optional(),
+});
+export type PerClassMetric = z.infer<typeof PerClassMetric>;
+
+export const PerImageMetric = z.object({
+  sample: z.string(),
+  mIoU: z.number().nullable(),
+  pixelAccuracy: z.number().nullable(),
+});
+export type PerImageMetric = z.infer<typeof PerImageMetric>;
+
+export const EvalReport = z.object({
+  runName: z.string(),
+  checkpoint: z.string(),
+  split: z.string(),
+  mIoU: z.number().nullable(),
+  pixelAccuracy: z.number().nullable(),
+  meanClassAccuracy: z.number().nullable(),
+  perClass: z.array(PerClassMetric),
+  /** Raw counts, rows = ground truth, columns = prediction, in training-index order. */
+  confusion: z.array(z.array(z.number())),
+  perImage: z.array(PerImageMetric),
+  evaluatedAt: z.number(),
+});
+export type EvalReport = z.infer<typeof EvalReport>;
+
+const EvalRef = z.object({ runName: RunName, split: z.string().max(64).default('val') });
+
+export const evaluationContract = defineContract({
+  service: 'evaluation',
+  methods: {
+    /** Runs the model on a split (progress via project@job) and caches the report. */
+    evaluate: {
+      input: EvalRef.extend({ from: CheckpointKind.default('best') }),
+      output: EvalReport,
+    },
+    /** The cached report of the latest evaluation, if any. */
+    report: { input: EvalRef, output: EvalReport.nullable() },
+    exportModel: {
+      input: z.object({
+        runName: RunName,
+        from: CheckpointKind.default('best'),
+        format: z.enum(['folder', 'archive']).default('archive'),
+      }),
+      output: ProducedFile,
+    },
+    exportPredictions: {
+      input: EvalRef.extend({
+        from: CheckpointKind.default('best'),
+        encoding: z.enum(['dataset', 'color']).default('dataset'),
+      }),
+      output: ProducedFile,
+    },
+    exportMetrics: {
+      input: EvalRef.extend({ format: z.enum(['csv', 'json']) }),
+      output: ProducedFile,
+    },
+  },
+  events: {},
+});

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { defineContract } from '../ipc/contract';
+import { CheckpointKind, RunName } from './common';
+
+export const PRESETS = ['default', 'seed-alexnet-fcn'] as const;
+export const Preset = z.enum(PRESETS);
+export type Preset = z.infer<typeof Preset>;
+
+/**
+ * What a user sets in the Train form or on the `segstudio train` command line. The engine
+ * expands it into its full TrainingConfig (shared/training) from the preset's defaults.
+ */
+export const TrainRequest = z.object({
+  runName: RunName,
+  preset: Preset.default('default'),
+  trainSplit: z.string().max(64).default('train'),
+  valSplit: z.string().max(64).nullable().default('val'),
+  width: z.number().int().min(32).max(2048).optional(),
+  height: z.number().int().min(32).max(2048).optional(),
+  batch: z.number().int().min(1).max(256).optional(),
+  epochs: z.number().int().min(1).max(10_000).optional(),
+  lr: z.number().positive().max(1).optional(),
+  seed: z.number().int().min(0).optional(),
+  augment: z.boolean().optional(),
+  classWeights: z.boolean().optional(),
+  checkpointEveryMinutes: z.number().min(0.1).max(1440).optional(),
+  /** Pause automatically after this many optimizer steps in total (like pressing Pause). */
+  stopAfterSteps: z.number().int().min(1).optional(),
+});
+export type TrainRequest = z.input<typeof TrainRequest>;
+
+export const TrainingState = z.enum([
+  'idle',
+  'starting',
+  'running',
+  'pausing',
+  'paused',
+  'stopping',
+  'stopped',
+  'finished',
+  'crashed',
+]);
+export type TrainingState = z.infer<typeof TrainingState>;
+
+/** Throttled (~4/s) step progress: plain numbers only. */
+export const StepProgress = z.object({
+  runName: z.string(),
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  stepInEpoch: z.number().int(),
+  stepsPerEpoch: z.number().int(),
+  globalStep: z.number().int(),
+  totalSteps: z.number().int(),
+  loss: z.number(),
+  lossSmoothed: z.number(),
+  lr: z.number(),
+  imgPerSec: z.number(),
+  epochEtaSeconds: z.number().nullable(),
+  runEtaSeconds: z.number().nullable(),
+});
+export type StepProgress = z.infer<typeof StepProgress>;
+
+export const EpochMetrics = z.object({
+  runName: z.string(),
+  epoch: z.number().int(),
+  globalStep: z.number().int(),
+  trainLoss: z.number(),
+  valLoss: z.number().nullable(),
+  mIoU: z.number().nullable(),
+  pixelAccuracy: z.number().nullable(),
+  meanClassAccuracy: z.number().nullable(),
+  seconds: z.number(),
+  at: z.number(),
+});
+export type EpochMetrics = z.infer<typeof EpochMetrics>;
+
+export const CheckpointInfo = z.object({
+  runName: z.string(),
+  kind: CheckpointKind,
+  epoch: z.number().int(),
+  stepInEpoch: z.number().int(),
+  globalStep: z.number().int(),
+  mIoU: z.number().nullable(),
+  savedAt: z.number(),
+  reason: z.string(),
+});
+export type CheckpointInfo = z.infer<typeof CheckpointInfo>;
+
+export const RunSummary = z.object({
+  runName: z.string(),
+  preset: Preset,
+  state: TrainingState,
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  globalStep: z.number().int(),
+  totalSteps: z.number().int(),
+  bestMIoU: z.number().nullable(),
+  updatedAt: z.number(),
+  message: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunHistory = z.object({
+  runName: z.string(),
+  steps: z.array(z.object({ step: z.number().int(), loss: z.number() })),
+  epochs: z.array(EpochMetrics),
+});
+export type RunHistory = z.infer<typeof RunHistory>;
+
+const RunRef = z.object({ runName: RunName });
+
+export const trainingContract = defineContract({
+  service: 'training',
+  methods: {
+    /** Preset defaults for the form. */
+    presets: {
+      input: z.object({}),
+      output: z.array(
+        z.object({
+          preset: Preset,
+          description: z.string(),
+          defaults: TrainRequest.omit({ runName: true }).required(),
+        }),
+      ),
+    },
+    runs: { input: z.object({}), output: z.array(RunSummary) },
+    status: {
+      input: z.object({}),
+      output: z.object({ active: RunSummary.nullable(), progress: StepProgress.nullable() }),
+    },
+    start: { input: TrainRequest, output: RunSummary },
+    /** Takes effect after the current step and writes a checkpoint. */
+    pause: { input: z.object({}), output: RunSummary.nullable() },
+    resume: { input: RunRef.extend({ from: CheckpointKind.default('last') }), output: RunSummary },
+    stop: { input: z.object({}), output: RunSummary.nullable() },
+    history: { input: RunRef, output: RunHistory },
+    checkpoints: { input: RunRef, output: z.array(CheckpointInfo) },
+  },
+  events: {
+    progress: StepProgress,
+    epoch: EpochMetrics,
+    checkpoint: CheckpointInfo,
+    state: RunSummary,
+    error: z.object({ runName: z.string().nullable(), message: z.string() }),
+  },
+});
