@@ -39,6 +39,8 @@ export function loadTf(): LoadedBackend {
   const forcedJs = process.env['SEGSTUDIO_BACKEND'] === 'cpu';
   let fallbackReason: string | null = forcedJs ? 'SEGSTUDIO_BACKEND=cpu was set' : null;
   if (!forcedJs) {
+    // libtensorflow's INFO lines (oneDNN, CPU features) drown CLI output; doctor reports them.
+    process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
     try {
       const tf = requireFromHere('@tensorflow/tfjs-node') as Tf;
       if (tf.getBackend() === 'tensorflow') {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CONTENT_SECURITY_POLICY,
+  hardenedWebPreferences,
+  isAppUrl,
+  isTrustedSender,
+} from '../../main/electron/security';
+
+const index = 'file:///opt/Seg%20Studio/resources/app.asar/out/renderer/index.html';
+
+describe('Electron security policy', () => {
+  it('sandboxes the renderer with context isolation and no Node', () => {
+    const prefs = hardenedWebPreferences('/x/preload.cjs');
+    expect(prefs).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webviewTag: false,
+    });
+  });
+
+  it('allows only the app page, not other files or remote sites', () => {
+    expect(isAppUrl(`${index}#/browse`, index)).toBe(true);
+    expect(isAppUrl('file:///etc/passwd', index)).toBe(false);
+    expect(isAppUrl('https://example.com/', index)).toBe(false);
+    expect(isAppUrl('not a url', index)).toBe(false);
+    expect(isAppUrl('http://localhost:5173/#/x', index, 'http://localhost:5173')).toBe(true);
+    expect(isAppUrl('http://localhost:5174/', index, 'http://localhost:5173')).toBe(false);
+  });
+
+  it('serves IPC only to the app frame', () => {
+    expect(isTrustedSender(index, index)).toBe(true);
+    expect(isTrustedSender(undefined, index)).toBe(false);
+    expect(isTrustedSender('https://evil.test/', index)).toBe(false);
+  });
+
+  it('has a strict CSP without unsafe-eval or remote scripts', () => {
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
+    expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+  });
+});
