@@ -1,7 +1,9 @@
 import { contracts } from '../../shared/contracts/index';
 import { Dispatcher, EventHub, type HandlerMap } from '../ipc/dispatcher';
+import { createMediaResolver, type MediaResolver } from '../media/resolve';
 import type { ServiceContext } from './context';
 import type { HostAdapter } from './host';
+import { createProjectMediaProvider } from './media';
 import { pendingService } from './pending';
 import { createProjectSession, type ProjectSession } from './project-session';
 import { createSystemService } from './system';
@@ -11,6 +13,8 @@ export interface AppServices {
   readonly events: EventHub;
   /** The open project; training/evaluation services read it, the project service sets it. */
   readonly session: ProjectSession;
+  /** Resolves media paths (`sample/...`, `export/...`, `file/...`) for both hosts. */
+  readonly media: MediaResolver;
   dispose(): Promise<void>;
 }
 
@@ -26,5 +30,8 @@ export function createAppServices(host: HostAdapter): AppServices {
     evaluation: pendingService(contracts.evaluation),
   };
   const dispatcher = new Dispatcher<ServiceContext>(contracts, handlers);
-  return { dispatcher, events, session, dispose: () => Promise.resolve() };
+  const media = createMediaResolver(
+    createProjectMediaProvider(session, () => Promise.resolve(null)),
+  );
+  return { dispatcher, events, session, media, dispose: () => Promise.resolve() };
 }

@@ -1,5 +1,13 @@
 import type { CliCommand } from '../framework';
 import { doctorCommand } from './doctor';
+import { resumeCommand } from './resume';
+import { serveCommand } from './serve';
+import { trainCommand } from './train';
 
 /** One module per command; register it here. Order is the order shown by --help. */
-export const cliCommands: readonly CliCommand[] = [doctorCommand];
+export const cliCommands: readonly CliCommand[] = [
+  doctorCommand,
+  trainCommand,
+  resumeCommand,
+  serveCommand,
+];
