@@ -1,25 +1,99 @@
 import { WorkerCommand, type WorkerEvent } from '../../shared/worker/protocol';
-import { backendInfo } from '../native/backend';
+import { backendInfo, getTf } from '../native/backend';
+import { evaluateRun, openEngineSession } from '../training/engine-bridge';
+import { WorkerLoop } from '../training/worker-loop';
 import { connectToParent } from '../worker/parent-link';
+
+/**
+ * The training worker process (child_process.fork from the CLI/tests, utilityProcess.fork in
+ * Electron). It obeys its parent only: Ctrl-C in a terminal reaches the whole process group,
+ * and the parent turns it into a pause, so the worker itself ignores SIGINT.
+ */
 
 const parent = connectToParent();
 const emit = (event: WorkerEvent): void => parent.send(event);
+const log = (level: 'info' | 'warn', message: string): void =>
+  emit({ type: 'log', level, message });
+
+const loop = new WorkerLoop({ emit, openSession: openEngineSession(log) });
+let exitWhenIdle = false;
+
+process.on('SIGINT', () => undefined);
+
+function exitIfIdle(): void {
+  if (exitWhenIdle && !loop.isRunning) process.exit(0);
+}
+
+async function reply(requestId: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    emit({ type: 'result', requestId, ok: true, value: await work() });
+  } catch (err) {
+    emit({ type: 'result', requestId, ok: false, error: (err as Error).message });
+  }
+}
+
+function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
+  switch (command.type) {
+    case 'ping':
+      emit({ type: 'pong', nonce: command.nonce });
+      return;
+    case 'shutdown':
+      // Never drop a running step on the floor: pause (with checkpoint) first.
+      exitWhenIdle = true;
+      loop.requestPause();
+      exitIfIdle();
+      return;
+    case 'start':
+    case 'resume': {
+      const mode =
+        command.type === 'start'
+          ? { kind: 'start' as const }
+          : { kind: 'resume' as const, from: command.from };
+      void loop.run(command.runDir, mode, command.stopAfterSteps).then(exitIfIdle);
+      return;
+    }
+    case 'pause':
+      loop.requestPause();
+      return;
+    case 'stop':
+      loop.requestStop();
+      return;
+    case 'evaluate':
+      void reply(command.requestId, () => evaluateRun(command.runDir, command.from, command.split));
+      return;
+    case 'predict':
+    case 'export':
+      emit({
+        type: 'result',
+        requestId: command.requestId,
+        ok: false,
+        error: `${command.type} is not available in the training worker yet`,
+      });
+      return;
+  }
+}
 
 parent.onMessage((raw) => {
   const parsed = WorkerCommand.safeParse(raw);
   if (!parsed.success) {
-    emit({ type: 'error', message: `Invalid command: ${parsed.error.message}` });
+    emit({ type: 'error', message: `Invalid command: ${parsed.error.message}`, fatal: false });
     return;
   }
-  const command = parsed.data;
-  switch (command.type) {
-    case 'ping':
-      emit({ type: 'pong', nonce: command.nonce });
-      break;
-    case 'shutdown':
-      process.exit(0);
-  }
+  handle(parsed.data);
+});
+
+// Parent gone (CLI killed, app crashed): checkpoint what we have and leave.
+process.on('disconnect', () => {
+  exitWhenIdle = true;
+  loop.requestPause();
+  exitIfIdle();
 });
 
 const info = backendInfo();
-emit({ type: 'ready', pid: process.pid, backend: info.backend, native: info.native });
+emit({
+  type: 'ready',
+  pid: process.pid,
+  backend: info.backend,
+  native: info.native,
+  numTensors: getTf().memory().numTensors,
+});

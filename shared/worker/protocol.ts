@@ -1,16 +1,126 @@
 import { z } from 'zod';
+import { CheckpointKind } from '../contracts/common';
+import { CheckpointInfo, EpochMetrics, StepProgress } from '../contracts/training';
 
-/** Messages main -> training worker. Plain JSON data only. */
+/**
+ * Main <-> training worker protocol. Plain JSON data only (it crosses child_process IPC and
+ * Electron's utilityProcess port alike). The run folder is the source of truth: `start` and
+ * `resume` name a run folder whose run.json (written by the host) holds config and dataset.
+ */
+
+/** Stop training automatically after this many optimizer steps in total (as if paused). */
+const StopAfterSteps = z.number().int().min(1).nullable().default(null);
+
+const RequestId = z.string().min(1).max(64);
+
 export const WorkerCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping'), nonce: z.string() }),
+  /** Finish what is in flight (nothing is checkpointed) and exit 0. */
   z.object({ type: z.literal('shutdown') }),
+  /** Fresh run: run.json must exist in runDir and the folder must have no checkpoint yet. */
+  z.object({ type: z.literal('start'), runDir: z.string().min(1), stopAfterSteps: StopAfterSteps }),
+  /** Continue a run from one of its checkpoints (falls back to an older one if torn). */
+  z.object({
+    type: z.literal('resume'),
+    runDir: z.string().min(1),
+    from: CheckpointKind.default('last'),
+    stopAfterSteps: StopAfterSteps,
+  }),
+  /** Pause after the current step, write a checkpoint (reason `pause`), then emit `paused`. */
+  z.object({ type: z.literal('pause') }),
+  /** Stop after the current step, write a checkpoint (reason `stop`), then emit `stopped`. */
+  z.object({ type: z.literal('stop') }),
+  /** Evaluate a checkpoint of a run on a split; replies with `result` (an EvalReport). */
+  z.object({
+    type: z.literal('evaluate'),
+    requestId: RequestId,
+    runDir: z.string().min(1),
+    from: CheckpointKind,
+    split: z.string().min(1),
+  }),
+  /** Writes predicted masks for a split into outDir; replies with `result` ({ files }). */
+  z.object({
+    type: z.literal('predict'),
+    requestId: RequestId,
+    runDir: z.string().min(1),
+    from: CheckpointKind,
+    split: z.string().min(1),
+    encoding: z.enum(['dataset', 'color']),
+    outDir: z.string().min(1),
+  }),
+  /** Exports a checkpoint as a tfjs Layers model + segstudio.json into outDir. */
+  z.object({
+    type: z.literal('export'),
+    requestId: RequestId,
+    runDir: z.string().min(1),
+    from: CheckpointKind,
+    outDir: z.string().min(1),
+  }),
 ]);
-export type WorkerCommand = z.infer<typeof WorkerCommand>;
+export type WorkerCommand = z.input<typeof WorkerCommand>;
+export type ParsedWorkerCommand = z.infer<typeof WorkerCommand>;
 
-/** Messages training worker -> main. */
+/** Live tensor count in the worker, reported so leaks are visible (and testable). */
+const NumTensors = z.number().int().min(0);
+
+/** Where training ended up when it stops for any reason. */
+export const RunPosition = z.object({
+  runName: z.string(),
+  epoch: z.number().int(),
+  stepInEpoch: z.number().int(),
+  globalStep: z.number().int(),
+  totalSteps: z.number().int(),
+  loss: z.number().nullable(),
+  checkpoint: CheckpointInfo.nullable(),
+  numTensors: NumTensors,
+});
+export type RunPosition = z.infer<typeof RunPosition>;
+
 export const WorkerEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), pid: z.number(), backend: z.string(), native: z.boolean() }),
+  z.object({
+    type: z.literal('ready'),
+    pid: z.number(),
+    backend: z.string(),
+    native: z.boolean(),
+    numTensors: NumTensors,
+  }),
   z.object({ type: z.literal('pong'), nonce: z.string() }),
-  z.object({ type: z.literal('error'), message: z.string() }),
+  /** Training loop is running (after start/resume, model built and checkpoint restored). */
+  z.object({
+    type: z.literal('started'),
+    runName: z.string(),
+    globalStep: z.number().int(),
+    totalSteps: z.number().int(),
+    resumedFrom: CheckpointInfo.nullable(),
+    /** Set when the requested checkpoint was unusable and an older one was used. */
+    fallbackMessage: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('progress'), progress: StepProgress }),
+  z.object({ type: z.literal('epoch'), metrics: EpochMetrics, numTensors: NumTensors }),
+  z.object({ type: z.literal('checkpoint'), checkpoint: CheckpointInfo }),
+  z.object({ type: z.literal('paused'), position: RunPosition }),
+  z.object({ type: z.literal('stopped'), position: RunPosition }),
+  z.object({ type: z.literal('finished'), position: RunPosition }),
+  /** `fatal`: training cannot continue (the worker stays alive for other commands). */
+  z.object({
+    type: z.literal('error'),
+    message: z.string(),
+    fatal: z.boolean().default(true),
+    runName: z.string().nullable().default(null),
+  }),
+  z.object({
+    type: z.literal('log'),
+    level: z.enum(['info', 'warn']),
+    message: z.string(),
+  }),
+  /** Answer to evaluate/predict/export. `value` is validated by the caller's own schema. */
+  z.object({
+    type: z.literal('result'),
+    requestId: RequestId,
+    ok: z.boolean(),
+    value: z.unknown().optional(),
+    error: z.string().optional(),
+  }),
 ]);
-export type WorkerEvent = z.infer<typeof WorkerEvent>;
+export type WorkerEvent = z.input<typeof WorkerEvent>;
+export type ParsedWorkerEvent = z.infer<typeof WorkerEvent>;

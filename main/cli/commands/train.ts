@@ -1,0 +1,236 @@
+import path from 'node:path';
+import { RunName, type CheckpointKind } from '../../../shared/contracts/common';
+import { TrainRequest } from '../../../shared/contracts/training';
+import { builtEntry } from '../../paths';
+import { TrainingHost, type HostEvent, type RunOutcome } from '../../training/host';
+import { configFromRequest } from '../../training/request';
+import { createRunFolder, isRunFolder, readRunFile, runPaths } from '../../training/run-folder';
+import { forkNodeWorker } from '../../worker/port';
+import type { ProgressBar } from '../progress';
+import {
+  CliError,
+  numberOption,
+  stringOption,
+  type CliCommand,
+  type CommandContext,
+  type Output,
+} from '../framework';
+
+function parseSize(raw: string | undefined): { width?: number; height?: number } {
+  if (raw === undefined) return {};
+  const m = /^(\d+)x(\d+)$/i.exec(raw);
+  if (!m) throw new CliError(`--size must look like 240x240, got "${raw}"`, 2);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+/** A valid run name from the run folder's name (the CLI's RUN is a path). */
+function runNameFor(runDir: string): string {
+  const base = path
+    .basename(runDir)
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  const parsed = RunName.safeParse(base.slice(0, 80));
+  return parsed.success ? parsed.data : 'run';
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Train a model on a dataset folder; Ctrl-C pauses with a checkpoint',
+  usage:
+    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--json]',
+  options: {
+    dataset: { type: 'string' },
+    run: { type: 'string' },
+    preset: { type: 'string' },
+    train: { type: 'string' },
+    val: { type: 'string' },
+    size: { type: 'string' },
+    batch: { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    seed: { type: 'string' },
+    steps: { type: 'string' },
+    'checkpoint-minutes': { type: 'string' },
+  },
+  async run(ctx) {
+    const { values, out } = ctx;
+    const dataset = stringOption(values, 'dataset');
+    const run = stringOption(values, 'run');
+    if (!dataset) throw new CliError('--dataset DIR is required', 2);
+    if (!run) throw new CliError('--run RUN (the run folder to create) is required', 2);
+    const runDir = path.resolve(run);
+    if (await isRunFolder(runDir)) {
+      throw new CliError(
+        `${runDir} already holds a run: continue it with \`segstudio resume ${run}\``,
+      );
+    }
+    const val = stringOption(values, 'val');
+    const parsed = TrainRequest.safeParse({
+      runName: runNameFor(runDir),
+      preset: stringOption(values, 'preset') ?? 'default',
+      trainSplit: stringOption(values, 'train') ?? 'train',
+      valSplit: val === 'none' ? null : (val ?? 'val'),
+      ...parseSize(stringOption(values, 'size')),
+      batch: numberOption(values, 'batch', { integer: true, min: 1 }),
+      epochs: numberOption(values, 'epochs', { integer: true, min: 1 }),
+      lr: numberOption(values, 'lr', { min: 0 }),
+      seed: numberOption(values, 'seed', { integer: true, min: 0 }),
+      checkpointEveryMinutes: numberOption(values, 'checkpoint-minutes', { min: 0 }),
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new CliError(
+        `invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+        2,
+      );
+    }
+    const request = parsed.data;
+    await createRunFolder(runDir, {
+      runName: request.runName,
+      request,
+      config: configFromRequest(request),
+      dataset: { root: path.resolve(dataset), descriptor: null },
+    });
+    out.info(`run folder ${runDir} (preset ${request.preset})`);
+    const steps = numberOption(values, 'steps', { integer: true, min: 1 }) ?? null;
+    return driveRun(ctx, runDir, { kind: 'start' }, steps);
+  },
+};
+
+/**
+ * Runs (or resumes) a run in a worker process until it pauses, stops, finishes or crashes,
+ * with a progress bar; SIGINT pauses (checkpoint, exit 0), a second SIGINT kills the worker.
+ */
+export async function driveRun(
+  { out }: CommandContext,
+  runDir: string,
+  mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+  stopAfterSteps: number | null,
+): Promise<number> {
+  const view = new ProgressView(out, stopAfterSteps);
+  const host = new TrainingHost({
+    spawn: forkNodeWorker,
+    workerEntry: builtEntry('training-worker'),
+    onEvent: (event) => view.onEvent(event),
+  });
+  if (mode.kind === 'start') await host.start(runDir, { stopAfterSteps });
+  else await host.resume(runDir, { from: mode.from, stopAfterSteps });
+
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      view.note('pausing after the current step (Ctrl-C again to stop immediately)...');
+      host.pause();
+    } else {
+      view.note('stopping immediately; the run resumes from its last checkpoint');
+      host.kill();
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const outcome = await host.waitForSettled()!;
+    view.finish(outcome);
+    await reportOutcome(out, runDir, outcome);
+    return outcome.state === 'crashed' ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function reportOutcome(out: Output, runDir: string, outcome: RunOutcome): Promise<void> {
+  const run = await readRunFile(runDir);
+  const position = outcome.position;
+  const checkpoint = position?.checkpoint ?? null;
+  const result = {
+    run: runDir,
+    runName: run.runName,
+    state: outcome.state,
+    epoch: position?.epoch ?? run.epoch,
+    epochs: run.config.epochs,
+    globalStep: position?.globalStep ?? run.globalStep,
+    totalSteps: position?.totalSteps ?? run.totalSteps,
+    loss: position?.loss ?? null,
+    bestMIoU: run.bestMIoU,
+    checkpoint: checkpoint
+      ? {
+          kind: checkpoint.kind,
+          path: path.join(runPaths(runDir).checkpoints, checkpoint.kind),
+          epoch: checkpoint.epoch,
+          globalStep: checkpoint.globalStep,
+          reason: checkpoint.reason,
+        }
+      : null,
+    message: outcome.message,
+  };
+  out.result(result, () => {
+    const lines = [
+      `${outcome.state}: ${run.runName} at step ${result.globalStep}/${result.totalSteps} (epoch ${result.epoch}/${result.epochs})`,
+    ];
+    if (result.loss !== null) lines.push(`loss ${result.loss.toFixed(4)}`);
+    if (result.checkpoint) lines.push(`checkpoint ${result.checkpoint.path}`);
+    if (outcome.message) lines.push(outcome.message);
+    if (outcome.state === 'paused') lines.push(`continue with: segstudio resume ${runDir}`);
+    return lines.join('\n');
+  });
+}
+
+/** Progress bar over the steps this invocation will run, plus human notes on events. */
+class ProgressView {
+  private bar: ProgressBar | null = null;
+  private firstStep = 0;
+
+  constructor(
+    private readonly out: Output,
+    private readonly stopAfterSteps: number | null,
+  ) {}
+
+  note(line: string): void {
+    this.out.info(line);
+  }
+
+  onEvent(event: HostEvent): void {
+    switch (event.type) {
+      case 'state': {
+        const s = event.summary;
+        // The bar covers the steps this invocation runs, so its rate and ETA are honest.
+        if (!this.bar && s.state === 'running' && s.totalSteps > 0) {
+          this.firstStep = s.globalStep;
+          const target = Math.min(s.totalSteps, this.stopAfterSteps ?? s.totalSteps);
+          this.bar = this.out.progress('train', Math.max(0, target - this.firstStep), 'step');
+        }
+        return;
+      }
+      case 'progress': {
+        const p = event.progress;
+        this.bar?.update(
+          p.globalStep - this.firstStep,
+          `epoch ${p.epoch}/${p.epochs} loss ${p.lossSmoothed.toFixed(4)} ${p.imgPerSec.toFixed(1)} img/s`,
+        );
+        return;
+      }
+      case 'epoch': {
+        const m = event.metrics;
+        const miou = m.mIoU === null ? '' : ` val mIoU ${(m.mIoU * 100).toFixed(1)}%`;
+        this.out.info(
+          `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}${miou} (${m.seconds.toFixed(1)}s)`,
+        );
+        return;
+      }
+      case 'error':
+        this.out.warn(event.message);
+        return;
+      case 'log':
+        if (event.level === 'warn') this.out.warn(event.message);
+        else this.out.info(event.message);
+        return;
+      case 'checkpoint':
+        return;
+    }
+  }
+
+  finish(outcome: RunOutcome): void {
+    if (outcome.position) this.bar?.update(outcome.position.globalStep - this.firstStep);
+    this.bar?.finish(outcome.state);
+  }
+}

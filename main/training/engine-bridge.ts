@@ -1,0 +1,302 @@
+import { promises as fs } from 'node:fs';
+import type { CheckpointKind } from '../../shared/contracts/common';
+import { EpochMetrics, type CheckpointInfo } from '../../shared/contracts/training';
+import { TrainerState } from '../../shared/training/state';
+import type { TrainingConfig } from '../../shared/training/config';
+import { openDataset } from '../dataset/open';
+import type { DatasetIndex } from '../dataset/dataset-index';
+import type { SampleSource } from '../dataset/source';
+import {
+  checkpointDir,
+  checkpointsRoot,
+  loadLatestCheckpoint,
+  readCheckpoint,
+  verifyCheckpoint,
+  type CheckpointManifest,
+  type CheckpointPayload,
+} from '../engine/checkpoint';
+import { evaluateModel, type EvalResult } from '../engine/evaluate';
+import { buildModel, type LayersModel } from '../engine/models';
+import { Trainer } from '../engine/trainer';
+import { getTf } from '../native/backend';
+import { readRunFile, type RunFile } from './run-folder';
+import type {
+  CheckpointRequest,
+  OpenSession,
+  OpenedSession,
+  TrainingSession,
+  ValidationOutcome,
+} from './session';
+
+/**
+ * The only module through which the training host reaches the engine (Trainer, checkpoint
+ * store, evaluator) and the dataset engine (openDataset). Runs inside the worker process.
+ */
+
+export type Log = (level: 'info' | 'warn', message: string) => void;
+
+async function openRunDataset(run: RunFile): Promise<DatasetIndex> {
+  try {
+    return await openDataset(run.dataset.root, {
+      ...(run.dataset.descriptor && { descriptor: run.dataset.descriptor }),
+    });
+  } catch (err) {
+    throw new Error(`Cannot open the dataset ${run.dataset.root}: ${(err as Error).message}`);
+  }
+}
+
+function splitSource(index: DatasetIndex, split: string, role: string): SampleSource {
+  if (!(split in index.splits)) {
+    const have = Object.keys(index.splits).join(', ') || 'none';
+    throw new Error(`The dataset has no ${role} split "${split}" (splits: ${have})`);
+  }
+  const source = index.source(split);
+  if (source.count === 0) throw new Error(`The ${role} split "${split}" has no usable samples`);
+  return source;
+}
+
+function valSource(index: DatasetIndex, run: RunFile, log: Log): SampleSource | null {
+  if (run.valSplit === null) return null;
+  if (!(run.valSplit in index.splits) || index.source(run.valSplit).count === 0) {
+    log('warn', `No usable "${run.valSplit}" split: epochs end without validation metrics`);
+    return null;
+  }
+  return index.source(run.valSplit);
+}
+
+function checkpointInfo(
+  runName: string,
+  kind: CheckpointKind,
+  m: Pick<CheckpointManifest, 'epoch' | 'stepInEpoch' | 'globalStep' | 'metric' | 'reason'>,
+  savedAt: number,
+): CheckpointInfo {
+  return {
+    runName,
+    kind,
+    epoch: m.epoch,
+    stepInEpoch: m.stepInEpoch,
+    globalStep: m.globalStep,
+    mIoU: m.metric,
+    savedAt,
+    reason: m.reason,
+  };
+}
+
+/** Is there anything at all in the checkpoints folder (a usable or a damaged checkpoint)? */
+async function hasAnyCheckpoint(runDir: string): Promise<boolean> {
+  try {
+    const names = await fs.readdir(checkpointsRoot(runDir));
+    return names.some((n) => n === 'last' || n === 'previous' || n === 'best');
+  } catch {
+    return false;
+  }
+}
+
+function historyOf(trainer: Trainer): EpochMetrics[] {
+  return trainer.metricsHistory.flatMap((entry) => {
+    const parsed = EpochMetrics.safeParse(entry);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/** Loads a specific slot, or the newest intact one for `last` (with its fallback notes). */
+async function loadForResume(
+  runDir: string,
+  from: CheckpointKind,
+): Promise<{
+  payload: CheckpointPayload;
+  manifest: CheckpointManifest;
+  source: string;
+  messages: readonly string[];
+}> {
+  if (from === 'last') return loadLatestCheckpoint(runDir);
+  const { payload, manifest } = await readCheckpoint(checkpointDir(runDir, from));
+  return { payload, manifest, source: from, messages: [] };
+}
+
+export const openEngineSession =
+  (log: Log): OpenSession =>
+  async (runDir, mode) => {
+    const run = await readRunFile(runDir);
+    const index = await openRunDataset(run);
+    const train = splitSource(index, run.trainSplit, 'train');
+    const val = valSource(index, run, log);
+    const trainerLog = (message: string): void => log('info', message);
+
+    if (mode.kind === 'start' && (await hasAnyCheckpoint(runDir))) {
+      throw new Error(`${runDir} already has checkpoints: resume the run instead of starting it`);
+    }
+    if (mode.kind === 'start' || !(await hasAnyCheckpoint(runDir))) {
+      if (mode.kind === 'resume') log('info', 'No checkpoint yet: the run starts from step 0');
+      const trainer = await Trainer.create(run.config, { train, log: trainerLog });
+      return {
+        session: new EngineSession(run, trainer, runDir, val),
+        resumedFrom: null,
+        history: [],
+        fallbackMessage: null,
+      };
+    }
+    const loaded = await loadForResume(runDir, mode.from);
+    const state = TrainerState.parse(loaded.payload.state);
+    const trainer = await Trainer.create(state.config, {
+      train,
+      log: trainerLog,
+      ...(state.classWeights && { classWeights: state.classWeights }),
+    });
+    try {
+      trainer.restore(loaded.payload);
+    } catch (err) {
+      trainer.dispose();
+      throw err;
+    }
+    const fallbackMessage = loaded.messages.length > 0 ? loaded.messages.join('; ') : null;
+    const kind: CheckpointKind =
+      loaded.source === 'best' || loaded.source === 'previous' ? loaded.source : 'last';
+    const opened: OpenedSession = {
+      session: new EngineSession(run, trainer, runDir, val),
+      resumedFrom: checkpointInfo(
+        run.runName,
+        kind,
+        loaded.manifest,
+        Date.parse(loaded.manifest.createdAt),
+      ),
+      history: historyOf(trainer),
+      fallbackMessage,
+    };
+    return opened;
+  };
+
+class EngineSession implements TrainingSession {
+  readonly runName: string;
+  readonly epochs: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly hasValidation: boolean;
+  readonly checkpointEveryMinutes: number;
+
+  constructor(
+    run: RunFile,
+    private readonly trainer: Trainer,
+    private readonly runDir: string,
+    private readonly val: SampleSource | null,
+  ) {
+    this.runName = run.runName;
+    this.epochs = trainer.config.epochs;
+    this.stepsPerEpoch = trainer.stepsPerEpoch;
+    this.totalSteps = trainer.totalSteps;
+    this.hasValidation = val !== null;
+    this.checkpointEveryMinutes = trainer.config.checkpointEveryMinutes;
+  }
+
+  position() {
+    const t = this.trainer;
+    return { epoch: t.epoch, stepInEpoch: t.stepInEpoch, globalStep: t.globalStep };
+  }
+
+  async step() {
+    const r = await this.trainer.step();
+    return { loss: r.loss, lr: r.lr, images: r.batchSize, epochEnded: r.epochEnded };
+  }
+
+  async validate(): Promise<ValidationOutcome | null> {
+    if (!this.val) return null;
+    // Per-epoch validation compares at the model's input size: fast, and good enough to rank
+    // checkpoints; `evaluate` reports at the annotations' own resolution.
+    const result = await evaluateModel(this.trainer.model, this.val, {
+      normalization: this.trainer.config.normalization,
+      batchSize: this.trainer.config.batchSize,
+      resolution: 'model',
+    });
+    return {
+      valLoss: null,
+      mIoU: result.mIoU,
+      pixelAccuracy: result.pixelAccuracy,
+      meanClassAccuracy: result.meanClassAccuracy,
+    };
+  }
+
+  async saveCheckpoint(request: CheckpointRequest): Promise<CheckpointInfo[]> {
+    if (request.epochMetrics) this.trainer.recordMetrics(request.epochMetrics);
+    const result = await this.trainer.saveCheckpoint(this.runDir, request.reason, {
+      metric: request.mIoU,
+    });
+    const now = Date.now();
+    const manifest = {
+      ...this.position(),
+      metric: request.mIoU,
+      reason: request.reason,
+    };
+    const written = [checkpointInfo(this.runName, 'last', manifest, now)];
+    if (result.bestUpdated) written.push(checkpointInfo(this.runName, 'best', manifest, now));
+    return written;
+  }
+
+  numTensors(): number {
+    return getTf().memory().numTensors;
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}
+
+/** A trained model restored from one checkpoint slot of a run (for evaluate/predict/export). */
+export interface RestoredModel {
+  readonly model: LayersModel;
+  readonly config: TrainingConfig;
+  readonly checkpoint: CheckpointKind;
+  readonly manifest: CheckpointManifest;
+  readonly note: string | null;
+}
+
+/**
+ * Loads a checkpoint's model. `best` falls back to `last` when the run has no best yet
+ * (no validation split), with a note saying so.
+ */
+export async function restoreModel(runDir: string, from: CheckpointKind): Promise<RestoredModel> {
+  let slot = from;
+  let note: string | null = null;
+  if (slot === 'best' && !(await verifyCheckpoint(checkpointDir(runDir, 'best'))).ok) {
+    slot = 'last';
+    note = 'This run has no best checkpoint (no validation yet): used the last one.';
+  }
+  const loaded =
+    slot === 'last'
+      ? await loadLatestCheckpoint(runDir)
+      : await readCheckpoint(checkpointDir(runDir, slot));
+  const state = TrainerState.parse(loaded.payload.state);
+  const tf = getTf();
+  const { model } = buildModel(tf, state.config, state.numClasses);
+  const byName = new Map(loaded.payload.model.map((w) => [w.name, w]));
+  for (const variable of model.weights) {
+    const w = byName.get(variable.originalName);
+    if (!w) throw new Error(`checkpoint ${slot} is missing weight ${variable.originalName}`);
+    const t = tf.tensor(w.data, [...w.shape], 'float32');
+    variable.write(t);
+    t.dispose();
+  }
+  return { model, config: state.config, checkpoint: slot, manifest: loaded.manifest, note };
+}
+
+/** Evaluates a run's checkpoint on a split of its dataset (annotation resolution). */
+export async function evaluateRun(
+  runDir: string,
+  from: CheckpointKind,
+  split: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<EvalResult & { checkpoint: CheckpointKind; note: string | null }> {
+  const run = await readRunFile(runDir);
+  const index = await openRunDataset(run);
+  const source = splitSource(index, split, 'evaluation');
+  const restored = await restoreModel(runDir, from);
+  try {
+    const result = await evaluateModel(restored.model, source, {
+      normalization: restored.config.normalization,
+      batchSize: Math.min(8, restored.config.batchSize),
+      ...(onProgress && { onProgress }),
+    });
+    return { ...result, checkpoint: restored.checkpoint, note: restored.note };
+  } finally {
+    restored.model.dispose();
+  }
+}

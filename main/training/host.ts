@@ -1,0 +1,442 @@
+import type {
+  CheckpointInfo,
+  EpochMetrics,
+  RunSummary,
+  StepProgress,
+  TrainingState,
+} from '../../shared/contracts/training';
+import type { CheckpointKind } from '../../shared/contracts/common';
+import {
+  WorkerEvent,
+  type ParsedWorkerEvent,
+  type RunPosition,
+  type WorkerCommand,
+} from '../../shared/worker/protocol';
+import type { WorkerPort, WorkerSpawner } from '../worker/port';
+import { readRunFile, summarizeRun, updateRunFile, type RunFile } from './run-folder';
+
+/** What the host reports to its owner (services -> contract events, CLI -> progress bar). */
+export type HostEvent =
+  | { type: 'state'; summary: RunSummary }
+  | { type: 'progress'; progress: StepProgress }
+  | { type: 'epoch'; metrics: EpochMetrics; numTensors: number }
+  | { type: 'checkpoint'; checkpoint: CheckpointInfo }
+  | { type: 'error'; runName: string | null; message: string }
+  | { type: 'log'; level: 'info' | 'warn'; message: string };
+
+export interface RestartPolicy {
+  /** Automatic restarts allowed within `windowMs` before the run is declared crashed. */
+  readonly maxRestarts: number;
+  readonly windowMs: number;
+}
+
+export interface TrainingHostOptions {
+  readonly spawn: WorkerSpawner;
+  /** Absolute path of the bundled worker (builtEntry('training-worker')). */
+  readonly workerEntry: string;
+  readonly onEvent?: (event: HostEvent) => void;
+  readonly restart?: RestartPolicy;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly now?: () => number;
+}
+
+/** How a run session ended, as seen by whoever waits on it (the CLI). */
+export interface RunOutcome {
+  readonly state: TrainingState;
+  readonly runName: string;
+  readonly position: RunPosition | null;
+  readonly message: string | null;
+}
+
+interface ActiveRun {
+  readonly runDir: string;
+  readonly runName: string;
+  readonly stopAfterSteps: number | null;
+  state: TrainingState;
+  run: RunFile;
+  port: WorkerPort | null;
+  /** Set once the worker wrote any checkpoint, so a crash restart can resume instead of restart. */
+  hasCheckpoint: boolean;
+  lastCheckpoint: CheckpointInfo | null;
+  lastPosition: RunPosition | null;
+  progress: StepProgress | null;
+  crashes: number[];
+  message: string | null;
+  /** The user asked for a hard stop (second Ctrl-C): do not restart on exit. */
+  killed: boolean;
+  settle: (outcome: RunOutcome) => void;
+  readonly settled: Promise<RunOutcome>;
+}
+
+const TERMINAL: ReadonlySet<TrainingState> = new Set([
+  'paused',
+  'stopped',
+  'finished',
+  'crashed',
+  'idle',
+]);
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, windowMs: 10 * 60_000 };
+
+/**
+ * Owns the training worker process for one run at a time: start, pause, resume, stop, and an
+ * automatic restart from the last checkpoint when the worker dies unexpectedly (bounded
+ * retries). Same class behind the app's training service and the `segstudio train` CLI.
+ *
+ * The worker is alive only while a run is active: after paused/stopped/finished it is shut
+ * down, so memory goes back to the user and every resume goes through the checkpoint.
+ */
+export class TrainingHost {
+  private active: ActiveRun | null = null;
+  private readonly restart: RestartPolicy;
+  private readonly now: () => number;
+  private runFileWrites: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: TrainingHostOptions) {
+    this.restart = options.restart ?? DEFAULT_RESTART_POLICY;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Starts a fresh run; the run folder (run.json) must already exist (createRunFolder). */
+  async start(runDir: string, opts: { stopAfterSteps?: number | null } = {}): Promise<RunSummary> {
+    return this.launch(runDir, { kind: 'start' }, opts.stopAfterSteps ?? null);
+  }
+
+  /** Continues a run from a checkpoint in a new worker process. */
+  async resume(
+    runDir: string,
+    opts: { from?: CheckpointKind; stopAfterSteps?: number | null } = {},
+  ): Promise<RunSummary> {
+    return this.launch(
+      runDir,
+      { kind: 'resume', from: opts.from ?? 'last' },
+      opts.stopAfterSteps ?? null,
+    );
+  }
+
+  /** Takes effect after the current step; the worker checkpoints, then exits. */
+  pause(): RunSummary | null {
+    return this.requestSettle('pausing', { type: 'pause' });
+  }
+
+  stop(): RunSummary | null {
+    return this.requestSettle('stopping', { type: 'stop' });
+  }
+
+  /** Kills the worker without a checkpoint (second Ctrl-C); the last checkpoint stays valid. */
+  kill(): void {
+    const run = this.active;
+    if (!run?.port) return;
+    run.killed = true;
+    run.port.kill('SIGKILL');
+  }
+
+  /** Resolves when the active run reaches paused/stopped/finished/crashed and its worker exited. */
+  waitForSettled(): Promise<RunOutcome> | null {
+    return this.active?.settled ?? null;
+  }
+
+  status(): { active: RunSummary | null; progress: StepProgress | null } {
+    const run = this.active;
+    if (!run) return { active: null, progress: null };
+    return { active: this.summary(run), progress: run.progress };
+  }
+
+  activeRunDir(): string | null {
+    return this.active?.runDir ?? null;
+  }
+
+  /** Pid of the live worker (tests kill it to simulate crashes). */
+  workerPid(): number | null {
+    return this.active?.port?.pid ?? null;
+  }
+
+  /** Pauses (with checkpoint) whatever is running and waits for the worker to exit. */
+  async dispose(): Promise<void> {
+    const settled = this.waitForSettled();
+    if (!settled) return;
+    this.pause();
+    await settled;
+  }
+
+  private async launch(
+    runDir: string,
+    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+    stopAfterSteps: number | null,
+  ): Promise<RunSummary> {
+    if (this.active) {
+      throw new TrainingHostError(
+        `Run "${this.active.runName}" is ${this.active.state}; pause or stop it first`,
+      );
+    }
+    const runFile = await readRunFile(runDir);
+    let settle!: (outcome: RunOutcome) => void;
+    const settled = new Promise<RunOutcome>((resolve) => (settle = resolve));
+    const run: ActiveRun = {
+      runDir,
+      runName: runFile.runName,
+      stopAfterSteps,
+      state: 'starting',
+      run: runFile,
+      port: null,
+      hasCheckpoint: mode.kind === 'resume',
+      lastCheckpoint: null,
+      lastPosition: null,
+      progress: null,
+      crashes: [],
+      message: null,
+      killed: false,
+      settle,
+      settled,
+    };
+    this.active = run;
+    await this.persist(run, { state: 'starting', message: null });
+    this.spawnWorker(run, mode);
+    this.emitState(run);
+    return this.summary(run);
+  }
+
+  private spawnWorker(
+    run: ActiveRun,
+    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+  ): void {
+    const port = this.options.spawn(this.options.workerEntry, this.options.env);
+    run.port = port;
+    port.onMessage((raw) => this.onWorkerMessage(run, port, raw, mode));
+    port.onExit((code, signal) => this.onWorkerExit(run, port, code, signal));
+  }
+
+  private onWorkerMessage(
+    run: ActiveRun,
+    port: WorkerPort,
+    raw: unknown,
+    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+  ): void {
+    if (run.port !== port) return;
+    const parsed = WorkerEvent.safeParse(raw);
+    if (!parsed.success) {
+      this.emit({ type: 'log', level: 'warn', message: `Ignored malformed worker message` });
+      return;
+    }
+    this.handleEvent(run, port, parsed.data, mode);
+  }
+
+  private handleEvent(
+    run: ActiveRun,
+    port: WorkerPort,
+    event: ParsedWorkerEvent,
+    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+  ): void {
+    switch (event.type) {
+      case 'ready': {
+        const command: WorkerCommand =
+          mode.kind === 'start'
+            ? { type: 'start', runDir: run.runDir, stopAfterSteps: run.stopAfterSteps }
+            : {
+                type: 'resume',
+                runDir: run.runDir,
+                from: mode.from,
+                stopAfterSteps: run.stopAfterSteps,
+              };
+        port.send(command);
+        // A pause/stop pressed while the worker was booting is applied as soon as it runs.
+        if (run.state === 'pausing') port.send({ type: 'pause' });
+        if (run.state === 'stopping') port.send({ type: 'stop' });
+        return;
+      }
+      case 'started': {
+        if (event.resumedFrom) run.hasCheckpoint = true;
+        if (event.fallbackMessage) {
+          run.message = event.fallbackMessage;
+          this.emit({ type: 'log', level: 'warn', message: event.fallbackMessage });
+        }
+        if (run.state === 'starting') run.state = 'running';
+        void this.persist(run, {
+          state: run.state,
+          globalStep: event.globalStep,
+          totalSteps: event.totalSteps,
+          message: run.message,
+        });
+        this.emitState(run);
+        return;
+      }
+      case 'progress':
+        run.progress = event.progress;
+        this.emit({ type: 'progress', progress: event.progress });
+        return;
+      case 'epoch': {
+        const best = run.run.bestMIoU;
+        const mIoU = event.metrics.mIoU;
+        const bestMIoU = mIoU !== null && (best === null || mIoU > best) ? mIoU : best;
+        void this.persist(run, {
+          epoch: event.metrics.epoch,
+          globalStep: event.metrics.globalStep,
+          bestMIoU,
+        });
+        this.emit({ type: 'epoch', metrics: event.metrics, numTensors: event.numTensors });
+        return;
+      }
+      case 'checkpoint':
+        run.hasCheckpoint = true;
+        if (event.checkpoint.kind !== 'best') run.lastCheckpoint = event.checkpoint;
+        void this.persist(run, {
+          epoch: event.checkpoint.epoch,
+          globalStep: event.checkpoint.globalStep,
+        });
+        this.emit({ type: 'checkpoint', checkpoint: event.checkpoint });
+        return;
+      case 'paused':
+      case 'stopped':
+      case 'finished': {
+        const state: TrainingState = event.type;
+        run.lastPosition = event.position;
+        run.state = state;
+        void this.persist(run, {
+          state,
+          epoch: event.position.epoch,
+          globalStep: event.position.globalStep,
+          totalSteps: event.position.totalSteps,
+          message: run.message,
+        });
+        this.emitState(run);
+        port.send({ type: 'shutdown' });
+        return;
+      }
+      case 'error':
+        this.emit({ type: 'error', runName: run.runName, message: event.message });
+        if (event.fatal) {
+          // Deterministic failures (missing dataset, bad config) do not heal by restarting.
+          run.state = 'crashed';
+          run.message = event.message;
+          void this.persist(run, { state: 'crashed', message: event.message });
+          this.emitState(run);
+          port.send({ type: 'shutdown' });
+        }
+        return;
+      case 'log':
+        this.emit({ type: 'log', level: event.level, message: event.message });
+        return;
+      case 'pong':
+      case 'result':
+        return;
+    }
+  }
+
+  private onWorkerExit(
+    run: ActiveRun,
+    port: WorkerPort,
+    code: number | null,
+    signal: string | null,
+  ): void {
+    if (run.port !== port) return;
+    run.port = null;
+    if (TERMINAL.has(run.state)) {
+      void this.finishSession(run);
+      return;
+    }
+    const why = signal ? `signal ${signal}` : `exit code ${code}`;
+    if (run.killed || run.state === 'pausing' || run.state === 'stopping') {
+      // The user asked it to end: the last checkpoint is where it resumes from.
+      run.state = run.state === 'stopping' ? 'stopped' : 'paused';
+      run.message = `The training process ended (${why}) before its final checkpoint; the run resumes from the last checkpoint.`;
+      void this.persist(run, { state: run.state, message: run.message }).then(() =>
+        this.finishSession(run),
+      );
+      this.emitState(run);
+      return;
+    }
+    this.handleCrash(run, why);
+  }
+
+  private handleCrash(run: ActiveRun, why: string): void {
+    const at = this.now();
+    run.crashes = run.crashes.filter((t) => at - t < this.restart.windowMs);
+    run.crashes.push(at);
+    if (run.crashes.length > this.restart.maxRestarts) {
+      run.state = 'crashed';
+      run.message = `The training process died ${run.crashes.length} times within ${Math.round(this.restart.windowMs / 60_000)} min (last: ${why}); giving up. Resume it when the cause is fixed.`;
+      this.emit({ type: 'error', runName: run.runName, message: run.message });
+      void this.persist(run, { state: 'crashed', message: run.message }).then(() =>
+        this.finishSession(run),
+      );
+      this.emitState(run);
+      return;
+    }
+    run.message = `The training process died (${why}); restarting from the last checkpoint (attempt ${run.crashes.length} of ${this.restart.maxRestarts}).`;
+    this.emit({ type: 'log', level: 'warn', message: run.message });
+    run.state = 'starting';
+    run.progress = null;
+    this.emitState(run);
+    // Before any checkpoint exists the run simply starts again from step 0.
+    this.spawnWorker(run, run.hasCheckpoint ? { kind: 'resume', from: 'last' } : { kind: 'start' });
+  }
+
+  private requestSettle(state: 'pausing' | 'stopping', command: WorkerCommand): RunSummary | null {
+    const run = this.active;
+    if (!run) return null;
+    if (TERMINAL.has(run.state)) return this.summary(run);
+    if (run.state === 'stopping' && state === 'pausing') return this.summary(run);
+    run.state = state;
+    run.port?.send(command);
+    this.emitState(run);
+    return this.summary(run);
+  }
+
+  private async finishSession(run: ActiveRun): Promise<void> {
+    await this.runFileWrites;
+    if (this.active === run) this.active = null;
+    run.settle({
+      state: run.state,
+      runName: run.runName,
+      position: run.lastPosition,
+      message: run.message,
+    });
+  }
+
+  /** Serialised read-modify-write of run.json; a failed write is reported, never thrown. */
+  private persist(run: ActiveRun, patch: Parameters<typeof updateRunFile>[1]): Promise<void> {
+    // In memory right away, so summaries emitted before the write lands are current.
+    run.run = { ...run.run, ...patch };
+    const write = this.runFileWrites.then(async () => {
+      try {
+        run.run = await updateRunFile(run.runDir, patch);
+      } catch (err) {
+        this.emit({
+          type: 'error',
+          runName: run.runName,
+          message: `Could not update ${run.runDir}/run.json: ${(err as Error).message}`,
+        });
+      }
+    });
+    this.runFileWrites = write;
+    return write;
+  }
+
+  private summary(run: ActiveRun): RunSummary {
+    const base = summarizeRun(run.run, { state: run.state });
+    const p = run.progress;
+    return {
+      ...base,
+      epoch: p ? p.epoch : base.epoch,
+      globalStep: p ? Math.max(p.globalStep, base.globalStep) : base.globalStep,
+      totalSteps: p ? p.totalSteps : base.totalSteps,
+      message: run.message,
+    };
+  }
+
+  private emitState(run: ActiveRun): void {
+    this.emit({ type: 'state', summary: this.summary(run) });
+  }
+
+  private emit(event: HostEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's bug must not take the training host down with it.
+    }
+  }
+}
+
+export class TrainingHostError extends Error {
+  override name = 'TrainingHostError';
+}
