@@ -1,0 +1,113 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Tf } from '../../native/backend';
+import { Rng } from '../rng';
+
+export type SymbolicTensor = tfjs.SymbolicTensor;
+export type LayersModel = tfjs.LayersModel;
+
+export function spatialShape(x: SymbolicTensor): [number, number] {
+  const [, h, w] = x.shape;
+  if (typeof h !== 'number' || typeof w !== 'number') {
+    throw new Error(`expected a static spatial shape, got ${JSON.stringify(x.shape)}`);
+  }
+  return [h, w];
+}
+
+/**
+ * Bilinear resize of a feature map to exactly (height, width) with standard Layers only (so the
+ * model saves and loads in the Layers format without custom classes): UpSampling2D by the
+ * ceiling factor, then a centred Cropping2D for any excess.
+ */
+export function resizeTo(
+  tf: Tf,
+  x: SymbolicTensor,
+  height: number,
+  width: number,
+  name: string,
+): SymbolicTensor {
+  const [h, w] = spatialShape(x);
+  if (h === height && w === width) return x;
+  if (h > height || w > width) throw new Error(`resizeTo(${name}): cannot shrink ${h}x${w}`);
+  const fy = Math.ceil(height / h);
+  const fx = Math.ceil(width / w);
+  let y = tf.layers
+    .upSampling2d({ size: [fy, fx], interpolation: 'bilinear', name: `${name}_up` })
+    .apply(x) as SymbolicTensor;
+  const ey = h * fy - height;
+  const ex = w * fx - width;
+  if (ey > 0 || ex > 0) {
+    const top = Math.floor(ey / 2);
+    const left = Math.floor(ex / 2);
+    y = tf.layers
+      .cropping2D({
+        cropping: [
+          [top, ey - top],
+          [left, ex - left],
+        ],
+        name: `${name}_crop`,
+      })
+      .apply(y) as SymbolicTensor;
+  }
+  return y;
+}
+
+/** A weight's shape with every dimension known. */
+export function staticShape(shape: readonly (number | null)[], name: string): number[] {
+  return shape.map((d) => {
+    if (typeof d !== 'number') throw new Error(`weight ${name} has an unknown dimension`);
+    return d;
+  });
+}
+
+function fanIn(shape: readonly number[], kind: 'kernel' | 'depthwise_kernel'): number {
+  // Conv kernels are [kh, kw, in, out]; depthwise kernels [kh, kw, in, multiplier].
+  const [kh = 1, kw = 1, cin = 1] = shape;
+  return kind === 'depthwise_kernel' ? kh * kw : kh * kw * cin;
+}
+
+/** Layers producing logits (no ReLU after them). */
+const CLASSIFIER_LAYERS = new Set(['classifier', 'conv_to101']);
+
+/**
+ * Deterministic, process-independent initialisation of every weight from the config seed:
+ * kernels He-uniform from a stream keyed by the weight's stable name; biases / beta / moving
+ * mean 0; gamma / moving variance 1. Does not use tfjs' random ops or name counters.
+ */
+export function initializeWeights(
+  tf: Tf,
+  model: LayersModel,
+  seed: number,
+  scheme: 'he' | 'torch-default' = 'he',
+): void {
+  for (const v of model.weights) {
+    const name = v.originalName;
+    const shape = staticShape(v.shape, name);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    const leaf = name.slice(name.lastIndexOf('/') + 1);
+    if (scheme === 'torch-default' && (leaf === 'kernel' || leaf === 'bias')) {
+      // PyTorch's Conv2d default (kaiming_uniform with a = sqrt(5)): U(-1/sqrt(fanIn), ...)
+      // for weights and biases alike, fanIn taken from the layer's kernel.
+      const layerName = name.slice(0, name.lastIndexOf('/'));
+      const kernel = model.weights.find((w) => w.originalName === `${layerName}/kernel`);
+      const kshape = staticShape(kernel?.shape ?? shape, name);
+      const limit = 1 / Math.sqrt(fanIn(kshape, 'kernel'));
+      const rng = Rng.derive(seed, 'init', name);
+      for (let i = 0; i < size; i++) data[i] = rng.uniform(-limit, limit);
+    } else if (leaf === 'kernel' || leaf === 'depthwise_kernel') {
+      // He-uniform for ReLU layers; Glorot-uniform for the (linear) classifier so that the
+      // initial logits, and the initial loss, stay moderate.
+      const fanOut = shape[shape.length - 1] ?? 1;
+      const limit = CLASSIFIER_LAYERS.has(name.slice(0, name.lastIndexOf('/')))
+        ? Math.sqrt(6 / (fanIn(shape, leaf) + fanOut))
+        : Math.sqrt(6 / fanIn(shape, leaf));
+      const rng = Rng.derive(seed, 'init', name);
+      for (let i = 0; i < size; i++) data[i] = rng.uniform(-limit, limit);
+    } else if (leaf === 'gamma' || leaf === 'moving_variance') {
+      data.fill(1);
+    }
+    const t = tf.tensor(data, shape, 'float32');
+    v.write(t);
+    t.dispose();
+  }
+}

@@ -1,0 +1,121 @@
+import type { Tf } from '../../native/backend';
+import { resizeTo, spatialShape, type LayersModel, type SymbolicTensor } from './common';
+
+/**
+ * `default`: a small CPU-efficient encoder-decoder trained from scratch (ENet/ERFNet-like).
+ *
+ * Encoder: strided 3x3 conv downsamplers to 1/2, 1/4, 1/8 and 1/16, with depthwise-separable
+ * residual blocks at 1/4, 1/8 and 1/16 (5x5 depthwise kernels at 1/16 for a large receptive
+ * field; tfjs has no gradients for dilated convs, so depth and downsampling provide context).
+ * Decoder: 1x1 projections + bilinear x2 upsampling with additive skips from 1/8 and 1/4, a
+ * residual block at each scale, a 1x1 classifier and a bilinear upsample to the input size.
+ * BatchNorm + ReLU throughout. Output: logits [B, H, W, numClasses].
+ */
+
+export interface DefaultNetOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly numClasses: number;
+  /** Channel multiplier (1 = 16/32/64/128 channels at 1/2, 1/4, 1/8, 1/16). */
+  readonly widthMultiplier?: number;
+}
+
+const BN_MOMENTUM = 0.9;
+
+export function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
+  const m = opts.widthMultiplier ?? 1;
+  const ch = (c: number): number => Math.max(8, Math.round((c * m) / 4) * 4);
+
+  const bnRelu = (x: SymbolicTensor, name: string, relu = true): SymbolicTensor => {
+    let y = tf.layers
+      .batchNormalization({ momentum: BN_MOMENTUM, epsilon: 1e-3, name: `${name}_bn` })
+      .apply(x) as SymbolicTensor;
+    if (relu) y = tf.layers.reLU({ name: `${name}_relu` }).apply(y) as SymbolicTensor;
+    return y;
+  };
+
+  const conv = (
+    x: SymbolicTensor,
+    filters: number,
+    kernel: number,
+    stride: number,
+    name: string,
+  ): SymbolicTensor =>
+    bnRelu(
+      tf.layers
+        .conv2d({
+          filters,
+          kernelSize: kernel,
+          strides: stride,
+          padding: 'same',
+          useBias: false,
+          kernelInitializer: 'zeros',
+          name,
+        })
+        .apply(x) as SymbolicTensor,
+      name,
+    );
+
+  /** Depthwise-separable residual block: dw kxk -> BN -> ReLU -> 1x1 -> BN -> + x -> ReLU. */
+  const block = (x: SymbolicTensor, kernel: number, name: string): SymbolicTensor => {
+    const channels = x.shape[3];
+    if (typeof channels !== 'number') throw new Error('block: unknown channel count');
+    let y = tf.layers
+      .depthwiseConv2d({
+        kernelSize: kernel,
+        padding: 'same',
+        useBias: false,
+        depthwiseInitializer: 'zeros',
+        name: `${name}_dw`,
+      })
+      .apply(x) as SymbolicTensor;
+    y = bnRelu(y, `${name}_dw`);
+    y = tf.layers
+      .conv2d({
+        filters: channels,
+        kernelSize: 1,
+        useBias: false,
+        kernelInitializer: 'zeros',
+        name: `${name}_pw`,
+      })
+      .apply(y) as SymbolicTensor;
+    y = bnRelu(y, `${name}_pw`, false);
+    y = tf.layers.add({ name: `${name}_add` }).apply([x, y]) as SymbolicTensor;
+    return tf.layers.reLU({ name: `${name}_out` }).apply(y) as SymbolicTensor;
+  };
+
+  const input = tf.input({ shape: [opts.height, opts.width, 3], name: 'input', dtype: 'float32' });
+  // Encoder.
+  let x = conv(input, ch(16), 3, 2, 'enc1_down'); // 1/2
+  x = conv(x, ch(32), 3, 2, 'enc2_down'); // 1/4
+  x = block(x, 3, 'enc2_b1');
+  const skip4 = block(x, 3, 'enc2_b2');
+  x = conv(skip4, ch(64), 3, 2, 'enc3_down'); // 1/8
+  x = block(x, 3, 'enc3_b1');
+  x = block(x, 3, 'enc3_b2');
+  const skip8 = block(x, 3, 'enc3_b3');
+  x = conv(skip8, ch(128), 3, 2, 'enc4_down'); // 1/16
+  x = block(x, 5, 'enc4_b1');
+  x = block(x, 5, 'enc4_b2');
+  x = block(x, 5, 'enc4_b3');
+  x = block(x, 5, 'enc4_b4');
+  // Decoder.
+  x = conv(x, ch(64), 1, 1, 'dec8_proj');
+  x = resizeTo(tf, x, ...spatialShape(skip8), 'dec8');
+  x = tf.layers.add({ name: 'dec8_skip' }).apply([x, skip8]) as SymbolicTensor;
+  x = block(x, 3, 'dec8_b1');
+  x = conv(x, ch(32), 1, 1, 'dec4_proj');
+  x = resizeTo(tf, x, ...spatialShape(skip4), 'dec4');
+  x = tf.layers.add({ name: 'dec4_skip' }).apply([x, skip4]) as SymbolicTensor;
+  x = block(x, 3, 'dec4_b1');
+  x = tf.layers
+    .conv2d({
+      filters: opts.numClasses,
+      kernelSize: 1,
+      kernelInitializer: 'zeros',
+      name: 'classifier',
+    })
+    .apply(x) as SymbolicTensor;
+  const logits = resizeTo(tf, x, opts.height, opts.width, 'logits');
+  return tf.model({ inputs: input, outputs: logits, name: 'segstudio_default' });
+}

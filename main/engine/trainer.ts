@@ -1,0 +1,488 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import {
+  makeTrainingConfig,
+  type TrainingConfig,
+  type TrainingConfigOverrides,
+} from '../../shared/training/config';
+import { learningRateAt, stepsPerEpoch } from '../../shared/training/schedule';
+import { TrainerState } from '../../shared/training/state';
+import type { SampleSource } from '../dataset/source';
+import { getTf, type Tf } from '../native/backend';
+import {
+  loadLatestCheckpoint,
+  writeCheckpoint,
+  type CheckpointPayload,
+  type CheckpointWriteResult,
+  type LoadedCheckpoint,
+} from './checkpoint';
+import {
+  allocBatch,
+  augmentInto,
+  batchIndices,
+  classPixelCounts,
+  drawAugment,
+  epochOrder,
+  inverseSqrtFrequencyWeights,
+  loadSizeFor,
+  RNG_SCHEME,
+  type BatchArrays,
+} from './data';
+import { maskedCrossEntropy } from './loss';
+import { buildModel, type LayersModel } from './models';
+import { staticShape } from './models/common';
+import { Adam, type NamedArray } from './optimizer';
+import { Rng } from './rng';
+
+export interface StepResult {
+  /** Optimizer steps completed, including this one. */
+  readonly globalStep: number;
+  /** Epoch (0-based) and index within it of the step just taken. */
+  readonly epoch: number;
+  readonly stepInEpoch: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  /** True if this step was the last of its epoch (time to evaluate / checkpoint). */
+  readonly epochEnded: boolean;
+  /** True if this was the last step of the run. */
+  readonly finished: boolean;
+  readonly loss: number;
+  readonly lr: number;
+  readonly batchSize: number;
+  /** Wall time of the whole step, and the part spent waiting for data. */
+  readonly stepSeconds: number;
+  readonly dataWaitSeconds: number;
+}
+
+export interface TrainerOptions {
+  readonly train: SampleSource;
+  /** Per-class loss weights (e.g. from dataset statistics); overrides config.classWeights. */
+  readonly classWeights?: readonly number[];
+  /** Initial weights by tfjs name (e.g. converted from the seed's .pt); partial allowed. */
+  readonly initialWeights?: readonly NamedArray[];
+  /** Max samples scanned when computing inverse-sqrt-frequency weights. Default 1000. */
+  readonly classWeightSampleLimit?: number;
+  readonly log?: (message: string) => void;
+}
+
+export interface ResumeOptions {
+  readonly train: SampleSource;
+  readonly log?: (message: string) => void;
+}
+
+interface PendingBatch {
+  readonly key: string;
+  readonly promise: Promise<BatchArrays>;
+}
+
+type Position = { epoch: number; stepInEpoch: number };
+
+/**
+ * Custom training loop. One `step()` = one optimizer step on one batch; the caller (worker /
+ * CLI) decides to stop between steps and calls `saveCheckpoint`. Everything that influences
+ * the run (weights, Adam m/v + iteration count, epoch/step counters, data order, RNG scheme,
+ * schedule position) is in the checkpoint, so `Trainer.resume` continues bit-exactly.
+ */
+export class Trainer {
+  readonly tf: Tf;
+  readonly config: TrainingConfig;
+  readonly model: LayersModel;
+  readonly numClasses: number;
+  readonly classNames: readonly string[];
+  readonly classWeights: readonly number[] | null;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  /** Notes from `resume` about checkpoints that were skipped (and why). */
+  resumeMessages: readonly string[] = [];
+  resumedFrom: LoadedCheckpoint['source'] | null = null;
+
+  private readonly source: SampleSource;
+  private readonly adam: Adam;
+  private readonly weightsByName: Map<string, tfjs.LayerVariable>;
+  private readonly log: (message: string) => void;
+  private epochValue = 0;
+  private stepInEpochValue = 0;
+  private globalStepValue = 0;
+  private order: number[];
+  private metrics: unknown[] = [];
+  private pending: PendingBatch | null = null;
+  private trainSeconds = 0;
+  private lastLoss: number | null = null;
+  private lastLr: number;
+  private lastCheckpointAt = Date.now();
+  private disposed = false;
+
+  private constructor(
+    tf: Tf,
+    config: TrainingConfig,
+    source: SampleSource,
+    classWeights: readonly number[] | null,
+    log: (message: string) => void,
+  ) {
+    this.tf = tf;
+    this.config = config;
+    this.source = source;
+    this.log = log;
+    this.numClasses = source.classes.length;
+    if (this.numClasses < 1) throw new Error(`train split '${source.split}' has no classes`);
+    if (source.count < 1) throw new Error(`train split '${source.split}' has no samples`);
+    this.classNames = source.classes.map((c) => c.name);
+    if (classWeights && classWeights.length !== this.numClasses) {
+      throw new Error(
+        `classWeights has ${classWeights.length} entries, the dataset has ${this.numClasses} classes`,
+      );
+    }
+    this.classWeights = classWeights;
+    this.stepsPerEpoch = stepsPerEpoch(source.count, config.batchSize);
+    this.totalSteps = this.stepsPerEpoch * config.epochs;
+    const built = buildModel(tf, config, this.numClasses);
+    this.model = built.model;
+    this.weightsByName = new Map(this.model.weights.map((w) => [w.originalName, w]));
+    const params = built.trainableNames.map((name) => ({
+      name,
+      variable: this.weightsByName.get(name)!.read() as tfjs.Variable,
+    }));
+    this.adam = new Adam(tf, params, config.optimizer);
+    this.order = epochOrder(config.seed, 0, source.count);
+    this.lastLr = learningRateAt(config.optimizer.lr, config.schedule, 0, this.totalSteps);
+  }
+
+  /** New run from a config (a preset name + overrides, or a full config). */
+  static async create(
+    configInput: TrainingConfig | TrainingConfigOverrides,
+    opts: TrainerOptions,
+  ): Promise<Trainer> {
+    const tf = getTf();
+    const config = makeTrainingConfig(configInput as TrainingConfigOverrides);
+    const log = opts.log ?? ((): void => undefined);
+    let weights: readonly number[] | null = null;
+    if (opts.classWeights) weights = [...opts.classWeights];
+    else if (Array.isArray(config.classWeights)) weights = [...config.classWeights];
+    else if (config.classWeights === 'inverse-sqrt-frequency') {
+      const counts = await classPixelCounts(
+        opts.train,
+        config.inputSize,
+        opts.classWeightSampleLimit ?? 1000,
+      );
+      weights = inverseSqrtFrequencyWeights(counts);
+      log(`class weights (inverse sqrt frequency): ${weights.map((w) => w.toFixed(3)).join(', ')}`);
+    }
+    const trainer = new Trainer(tf, config, opts.train, weights, log);
+    if (opts.initialWeights) trainer.loadWeights(opts.initialWeights, { partial: true });
+    return trainer;
+  }
+
+  /**
+   * Continues a run from its newest intact checkpoint (falling back to `previous` / `best`,
+   * see `resumeMessages`).
+   */
+  static async resume(runDir: string, opts: ResumeOptions): Promise<Trainer> {
+    const loaded = await loadLatestCheckpoint(runDir);
+    const state = TrainerState.parse(loaded.payload.state);
+    const log = opts.log ?? ((): void => undefined);
+    for (const m of loaded.messages) log(m);
+    const trainer = new Trainer(getTf(), state.config, opts.train, state.classWeights, log);
+    trainer.restore(loaded.payload);
+    trainer.resumeMessages = loaded.messages;
+    trainer.resumedFrom = loaded.source;
+    return trainer;
+  }
+
+  get epoch(): number {
+    return this.epochValue;
+  }
+  get stepInEpoch(): number {
+    return this.stepInEpochValue;
+  }
+  get globalStep(): number {
+    return this.globalStepValue;
+  }
+  get finished(): boolean {
+    return this.epochValue >= this.config.epochs;
+  }
+  get metricsHistory(): readonly unknown[] {
+    return this.metrics;
+  }
+  get optimizerIterations(): number {
+    return this.adam.iterations;
+  }
+
+  /** Appends an (opaque, JSON) metrics entry; stored in checkpoints. */
+  recordMetrics(entry: unknown): void {
+    this.metrics.push(JSON.parse(JSON.stringify(entry)) as unknown);
+  }
+
+  /** Learning rate the next step will use. */
+  currentLearningRate(): number {
+    return learningRateAt(
+      this.config.optimizer.lr,
+      this.config.schedule,
+      this.globalStepValue,
+      this.totalSteps,
+    );
+  }
+
+  /** True when `checkpointEveryMinutes` have passed since the last save (or creation). */
+  checkpointDue(now = Date.now()): boolean {
+    return now - this.lastCheckpointAt >= this.config.checkpointEveryMinutes * 60_000;
+  }
+
+  /** One optimizer step on the next batch. */
+  async step(): Promise<StepResult> {
+    if (this.disposed) throw new Error('trainer is disposed');
+    if (this.finished) throw new Error('training is finished');
+    const tf = this.tf;
+    const started = performance.now();
+    const pos: Position = { epoch: this.epochValue, stepInEpoch: this.stepInEpochValue };
+    const batch = await this.takeBatch(pos);
+    const dataWait = (performance.now() - started) / 1000;
+    const next = this.advance(pos);
+    if (next.epoch < this.config.epochs) this.prefetch(next);
+
+    const lr = this.currentLearningRate();
+    const B = this.config.batchSize;
+    const { width: W, height: H } = this.config.inputSize;
+    const xs = tf.tensor4d(batch.images, [B, H, W, 3], 'float32');
+    const ys = tf.tensor3d(batch.labels, [B, H, W], 'int32');
+    const ws = tf.tensor3d(batch.weights, [B, H, W], 'float32');
+    let loss: number;
+    try {
+      const lossTensor = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = this.model.apply(xs, { training: true }) as tfjs.Tensor4D;
+          return maskedCrossEntropy(tf, logits, ys, ws);
+        }, this.adam.variables);
+        this.adam.apply(grads, lr);
+        return value;
+      });
+      loss = (await lossTensor.data())[0]!;
+      lossTensor.dispose();
+    } finally {
+      tf.dispose([xs, ys, ws]);
+    }
+
+    this.globalStepValue += 1;
+    const epochEnded = next.epoch !== pos.epoch;
+    this.epochValue = next.epoch;
+    this.stepInEpochValue = next.stepInEpoch;
+    if (epochEnded) this.order = epochOrder(this.config.seed, next.epoch, this.source.count);
+    const stepSeconds = (performance.now() - started) / 1000;
+    this.trainSeconds += stepSeconds;
+    this.lastLoss = loss;
+    this.lastLr = lr;
+    return {
+      globalStep: this.globalStepValue,
+      epoch: pos.epoch,
+      stepInEpoch: pos.stepInEpoch,
+      stepsPerEpoch: this.stepsPerEpoch,
+      totalSteps: this.totalSteps,
+      epochEnded,
+      finished: this.finished,
+      loss,
+      lr,
+      batchSize: B,
+      stepSeconds,
+      dataWaitSeconds: dataWait,
+    };
+  }
+
+  private advance(pos: Position): Position {
+    return pos.stepInEpoch + 1 < this.stepsPerEpoch
+      ? { epoch: pos.epoch, stepInEpoch: pos.stepInEpoch + 1 }
+      : { epoch: pos.epoch + 1, stepInEpoch: 0 };
+  }
+
+  private orderFor(epoch: number): readonly number[] {
+    return epoch === this.epochValue
+      ? this.order
+      : epochOrder(this.config.seed, epoch, this.source.count);
+  }
+
+  private prefetch(pos: Position): void {
+    const key = `${pos.epoch}:${pos.stepInEpoch}`;
+    const promise = this.loadBatch(pos, this.orderFor(pos.epoch));
+    // Errors surface when the batch is awaited; never as an unhandled rejection.
+    promise.catch(() => undefined);
+    this.pending = { key, promise };
+  }
+
+  private async takeBatch(pos: Position): Promise<BatchArrays> {
+    const key = `${pos.epoch}:${pos.stepInEpoch}`;
+    const pending = this.pending;
+    this.pending = null;
+    if (pending && pending.key === key) return pending.promise;
+    return this.loadBatch(pos, this.order);
+  }
+
+  private async loadBatch(pos: Position, order: readonly number[]): Promise<BatchArrays> {
+    const cfg = this.config;
+    const { indices, positions } = batchIndices(order, pos.stepInEpoch, cfg.batchSize);
+    const resize = loadSizeFor(cfg.inputSize, cfg.augmentation);
+    const samples = await Promise.all(indices.map((i) => this.source.load(i, { resize })));
+    const out = allocBatch(cfg.batchSize, cfg.inputSize.width, cfg.inputSize.height);
+    samples.forEach((sample, k) => {
+      const params = drawAugment(cfg.seed, pos.epoch, positions[k]!, cfg.augmentation);
+      augmentInto(
+        sample,
+        params,
+        cfg.inputSize,
+        cfg.normalization,
+        this.classWeights,
+        this.numClasses,
+        out,
+        k,
+      );
+    });
+    return out;
+  }
+
+  /** Current model weights by stable name (includes BatchNorm moving statistics). */
+  async getWeights(): Promise<NamedArray[]> {
+    const out: NamedArray[] = [];
+    for (const w of this.model.weights) {
+      const data = (await w.read().data()) as Float32Array;
+      out.push({
+        name: w.originalName,
+        shape: staticShape(w.shape, w.originalName),
+        data: new Float32Array(data),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Overwrites model weights by name. With `partial`, names that are absent are left alone
+   * (unknown names are always an error); shapes must match.
+   */
+  loadWeights(weights: readonly NamedArray[], opts: { partial?: boolean } = {}): void {
+    const tf = this.tf;
+    const given = new Map(weights.map((w) => [w.name, w]));
+    for (const name of given.keys()) {
+      if (!this.weightsByName.has(name)) throw new Error(`unknown weight ${name} for this model`);
+    }
+    for (const [name, variable] of this.weightsByName) {
+      const w = given.get(name);
+      if (!w) {
+        if (opts.partial) continue;
+        throw new Error(`weights are missing ${name}`);
+      }
+      if (w.shape.join('x') !== variable.shape.join('x')) {
+        throw new Error(
+          `weight ${name} has shape ${w.shape.join('x')}, model expects ${variable.shape.join('x')}`,
+        );
+      }
+      const t = tf.tensor(w.data, [...w.shape], 'float32');
+      variable.write(t);
+      t.dispose();
+    }
+  }
+
+  /** Complete state for a checkpoint: JSON state + model weights + optimizer slots. */
+  async getState(): Promise<CheckpointPayload & { state: TrainerState }> {
+    const orderRng = Rng.derive(this.config.seed, 'order', this.epochValue);
+    orderRng.permutation(this.source.count);
+    const state: TrainerState = {
+      format: 'segstudio-trainer-state',
+      version: 1,
+      config: this.config,
+      numClasses: this.numClasses,
+      classNames: [...this.classNames],
+      classWeights: this.classWeights ? [...this.classWeights] : null,
+      epoch: this.epochValue,
+      stepInEpoch: this.stepInEpochValue,
+      globalStep: this.globalStepValue,
+      stepsPerEpoch: this.stepsPerEpoch,
+      totalSteps: this.totalSteps,
+      data: {
+        rngScheme: RNG_SCHEME,
+        seed: this.config.seed,
+        trainCount: this.source.count,
+        order: [...this.order],
+        orderRngState: [...orderRng.getState()] as [number, number, number, number],
+      },
+      schedule: {
+        globalStep: this.globalStepValue,
+        totalSteps: this.totalSteps,
+        lastLr: this.lastLr,
+      },
+      optimizer: { type: 'adam', iterations: this.adam.iterations },
+      metricsHistory: [...this.metrics],
+      trainSeconds: this.trainSeconds,
+      lastLoss: this.lastLoss,
+    };
+    return { state, model: await this.getWeights(), optimizer: await this.adam.getSlots() };
+  }
+
+  /** Restores a state produced by `getState` (same preset, input size and classes). */
+  restore(payload: CheckpointPayload): void {
+    const state = TrainerState.parse(payload.state);
+    const a = state.config;
+    const b = this.config;
+    if (
+      a.preset !== b.preset ||
+      a.inputSize.width !== b.inputSize.width ||
+      a.inputSize.height !== b.inputSize.height ||
+      a.widthMultiplier !== b.widthMultiplier ||
+      state.numClasses !== this.numClasses
+    ) {
+      throw new Error('checkpoint was written for a different model (preset/size/classes)');
+    }
+    if (state.data.rngScheme !== RNG_SCHEME) {
+      throw new Error(
+        `checkpoint uses RNG scheme ${state.data.rngScheme}, engine has ${RNG_SCHEME}`,
+      );
+    }
+    this.loadWeights(payload.model);
+    this.adam.setState(state.optimizer.iterations, payload.optimizer);
+    this.pending = null;
+    this.epochValue = state.epoch;
+    this.globalStepValue = state.globalStep;
+    this.metrics = [...state.metricsHistory];
+    this.trainSeconds = state.trainSeconds;
+    this.lastLoss = state.lastLoss;
+    this.lastLr = state.schedule.lastLr;
+    if (state.data.trainCount === this.source.count && state.stepsPerEpoch === this.stepsPerEpoch) {
+      this.stepInEpochValue = state.stepInEpoch;
+      this.order = [...state.data.order];
+    } else {
+      // The train split changed size since the checkpoint: continue at the start of the next
+      // epoch with a fresh order (exact resume is impossible with different data).
+      this.log(
+        `train split has ${this.source.count} samples, checkpoint was written with ${state.data.trainCount}; continuing from the next epoch`,
+      );
+      if (state.stepInEpoch > 0) this.epochValue += 1;
+      this.stepInEpochValue = 0;
+      this.order = epochOrder(this.config.seed, this.epochValue, this.source.count);
+    }
+    this.lastCheckpointAt = Date.now();
+  }
+
+  /**
+   * Writes a checkpoint of the current state (call between steps). `metric` (higher is
+   * better, e.g. val mIoU) also updates `best` when it improves.
+   */
+  async saveCheckpoint(
+    runDir: string,
+    reason: string,
+    opts: { metric?: number | null } = {},
+  ): Promise<CheckpointWriteResult> {
+    const payload = await this.getState();
+    const result = await writeCheckpoint(runDir, payload, {
+      reason,
+      globalStep: this.globalStepValue,
+      epoch: this.epochValue,
+      stepInEpoch: this.stepInEpochValue,
+      metric: opts.metric ?? null,
+    });
+    this.lastCheckpointAt = Date.now();
+    return result;
+  }
+
+  /** Frees the model and optimizer tensors. The trainer is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pending = null;
+    this.adam.dispose();
+    this.model.dispose();
+  }
+}

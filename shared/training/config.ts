@@ -1,0 +1,173 @@
+import { z } from 'zod';
+
+/**
+ * Training configuration: pure, JSON-serialisable, validated with zod. Every field has a
+ * default; presets supply a base that user overrides are merged onto (`makeTrainingConfig`).
+ */
+
+export const PRESET_NAMES = ['seed-alexnet-fcn', 'default'] as const;
+export const PresetName = z.enum(PRESET_NAMES);
+export type PresetName = z.infer<typeof PresetName>;
+
+export const InputSize = z.object({
+  width: z.number().int().min(16).max(4096),
+  height: z.number().int().min(16).max(4096),
+});
+export type InputSize = z.infer<typeof InputSize>;
+
+export const OptimizerConfig = z.object({
+  type: z.literal('adam').default('adam'),
+  lr: z.number().positive().default(1e-3),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  epsilon: z.number().positive().default(1e-8),
+  /** Decoupled (AdamW-style) weight decay on conv kernels; 0 disables it. */
+  weightDecay: z.number().min(0).default(0),
+});
+export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
+
+export const LrScheduleConfig = z.object({
+  type: z.enum(['constant', 'poly', 'cosine']).default('constant'),
+  /** Linear warmup from lr/warmupSteps to lr over this many optimizer steps. */
+  warmupSteps: z.number().int().min(0).default(0),
+  /** Exponent of the poly schedule. */
+  power: z.number().positive().default(0.9),
+  /** Floor reached at the last step by poly / cosine. */
+  minLr: z.number().min(0).default(0),
+});
+export type LrScheduleConfig = z.infer<typeof LrScheduleConfig>;
+
+export const ColorJitterConfig = z.object({
+  /** Multiplicative factors drawn uniformly from [1 - x, 1 + x]; 0 disables each. */
+  brightness: z.number().min(0).max(1).default(0),
+  contrast: z.number().min(0).max(1).default(0),
+  saturation: z.number().min(0).max(1).default(0),
+});
+export type ColorJitterConfig = z.infer<typeof ColorJitterConfig>;
+
+export const AugmentationConfig = z.object({
+  /**
+   * Random scale range relative to the "cover" scale (the scale at which the image just
+   * covers the input size); a random crop of the input size is then taken. [1, 1] = resize.
+   */
+  scale: z
+    .tuple([z.number().positive(), z.number().positive()])
+    .default([1, 1])
+    .refine(([lo, hi]) => lo <= hi, 'scale: min must be <= max'),
+  flip: z.boolean().default(false),
+  colorJitter: ColorJitterConfig.default({ brightness: 0, contrast: 0, saturation: 0 }),
+});
+export type AugmentationConfig = z.infer<typeof AugmentationConfig>;
+
+/** 'none', weights from the dataset's class frequencies, or one explicit weight per class. */
+export const ClassWeightsConfig = z.union([
+  z.enum(['none', 'inverse-sqrt-frequency']),
+  z.array(z.number().min(0)).min(1),
+]);
+export type ClassWeightsConfig = z.infer<typeof ClassWeightsConfig>;
+
+export const NormalizationConfig = z.object({
+  /** Per-channel mean and std on [0, 1] RGB values: x = (rgb / 255 - mean) / std. */
+  mean: z.tuple([z.number(), z.number(), z.number()]).default([0.485, 0.456, 0.406]),
+  std: z
+    .tuple([z.number().positive(), z.number().positive(), z.number().positive()])
+    .default([0.229, 0.224, 0.225]),
+});
+export type NormalizationConfig = z.infer<typeof NormalizationConfig>;
+
+export const TrainingConfig = z.object({
+  preset: PresetName.default('default'),
+  inputSize: InputSize.default({ width: 240, height: 240 }),
+  batchSize: z.number().int().min(1).max(1024).default(8),
+  epochs: z.number().int().min(1).max(100_000).default(50),
+  optimizer: OptimizerConfig.default({
+    type: 'adam',
+    lr: 1e-3,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: 0,
+  }),
+  schedule: LrScheduleConfig.default({ type: 'constant', warmupSteps: 0, power: 0.9, minLr: 0 }),
+  augmentation: AugmentationConfig.default({
+    scale: [1, 1],
+    flip: false,
+    colorJitter: { brightness: 0, contrast: 0, saturation: 0 },
+  }),
+  classWeights: ClassWeightsConfig.default('none'),
+  normalization: NormalizationConfig.default({
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  }),
+  /** Seeds weight init, data order and augmentation. Same seed + config = same run. */
+  seed: z.number().int().min(0).max(0xffffffff).default(42),
+  /** Time-based automatic checkpoint interval (in addition to epoch ends and pauses). */
+  checkpointEveryMinutes: z.number().positive().default(10),
+  /** seed-alexnet-fcn only: keep the AlexNet feature extractor frozen. */
+  freezeFeatures: z.boolean().default(false),
+  /** default preset only: channel width multiplier of the encoder-decoder. */
+  widthMultiplier: z.number().positive().max(4).default(1),
+});
+export type TrainingConfig = z.infer<typeof TrainingConfig>;
+export type TrainingConfigInput = z.input<typeof TrainingConfig>;
+
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+export type TrainingConfigOverrides = DeepPartial<TrainingConfig>;
+
+/**
+ * `seed-alexnet-fcn` reproduces the seed project: AlexNet features + 1x1 conv + bilinear
+ * upsample, 240x240, batch 16, Adam 1e-4, constant LR, no augmentation beyond flips.
+ * `default` is the CPU-efficient encoder-decoder trained from scratch.
+ */
+export const PRESETS: Readonly<Record<PresetName, TrainingConfig>> = {
+  'seed-alexnet-fcn': TrainingConfig.parse({
+    preset: 'seed-alexnet-fcn',
+    inputSize: { width: 240, height: 240 },
+    batchSize: 16,
+    epochs: 30,
+    optimizer: { lr: 1e-4 },
+    schedule: { type: 'constant' },
+    augmentation: { scale: [1, 1], flip: true },
+    classWeights: 'none',
+    freezeFeatures: false,
+  }),
+  default: TrainingConfig.parse({
+    preset: 'default',
+    inputSize: { width: 240, height: 240 },
+    batchSize: 8,
+    epochs: 60,
+    optimizer: { lr: 2e-3, weightDecay: 1e-4 },
+    schedule: { type: 'poly', warmupSteps: 100, power: 0.9, minLr: 1e-5 },
+    augmentation: {
+      scale: [0.75, 1.5],
+      flip: true,
+      colorJitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2 },
+    },
+    classWeights: 'inverse-sqrt-frequency',
+  }),
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
+  return out;
+}
+
+/**
+ * Full config from a preset name plus overrides (deep-merged; arrays replace). Throws a
+ * ZodError on invalid input.
+ */
+export function makeTrainingConfig(overrides: TrainingConfigOverrides = {}): TrainingConfig {
+  const preset = PresetName.parse(overrides.preset ?? 'default');
+  return TrainingConfig.parse(deepMerge(PRESETS[preset], overrides));
+}

@@ -1,0 +1,39 @@
+import type { LrScheduleConfig } from './config';
+
+/**
+ * Learning rate used for the optimizer step with 0-based index `step` out of `totalSteps`.
+ * Pure function of its arguments, so the "schedule state" of a run is just its step count.
+ *
+ * - warmup: linear ramp lr * (step + 1) / warmupSteps for the first warmupSteps steps;
+ * - then, with progress p in [0, 1] over the remaining steps:
+ *   constant: lr; poly: minLr + (lr - minLr) * (1 - p)^power;
+ *   cosine: minLr + (lr - minLr) * (1 + cos(pi * p)) / 2.
+ */
+export function learningRateAt(
+  baseLr: number,
+  schedule: LrScheduleConfig,
+  step: number,
+  totalSteps: number,
+): number {
+  const s = Math.max(0, Math.floor(step));
+  const warmup = schedule.warmupSteps;
+  if (warmup > 0 && s < warmup) return (baseLr * (s + 1)) / warmup;
+  if (schedule.type === 'constant') return baseLr;
+  const span = Math.max(1, totalSteps - warmup);
+  const p = Math.min(1, Math.max(0, (s - warmup) / span));
+  const minLr = Math.min(schedule.minLr, baseLr);
+  if (schedule.type === 'poly') return minLr + (baseLr - minLr) * Math.pow(1 - p, schedule.power);
+  return minLr + ((baseLr - minLr) * (1 + Math.cos(Math.PI * p))) / 2;
+}
+
+/** Optimizer steps in one epoch: full batches only, at least one (small sets wrap around). */
+export function stepsPerEpoch(sampleCount: number, batchSize: number): number {
+  return Math.max(1, Math.floor(sampleCount / batchSize));
+}
+
+/** Serialisable snapshot of the schedule position stored in checkpoints. */
+export interface LrScheduleState {
+  readonly globalStep: number;
+  readonly totalSteps: number;
+  readonly lastLr: number;
+}
