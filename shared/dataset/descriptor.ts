@@ -87,7 +87,7 @@ export const PROBLEM_REASONS = [
   'truncated_file',
   'corrupt_file',
   'size_mismatch',
-  'unknown_class_values',
+  'unknown_ids',
   'mask_16bit',
   'exif_rotated',
   'too_many_pixels',

@@ -3,7 +3,7 @@
  * same dataset always looks the same; the first 21 entries are the Pascal VOC colour map,
  * which users of segmentation tools recognise, and the rest continue its bit-interleaving.
  */
-export type Rgb = readonly [number, number, number];
+export type Rgb = [number, number, number];
 
 /** Pascal VOC's colour map for index i: bits of i spread over the high bits of R, G, B. */
 export function vocColor(index: number): Rgb {
@@ -26,4 +26,4 @@ export function paletteColor(id: number): Rgb {
 }
 
 /** Colour used for void / ignored pixels in rendered masks. */
-export const VOID_COLOR: Rgb = [0, 0, 0];
+export const VOID_COLOR: Readonly<Rgb> = [0, 0, 0];

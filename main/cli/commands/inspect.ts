@@ -1,0 +1,139 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DATASET_FORMATS, DatasetFormat, type Problem } from '../../../shared/dataset/descriptor';
+import { detectFormat, openDataset, type IndexPhase } from '../../dataset/index';
+import type { ProgressBar } from '../progress';
+import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
+
+const hex = (c: readonly number[]): string =>
+  `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+
+function groupProblems(problems: readonly Problem[]): string[] {
+  if (problems.length === 0) return ['problems: none'];
+  const byReason = new Map<string, Problem[]>();
+  for (const p of problems) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p]);
+  const lines = [`problems: ${problems.length}`];
+  for (const [reason, list] of byReason) {
+    lines.push(`  ${reason} (${list.length})`);
+    for (const p of list.slice(0, 20)) {
+      const where = p.sample ? `${p.split}/${p.sample}` : p.split || path.basename(p.path);
+      lines.push(`    ${where}: ${p.detail ?? p.path}`);
+    }
+    if (list.length > 20) lines.push(`    ... and ${list.length - 20} more`);
+  }
+  return lines;
+}
+
+export const inspectCommand: CliCommand = {
+  name: 'inspect',
+  summary: 'Open a dataset folder as it is: format, splits, classes and every bad file',
+  usage: 'inspect DIR [--format F] [--labels FILE] [--quick] [--max-mpx N] [--json]',
+  options: {
+    format: { type: 'string' },
+    labels: { type: 'string' },
+    quick: { type: 'boolean' },
+    'max-mpx': { type: 'string' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals, out }) {
+    const dir = positionals[0];
+    if (!dir || positionals.length > 1)
+      throw new CliError(`expected one DIR\nusage: segstudio ${this.usage}`, 2);
+    const root = path.resolve(dir);
+    if (!existsSync(root) || !statSync(root).isDirectory())
+      throw new CliError(`${root} is not a folder`);
+    const formatArg = stringOption(values, 'format');
+    const format = formatArg === undefined ? undefined : DatasetFormat.safeParse(formatArg);
+    if (format && !format.success) {
+      throw new CliError(
+        `--format must be one of ${DATASET_FORMATS.join(', ')}, got "${formatArg}"`,
+        2,
+      );
+    }
+    const labels = stringOption(values, 'labels');
+    if (labels && !existsSync(labels)) throw new CliError(`labels file ${labels} does not exist`);
+    const maxMpx = numberOption(values, 'max-mpx', { min: 0.001 });
+
+    const guess = await detectFormat(root);
+    if (!format && !guess.format) {
+      throw new CliError(
+        `${root} does not look like a known dataset layout; pass --format (${DATASET_FORMATS.join(', ')})`,
+      );
+    }
+    let bar: ProgressBar | undefined;
+    let barPhase: IndexPhase | undefined;
+    const started = performance.now();
+    const index = await openDataset(root, {
+      ...(format?.success && { format: format.data }),
+      ...(labels && { labelsFile: labels }),
+      ...(maxMpx !== undefined && { maxPixels: Math.round(maxMpx * 1e6) }),
+      deep: values['quick'] !== true,
+      onProgress(done, total, phase) {
+        if (phase !== barPhase) {
+          bar?.finish();
+          barPhase = phase;
+          bar = out.progress(
+            phase === 'headers' ? 'checking files' : 'checking masks',
+            total,
+            'samples',
+          );
+        }
+        bar?.update(done);
+      },
+    });
+    bar?.finish();
+    const seconds = (performance.now() - started) / 1000;
+    const d = index.descriptor;
+    const splits = Object.fromEntries(
+      Object.entries(index.splits).map(([name, s]) => [
+        name,
+        { listed: s.listed, usable: s.usable },
+      ]),
+    );
+    const samples = Object.values(index.splits).reduce((n, s) => n + s.listed, 0);
+    const result = {
+      format: d.format,
+      root: d.root,
+      detection: format?.success ? null : { confidence: guess.confidence, reasons: guess.reasons },
+      encoding: d.encoding,
+      ...(d.rgbMapping && { rgbMapping: d.rgbMapping }),
+      labelsSource: d.labelsSource,
+      voidId: d.voidId,
+      splits,
+      classes: d.classes,
+      problems: index.problems,
+      checked: values['quick'] === true ? 'headers' : 'headers+masks',
+      timing: {
+        samples,
+        seconds: Math.round(seconds * 1000) / 1000,
+        samplesPerSecond: Math.round(samples / Math.max(seconds, 1e-6)),
+      },
+    };
+    out.result(result, () => {
+      const width = Math.max(5, ...Object.keys(splits).map((n) => n.length));
+      const nameWidth = Math.max(4, ...d.classes.map((c) => c.name.length));
+      return [
+        `dataset   ${d.root}`,
+        `format    ${d.format}${result.detection ? ` (detected, ${result.detection.reasons.join('; ')})` : ''}`,
+        `masks     ${d.encoding}${d.rgbMapping ? ` (${d.rgbMapping})` : ''}, classes from ${d.labelsSource}, void id ${d.voidId ?? 'none'}`,
+        `checked   ${result.checked} of ${samples} samples in ${seconds.toFixed(1)}s`,
+        '',
+        `${'split'.padEnd(width)}  listed  usable`,
+        ...Object.entries(splits).map(
+          ([n, s]) =>
+            `${n.padEnd(width)}  ${String(s.listed).padStart(6)}  ${String(s.usable).padStart(6)}`,
+        ),
+        '',
+        `classes: ${d.classes.filter((c) => !c.void).length}${d.voidId === null ? '' : ` + void ${d.voidId}`}`,
+        `  ${'id'.padStart(4)}  ${'name'.padEnd(nameWidth)}  colour`,
+        ...d.classes.map(
+          (c) =>
+            `  ${String(c.id).padStart(4)}  ${c.name.padEnd(nameWidth)}  ${hex(c.color)}${c.void ? '  (void)' : ''}`,
+        ),
+        '',
+        ...groupProblems(index.problems),
+      ].join('\n');
+    });
+    return 0;
+  },
+};

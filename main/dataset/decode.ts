@@ -1,0 +1,133 @@
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import type { MaskEncoding } from '../../shared/dataset/descriptor';
+import { decodeBmp, type RgbImage } from './codecs/bmp';
+import { decodeIndexPng } from './codecs/png-index';
+import { sniffKind } from './headers';
+
+/**
+ * Pixel decoding. Masks become "keys": the stored value for index/palette masks (0..255) or
+ * r<<16|g<<8|b for colour masks; the class mapping turns keys into ids. sharp's calls are
+ * asynchronous (libvips threads), so decoding never blocks the JS thread.
+ */
+
+export interface MaskKeys {
+  readonly width: number;
+  readonly height: number;
+  readonly keys: Uint8Array | Uint32Array;
+}
+
+export const colorKey = (r: number, g: number, b: number): number => (r << 16) | (g << 8) | b;
+export const keyColor = (key: number): [number, number, number] => [
+  (key >> 16) & 0xff,
+  (key >> 8) & 0xff,
+  key & 0xff,
+];
+
+/** Image pixels as RGB (alpha dropped, greyscale expanded), exactly as stored (no EXIF turn). */
+export async function decodeRgb(file: string): Promise<RgbImage> {
+  const bytes = await fs.readFile(file);
+  if (sniffKind(bytes) === 'bmp') return decodeBmp(bytes);
+  const { data, info } = await sharp(bytes, { limitInputPixels: false })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+  return {
+    width: info.width,
+    height: info.height,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
+function paletteLookup(rgb: RgbImage, palette: Uint8Array): Uint8Array {
+  const byColor = new Map<number, number>();
+  for (let i = palette.length / 3 - 1; i >= 0; i--) {
+    byColor.set(colorKey(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), i);
+  }
+  const out = new Uint8Array(rgb.width * rgb.height);
+  for (let p = 0; p < out.length; p++) {
+    const d = rgb.data;
+    out[p] = byColor.get(colorKey(d[p * 3]!, d[p * 3 + 1]!, d[p * 3 + 2]!)) ?? 0;
+  }
+  return out;
+}
+
+/** PLTE of a PNG file (RGB triplets), or null. */
+function pngPalette(bytes: Buffer): Uint8Array | null {
+  let off = 8;
+  while (off + 8 <= bytes.length) {
+    const len = bytes.readUInt32BE(off);
+    const type = bytes.toString('latin1', off + 4, off + 8);
+    if (type === 'PLTE') return new Uint8Array(bytes.subarray(off + 8, off + 8 + len));
+    if (type === 'IDAT' || type === 'IEND') return null;
+    off += 12 + len;
+  }
+  return null;
+}
+
+export async function decodeMask(file: string, encoding: MaskEncoding): Promise<MaskKeys> {
+  const bytes = await fs.readFile(file);
+  const kind = sniffKind(bytes);
+  if (encoding === 'rgb') {
+    const rgb = kind === 'bmp' ? decodeBmp(bytes) : await decodeRgbBytes(bytes);
+    const keys = new Uint32Array(rgb.width * rgb.height);
+    const d = rgb.data;
+    for (let p = 0; p < keys.length; p++)
+      keys[p] = colorKey(d[p * 3]!, d[p * 3 + 1]!, d[p * 3 + 2]!);
+    return { width: rgb.width, height: rgb.height, keys };
+  }
+  if (kind === 'png') {
+    const fast = await decodeIndexPng(bytes);
+    if (fast) return { width: fast.width, height: fast.height, keys: fast.values };
+    const palette = pngPalette(bytes);
+    if (palette) {
+      const rgb = await decodeRgbBytes(bytes);
+      return { width: rgb.width, height: rgb.height, keys: paletteLookup(rgb, palette) };
+    }
+  }
+  if (kind === 'bmp') {
+    const rgb = decodeBmp(bytes);
+    const keys = new Uint8Array(rgb.width * rgb.height);
+    for (let p = 0; p < keys.length; p++) keys[p] = rgb.data[p * 3]!;
+    return { width: rgb.width, height: rgb.height, keys };
+  }
+  // Greyscale in another container: sharp hands back 3 identical channels unless told; take one.
+  const { data, info } = await sharp(bytes, { limitInputPixels: false })
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    width: info.width,
+    height: info.height,
+    keys: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
+async function decodeRgbBytes(bytes: Buffer): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes, { limitInputPixels: false })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    width: info.width,
+    height: info.height,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
+/** Pixel count per key, as sorted [key, count] pairs. */
+export function keyHistogram(keys: Uint8Array | Uint32Array): [number, number][] {
+  if (keys instanceof Uint8Array) {
+    const counts = new Float64Array(256);
+    for (let i = 0; i < keys.length; i++) counts[keys[i]!]!++;
+    const out: [number, number][] = [];
+    counts.forEach((c, k) => c > 0 && out.push([k, c]));
+    return out;
+  }
+  const counts = new Map<number, number>();
+  for (let i = 0; i < keys.length; i++) counts.set(keys[i]!, (counts.get(keys[i]!) ?? 0) + 1);
+  return [...counts].sort((a, b) => a[0] - b[0]);
+}

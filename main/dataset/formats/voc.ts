@@ -1,0 +1,119 @@
+import path from 'node:path';
+import type { ClassDef } from '../../../shared/dataset/descriptor';
+import { vocColor } from '../../../shared/dataset/palette';
+import { readListLines, stem, type DirCache } from '../dir-cache';
+import type { DatasetPlan, FormatModule, PlannedSplit } from '../plan';
+
+/**
+ * Pascal VOC: JPEGImages/ID.jpg, SegmentationClass/ID.png (palette PNGs; the palette index
+ * is the class, 255 = border/ignore), splits from ImageSets/Segmentation/*.txt.
+ */
+
+const VOC_NAMES = [
+  'background',
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
+];
+
+export const VOC_CLASSES: readonly ClassDef[] = [
+  ...VOC_NAMES.map((name, id) => ({ id, name, color: vocColor(id) })),
+  { id: 255, name: 'void', color: [224, 224, 192], void: true },
+];
+
+async function locate(root: string, cache: DirCache): Promise<string | null> {
+  const candidates = [root, path.join(root, 'VOC2012'), path.join(root, 'VOCdevkit', 'VOC2012')];
+  for (const dir of await cache.subdirs(root)) {
+    if (/^VOC\d{4}$/.test(dir)) candidates.push(path.join(root, dir));
+  }
+  for (const c of candidates) {
+    if (
+      (await cache.isDir(path.join(c, 'JPEGImages'))) &&
+      (await cache.isDir(path.join(c, 'SegmentationClass')))
+    ) {
+      return c;
+    }
+  }
+  return null;
+}
+
+export const vocFormat: FormatModule = {
+  format: 'voc',
+  async detect(root, cache) {
+    const found = await locate(root, cache);
+    if (!found) return { format: 'voc', confidence: 0, reasons: [] };
+    const reasons = ['JPEGImages/ and SegmentationClass/ folders'];
+    const lists = await cache.files(path.join(found, 'ImageSets', 'Segmentation'));
+    if (lists.length) reasons.push(`ImageSets/Segmentation lists ${lists.join(', ')}`);
+    return { format: 'voc', confidence: lists.length ? 0.97 : 0.85, reasons };
+  },
+  async plan(root, cache): Promise<DatasetPlan> {
+    const base = (await locate(root, cache)) ?? root;
+    const imageDir = path.join(base, 'JPEGImages');
+    const annotationDir = path.join(base, 'SegmentationClass');
+    const listDir = path.join(base, 'ImageSets', 'Segmentation');
+    const splits: PlannedSplit[] = [];
+    for (const name of await cache.files(listDir)) {
+      if (!name.endsWith('.txt')) continue;
+      const listFile = path.join(listDir, name);
+      const lines = await readListLines(listFile);
+      splits.push({
+        name: stem(name),
+        listFile,
+        imageDir,
+        annotationDir,
+        samples: lines.map(({ text }) => {
+          const id = text.split(/\s+/)[0] ?? text;
+          return {
+            sample: id,
+            image: path.join(imageDir, `${id}.jpg`),
+            annotation: path.join(annotationDir, `${id}.png`),
+          };
+        }),
+        problems: [],
+      });
+    }
+    if (splits.length === 0) {
+      // No split lists: every annotated image is one split.
+      const ids = (await cache.files(annotationDir)).filter((f) => f.endsWith('.png')).map(stem);
+      splits.push({
+        name: 'all',
+        imageDir,
+        annotationDir,
+        samples: ids.map((id) => ({
+          sample: id,
+          image: path.join(imageDir, `${id}.jpg`),
+          annotation: path.join(annotationDir, `${id}.png`),
+        })),
+        problems: [],
+      });
+    }
+    return {
+      format: 'voc',
+      root: base,
+      pairing: { kind: 'name-list', annotationSuffix: '' },
+      splits,
+      labelsDirs: [base],
+      builtinClasses: VOC_CLASSES,
+      defaultVoidId: 255,
+      encoding: 'palette',
+    };
+  },
+};

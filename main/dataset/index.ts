@@ -1,0 +1,28 @@
+/**
+ * Dataset engine — open segmentation datasets as they lie on disk. Nothing here ever writes
+ * to the dataset folder; descriptors, statistics and thumbnails go to project/cache folders.
+ *
+ *   detectFormat(dir)                      -> { format, confidence, reasons, candidates }
+ *   openDataset(dir, { format?, labelsFile?, descriptor?, deep?, maxPixels?, onProgress? })
+ *                                          -> DatasetIndex { descriptor, splits, problems, source(split) }
+ *       splits[NAME] = { listed, usable, samples: SampleRecord[] (usable only) }
+ *       problems     = [{ split, sample, path, reason (stable code), detail (sentence) }]
+ *       source(split) implements SampleSource (./source.ts): RGB image + training-index label,
+ *       void -> IGNORE_LABEL (255), classes ordered by training index.
+ *     Open reads headers only (fast); `deep` (or a dataset without labels) also decodes every
+ *     annotation to check its values — see open.ts.
+ *   saveDescriptor(projectDir, d) / loadDescriptor(projectDir)   atomic JSON in the project
+ *   classStatistics(index, split, { cacheDir, onProgress })      per-class pixel counts, cached
+ *   thumbnail(index, sampleId, cacheDir, size, { split?, kind })  lazily cached JPEG/PNG path
+ *   renderMaskPng({ width, height, label }, classes)             colour PNG of a label map
+ */
+export { detectFormat, type FormatGuess } from './detect';
+export { openDataset, DEFAULT_MAX_PIXELS, type OpenOptions } from './open';
+export { DatasetIndex, type SplitIndex } from './dataset-index';
+export type { SampleRecord, ProgressFn, IndexPhase } from './records';
+export { saveDescriptor, loadDescriptor, DESCRIPTOR_FILE } from './descriptor-store';
+export { classStatistics, type ClassStatistics, type ClassPixelCount } from './statistics';
+export { thumbnail, type ThumbnailKind, type ThumbnailOptions } from './thumbnails';
+export { renderMaskPng, renderMaskRgb, type LabelMap } from './render-mask';
+export { IGNORE_LABEL, type SampleSource, type DecodedSample, type SourceClass } from './source';
+export type { DatasetDescriptor, Problem, ClassDef } from '../../shared/dataset/descriptor';

@@ -1,0 +1,299 @@
+import path from 'node:path';
+import type {
+  ClassDef,
+  DatasetDescriptor,
+  DatasetFormat,
+  MaskEncoding,
+  Problem,
+  RgbMapping,
+} from '../../shared/dataset/descriptor';
+import {
+  ClassMapper,
+  discoveredClasses,
+  discoveredColorClasses,
+  findLabelsFile,
+  readLabelsFile,
+} from './classes';
+import { mapLimit } from './concurrency';
+import { decodeMask, keyHistogram } from './decode';
+import { detectFormat } from './detect';
+import { DirCache } from './dir-cache';
+import { DatasetIndex, type SplitIndex } from './dataset-index';
+import { formatModule } from './formats/index';
+import type { ColorType } from './headers';
+import type { DatasetPlan } from './plan';
+import { scanKey, type ProgressFn, type SampleRecord } from './records';
+import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
+import { checkSplitHeaders, type CheckedSample } from './validate-headers';
+
+/**
+ * Opening a dataset, in two passes:
+ *  1. headers (always): every listed sample's two files are paired and their headers read —
+ *     no pixels — so 20k samples open in seconds and every file-level problem is found;
+ *  2. annotations (only with `deep`, or when classes must be discovered because no labels
+ *     file names them): each mask is decoded once and its values counted, which finds ids or
+ *     colours the labels do not know. The counts are kept, so class statistics after a deep
+ *     open cost nothing; otherwise classStatistics() runs this pass lazily in the background.
+ */
+
+export interface OpenOptions {
+  /** Skip detection and read the folder as this format. */
+  readonly format?: DatasetFormat;
+  /** Labels file (JSON SEG_LABELS_LIST or CSV); found next to the data when omitted. */
+  readonly labelsFile?: string;
+  /** A saved descriptor: its classes, encoding and format win over what is on disk. */
+  readonly descriptor?: DatasetDescriptor;
+  readonly onProgress?: ProgressFn;
+  /** Decode every annotation to check its values (see above). */
+  readonly deep?: boolean;
+  /** Pixel limit per image (decompression bombs); default 100 Mpx. */
+  readonly maxPixels?: number;
+  /** How annotations are decoded in the value pass (a worker pool, or in-process). */
+  readonly scanner?: MaskScanner;
+  readonly concurrency?: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+function encodingFor(color: ColorType | null): MaskEncoding {
+  if (color === 'palette') return 'palette';
+  if (color === 'rgb' || color === 'rgba') return 'rgb';
+  return 'index';
+}
+
+/** Seed masks keep the id in R (G = B = 0); I2DL masks use the labels' colours. Count both. */
+async function guessRgbMapping(
+  annotation: string,
+  classes: readonly ClassDef[],
+): Promise<RgbMapping> {
+  const histogram = keyHistogram((await decodeMask(annotation, 'rgb')).keys);
+  const colors = new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'colors' });
+  const red = new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'red-id' });
+  let byColor = 0;
+  let byRed = 0;
+  for (const [key, count] of histogram) {
+    if (colors.idOfKey(key) !== undefined) byColor += count;
+    if (red.idOfKey(key) !== undefined) byRed += count;
+  }
+  return byRed > byColor ? 'red-id' : 'colors';
+}
+
+interface ClassChoice {
+  classes: readonly ClassDef[] | null;
+  source: string;
+  problems: Problem[];
+}
+
+async function chooseClasses(
+  plan: DatasetPlan,
+  options: OpenOptions,
+  cache: DirCache,
+): Promise<ClassChoice> {
+  if (options.descriptor)
+    return {
+      classes: options.descriptor.classes,
+      source: options.descriptor.labelsSource,
+      problems: [],
+    };
+  const file = options.labelsFile
+    ? path.resolve(options.labelsFile)
+    : await findLabelsFile(plan.labelsDirs, cache);
+  if (file) {
+    const parsed = await readLabelsFile(file);
+    if (parsed.ok) return { classes: parsed.classes, source: file, problems: [] };
+    const problem: Problem = {
+      split: '',
+      sample: '',
+      path: file,
+      reason: 'labels_file',
+      detail: `labels file ${path.basename(file)} cannot be used: ${parsed.error}`,
+    };
+    if (plan.builtinClasses)
+      return { classes: [...plan.builtinClasses], source: 'builtin', problems: [problem] };
+    return { classes: null, source: 'discovered', problems: [problem] };
+  }
+  if (plan.builtinClasses)
+    return { classes: [...plan.builtinClasses], source: 'builtin', problems: [] };
+  return { classes: null, source: 'discovered', problems: [] };
+}
+
+/** Marks the seed's void (id 0 in red-id masks) or the format's void when labels do not. */
+function withVoid(classes: ClassDef[], voidId: number | null): ClassDef[] {
+  if (classes.some((c) => c.void) || voidId === null) return classes;
+  const hit = classes.find((c) => c.id === voidId);
+  if (hit) return classes.map((c) => (c.id === voidId ? { ...c, void: true } : c));
+  return classes;
+}
+
+export async function openDataset(dir: string, options: OpenOptions = {}): Promise<DatasetIndex> {
+  const cache = new DirCache();
+  const requested = path.resolve(dir);
+  const format =
+    options.format ?? options.descriptor?.format ?? (await detectFormat(requested, cache)).format;
+  if (!format)
+    throw new Error(`${requested} does not look like a dataset Seg Studio knows (use --format)`);
+  const plan = await formatModule(format).plan(requested, cache);
+  const maxPixels = options.maxPixels ?? options.descriptor?.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const total = plan.splits.reduce((n, s) => n + s.samples.length, 0);
+  const progress = options.onProgress ?? (() => undefined);
+
+  // Pass 1: headers.
+  let done = 0;
+  progress(0, total, 'headers');
+  const checked: CheckedSample[][] = [];
+  for (const split of plan.splits) {
+    checked.push(
+      await checkSplitHeaders(split, {
+        root: plan.root,
+        maxPixels,
+        ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+        onSample: () => progress(++done, total, 'headers'),
+      }),
+    );
+  }
+  const problems: Problem[] = [];
+  const records = new Map<string, SampleRecord[]>();
+  let firstAnnotationColor: ColorType | null = null;
+  let firstAnnotation: string | null = null;
+  plan.splits.forEach((split, i) => {
+    problems.push(...split.problems);
+    const usable: SampleRecord[] = [];
+    for (const c of checked[i] ?? []) {
+      problems.push(...c.problems);
+      if (c.record) {
+        usable.push(c.record);
+        if (!firstAnnotation) {
+          firstAnnotation = c.record.annotation;
+          firstAnnotationColor = c.annotationColor;
+        }
+      }
+    }
+    records.set(split.name, usable);
+  });
+
+  const encoding =
+    options.descriptor?.encoding ?? plan.encoding ?? encodingFor(firstAnnotationColor);
+  const choice = await chooseClasses(plan, options, cache);
+  problems.unshift(...choice.problems);
+  let rgbMapping: RgbMapping | undefined;
+  if (encoding === 'rgb') {
+    rgbMapping =
+      options.descriptor?.rgbMapping ??
+      plan.rgbMapping ??
+      (choice.classes && firstAnnotation
+        ? await guessRgbMapping(firstAnnotation, choice.classes)
+        : 'colors');
+  }
+  const defaultVoid = rgbMapping === 'red-id' ? 0 : plan.defaultVoidId;
+
+  // Pass 2: annotation values, when asked for or when nothing names the classes.
+  const scans = new Map<string, MaskScan>();
+  const all = [...records.values()].flat();
+  const deep = options.deep === true || choice.classes === null;
+  if (deep) {
+    const scanner = options.scanner ?? scanMaskInProcess;
+    let scanned = 0;
+    progress(0, all.length, 'annotations');
+    await mapLimit(all, options.concurrency ?? 4, async (r) => {
+      try {
+        scans.set(scanKey(r), await scanner(r.annotation, encoding));
+      } catch (err) {
+        problems.push({
+          split: r.split,
+          sample: r.id,
+          path: r.annotation,
+          reason: 'corrupt_file',
+          detail: `annotation ${path.relative(plan.root, r.annotation)} cannot be decoded (${(err as Error).message})`,
+        });
+      }
+      progress(++scanned, all.length, 'annotations');
+    });
+  }
+
+  let classes: ClassDef[] | null = choice.classes ? [...choice.classes] : null;
+  if (!classes) {
+    const keys = new Set<number>();
+    for (const s of scans.values()) for (const [key] of s.histogram) keys.add(key);
+    classes =
+      encoding === 'rgb' && rgbMapping !== 'red-id'
+        ? discoveredColorClasses(keys)
+        : discoveredClasses(
+            rgbMapping === 'red-id' ? [...keys].map((k) => (k >> 16) & 0xff) : keys,
+            defaultVoid,
+          );
+  }
+  classes = withVoid(
+    [...classes].sort((a, b) => a.id - b.id),
+    defaultVoid,
+  );
+  const voidId = classes.find((c) => c.void)?.id ?? null;
+
+  const descriptor: DatasetDescriptor = {
+    version: 1,
+    format,
+    root: plan.root,
+    splits: plan.splits.map((s) => ({
+      name: s.name,
+      ...(s.listFile && { listFile: s.listFile }),
+      ...(s.imageDir && { imageDir: s.imageDir }),
+      ...(s.annotationDir && { annotationDir: s.annotationDir }),
+    })),
+    pairing: plan.pairing,
+    encoding,
+    ...(rgbMapping && { rgbMapping }),
+    classes,
+    voidId,
+    labelsSource: choice.source,
+    maxPixels,
+  };
+
+  // Value check on what was scanned: ids/colours the classes do not name.
+  if (scans.size > 0) {
+    const mapper = new ClassMapper(descriptor);
+    for (const [name, list] of records) {
+      records.set(
+        name,
+        list.filter((r) => {
+          const scan = scans.get(scanKey(r));
+          if (!scan) return false; // could not be decoded: already reported
+          const unknown = scan.histogram.filter(([key]) => mapper.idOfKey(key) === undefined);
+          if (scan.width !== r.width || scan.height !== r.height) {
+            problems.push({
+              split: r.split,
+              sample: r.id,
+              path: r.annotation,
+              reason: 'corrupt_file',
+              detail: `annotation ${path.relative(plan.root, r.annotation)} decodes to ${scan.width}x${scan.height}, its header says ${r.width}x${r.height}`,
+            });
+            return false;
+          }
+          if (unknown.length === 0) return true;
+          const pixels = unknown.reduce((n, [, c]) => n + c, 0);
+          const listing = unknown
+            .slice(0, 8)
+            .map(([key, count]) => `${mapper.describeKey(key, encoding)} (${count} px)`)
+            .join(', ');
+          problems.push({
+            split: r.split,
+            sample: r.id,
+            path: r.annotation,
+            reason: 'unknown_ids',
+            detail: `annotation ${path.relative(plan.root, r.annotation)} has ${pixels} px with ${encoding === 'rgb' ? 'colours' : 'values'} not in the labels: ${listing}${unknown.length > 8 ? `, and ${unknown.length - 8} more` : ''}`,
+          });
+          return false;
+        }),
+      );
+    }
+  }
+
+  const splits: Record<string, SplitIndex> = {};
+  for (const split of plan.splits) {
+    const samples = records.get(split.name) ?? [];
+    splits[split.name] = {
+      listed: split.samples.length + split.problems.length,
+      usable: samples.length,
+      samples,
+    };
+  }
+  return new DatasetIndex(descriptor, splits, problems, scans);
+}

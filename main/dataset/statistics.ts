@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeJsonAtomic } from '../fs/atomic';
+import { mapLimit } from './concurrency';
+import type { DatasetIndex } from './dataset-index';
+import { scanKey, type ProgressFn } from './records';
+import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
+
+/**
+ * Pixel counts per class for one split, for class weights and the UI. Decoding every mask
+ * takes a while on 20k samples, so the result is cached on disk under a key made of the
+ * class mapping and each annotation's path, size and mtime: any edit recomputes, nothing else.
+ */
+
+export interface ClassPixelCount {
+  readonly index: number;
+  readonly datasetId: number;
+  readonly name: string;
+  readonly pixels: number;
+  /** Share of the non-void, known pixels. */
+  readonly share: number;
+  /** Number of samples in which the class appears. */
+  readonly samples: number;
+}
+
+export interface ClassStatistics {
+  readonly split: string;
+  readonly samples: number;
+  readonly totalPixels: number;
+  readonly voidPixels: number;
+  /** Pixels whose value the labels do not name (they train as ignored). */
+  readonly unknownPixels: number;
+  readonly classes: readonly ClassPixelCount[];
+}
+
+export interface StatisticsOptions {
+  readonly cacheDir: string;
+  readonly onProgress?: ProgressFn;
+  readonly scanner?: MaskScanner;
+  readonly concurrency?: number;
+}
+
+function cacheKey(index: DatasetIndex, split: string): string {
+  const d = index.descriptor;
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify({ v: 1, classes: d.classes, encoding: d.encoding, rgb: d.rgbMapping ?? null }),
+  );
+  for (const s of index.split(split).samples) {
+    hash.update(`\n${s.annotation}\u0000${s.annotationBytes}\u0000${s.annotationMtimeMs}`);
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+export async function classStatistics(
+  index: DatasetIndex,
+  split: string,
+  options: StatisticsOptions,
+): Promise<ClassStatistics> {
+  const file = path.join(
+    options.cacheDir,
+    `class-stats-${split.replace(/[^\w.-]/g, '_')}-${cacheKey(index, split)}.json`,
+  );
+  const cached = await fs.readFile(file, 'utf8').then(
+    (t) => JSON.parse(t) as ClassStatistics,
+    () => null,
+  );
+  if (cached) return cached;
+
+  const samples = index.split(split).samples;
+  const scanner = options.scanner ?? scanMaskInProcess;
+  const encoding = index.descriptor.encoding;
+  let done = 0;
+  options.onProgress?.(0, samples.length, 'statistics');
+  const scans: MaskScan[] = await mapLimit(samples, options.concurrency ?? 4, async (s) => {
+    const scan = index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding));
+    options.onProgress?.(++done, samples.length, 'statistics');
+    return scan;
+  });
+
+  const mapper = index.mapper;
+  const trainingOf = new Map(mapper.classes.map((c) => [c.datasetId, c.index]));
+  const pixels = new Float64Array(mapper.classes.length);
+  const present = new Float64Array(mapper.classes.length);
+  let total = 0;
+  let voidPixels = 0;
+  let unknown = 0;
+  for (const scan of scans) {
+    const seen = new Set<number>();
+    for (const [key, count] of scan.histogram) {
+      total += count;
+      const id = mapper.idOfKey(key);
+      const t = id === undefined ? undefined : trainingOf.get(id);
+      if (id === undefined) unknown += count;
+      else if (t === undefined) voidPixels += count;
+      else {
+        pixels[t]! += count;
+        seen.add(t);
+      }
+    }
+    for (const t of seen) present[t]!++;
+  }
+  const known = pixels.reduce((a, b) => a + b, 0);
+  const stats: ClassStatistics = {
+    split,
+    samples: samples.length,
+    totalPixels: total,
+    voidPixels,
+    unknownPixels: unknown,
+    classes: mapper.classes.map((c) => ({
+      index: c.index,
+      datasetId: c.datasetId,
+      name: c.name,
+      pixels: pixels[c.index]!,
+      share: known > 0 ? pixels[c.index]! / known : 0,
+      samples: present[c.index]!,
+    })),
+  };
+  await writeJsonAtomic(file, stats);
+  return stats;
+}

@@ -1,0 +1,160 @@
+import path from 'node:path';
+import type { Problem, ProblemReason } from '../../shared/dataset/descriptor';
+import { mapLimit } from './concurrency';
+import { readImageHeader, type ColorType, type HeaderResult, type ImageHeader } from './headers';
+import type { PlannedSample, PlannedSplit } from './plan';
+import type { SampleRecord } from './records';
+
+/**
+ * The open-time check for every sample: both headers (plus each file's last bytes) are read,
+ * never the pixels. This finds missing, empty, unreadable, non-image and truncated files,
+ * 16-bit masks, EXIF rotation, pixel bombs and size mismatches. Every check runs on every
+ * sample, so one sample can report several problems; none stops the scan.
+ */
+
+export interface HeaderCheckOptions {
+  readonly root: string;
+  readonly maxPixels: number;
+  readonly concurrency?: number;
+  readonly onSample?: (done: number) => void;
+}
+
+export interface CheckedSample {
+  readonly record: SampleRecord | null;
+  readonly annotationColor: ColorType | null;
+  readonly problems: Problem[];
+}
+
+const ORIENTATION_WORDS: Record<number, string> = {
+  2: 'mirrored',
+  3: 'rotated 180°',
+  4: 'flipped vertically',
+  5: 'mirrored and rotated 90°',
+  6: 'rotated 90°',
+  7: 'mirrored and rotated 270°',
+  8: 'rotated 270°',
+};
+
+const mpx = (pixels: number): string => `${(pixels / 1e6).toFixed(1)} Mpx`;
+
+function checkOne(
+  result: HeaderResult,
+  role: 'image' | 'annotation',
+  name: string,
+  maxPixels: number,
+  report: (reason: ProblemReason, detail: string) => void,
+): ImageHeader | null {
+  if (!result.ok) {
+    const reason =
+      result.reason === 'missing_image' && role === 'annotation'
+        ? 'missing_annotation'
+        : result.reason;
+    const detail = reason.startsWith('missing_')
+      ? `${role} ${name} does not exist`
+      : `${role} ${result.detail}`;
+    report(reason, detail);
+    return null;
+  }
+  const h = result.header;
+  let ok = true;
+  if (h.width * h.height > maxPixels) {
+    report(
+      'too_many_pixels',
+      `${role} ${name} is ${h.width}x${h.height} (${mpx(h.width * h.height)}), over the ${mpx(maxPixels)} limit`,
+    );
+    ok = false;
+  }
+  if (h.orientation !== 1) {
+    const how = ORIENTATION_WORDS[h.orientation] ?? `orientation ${h.orientation}`;
+    report(
+      'exif_rotated',
+      `${role} ${name} has EXIF orientation ${h.orientation} (${how}): displayed and stored pixels differ`,
+    );
+    ok = false;
+  }
+  if (role === 'annotation' && h.bitDepth === 16) {
+    report('mask_16bit', `annotation ${name} is a 16-bit image; class masks must be 8-bit`);
+    ok = false;
+  }
+  if (role === 'annotation' && h.kind === 'jpeg') {
+    report(
+      'unsupported_mask',
+      `annotation ${name} is a JPEG: lossy compression changes class values`,
+    );
+    ok = false;
+  }
+  return ok ? h : null;
+}
+
+async function checkSample(
+  planned: PlannedSample,
+  split: string,
+  options: HeaderCheckOptions,
+): Promise<CheckedSample> {
+  const problems: Problem[] = [];
+  if (planned.problem) return { record: null, annotationColor: null, problems: [planned.problem] };
+  const rel = (p: string): string => path.relative(options.root, p) || p;
+  const [imageResult, annotationResult] = await Promise.all([
+    readImageHeader(planned.image, rel(planned.image)),
+    readImageHeader(planned.annotation, rel(planned.annotation)),
+  ]);
+  const reporter = (file: string) => (reason: ProblemReason, detail: string) =>
+    problems.push({ split, sample: planned.sample, path: file, reason, detail });
+  const image = checkOne(
+    imageResult,
+    'image',
+    rel(planned.image),
+    options.maxPixels,
+    reporter(planned.image),
+  );
+  const annotation = checkOne(
+    annotationResult,
+    'annotation',
+    rel(planned.annotation),
+    options.maxPixels,
+    reporter(planned.annotation),
+  );
+  if (
+    image &&
+    annotation &&
+    (image.width !== annotation.width || image.height !== annotation.height)
+  ) {
+    reporter(planned.annotation)(
+      'size_mismatch',
+      `annotation ${rel(planned.annotation)} is ${annotation.width}x${annotation.height} but image ${rel(planned.image)} is ${image.width}x${image.height}`,
+    );
+  }
+  const annotationColor = annotationResult.ok ? annotationResult.header.colorType : null;
+  if (!image || !annotation || problems.length > 0)
+    return { record: null, annotationColor, problems };
+  return {
+    record: {
+      id: planned.sample,
+      split,
+      image: planned.image,
+      annotation: planned.annotation,
+      width: image.width,
+      height: image.height,
+      imageKind: image.kind,
+      annotationKind: annotation.kind,
+      imageBytes: image.bytes,
+      annotationBytes: annotation.bytes,
+      imageMtimeMs: image.mtimeMs,
+      annotationMtimeMs: annotation.mtimeMs,
+    },
+    annotationColor,
+    problems,
+  };
+}
+
+export async function checkSplitHeaders(
+  split: PlannedSplit,
+  options: HeaderCheckOptions,
+): Promise<CheckedSample[]> {
+  return mapLimit(
+    split.samples,
+    options.concurrency ?? 24,
+    (s) => checkSample(s, split.name, options),
+    options.onSample,
+  );
+}
