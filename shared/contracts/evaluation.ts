@@ -40,6 +40,12 @@ export type EvalReport = z.infer<typeof EvalReport>;
 
 const EvalRef = z.object({ runName: RunName, split: z.string().max(64).default('val') });
 
+/**
+ * Where the user chose to save (Electron's save dialog). Omitted in serve mode: the file stays
+ * in the project's exports folder and the browser downloads it through `mediaPath`.
+ */
+const Destination = z.string().min(1).max(4096).optional();
+
 export const evaluationContract = defineContract({
   service: 'evaluation',
   methods: {
@@ -55,6 +61,7 @@ export const evaluationContract = defineContract({
         runName: RunName,
         from: CheckpointKind.default('best'),
         format: z.enum(['folder', 'archive']).default('archive'),
+        destination: Destination,
       }),
       output: ProducedFile,
     },
@@ -62,11 +69,12 @@ export const evaluationContract = defineContract({
       input: EvalRef.extend({
         from: CheckpointKind.default('best'),
         encoding: z.enum(['dataset', 'color']).default('dataset'),
+        destination: Destination,
       }),
       output: ProducedFile,
     },
     exportMetrics: {
-      input: EvalRef.extend({ format: z.enum(['csv', 'json']) }),
+      input: EvalRef.extend({ format: z.enum(['csv', 'json']), destination: Destination }),
       output: ProducedFile,
     },
   },
