@@ -1,0 +1,230 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { EvalReport, PerClassMetric, PerImageMetric } from '../../shared/contracts/evaluation';
+import { ConfusionMatrix, imageMetrics, summarize } from '../../shared/metrics/confusion';
+import type { NormalizationConfig } from '../../shared/training/config';
+import { IGNORE_LABEL, type DecodedSample, type SampleSource } from '../dataset/source';
+import { getTf, type Tf } from '../native/backend';
+import { normalizeImage } from './data';
+
+/**
+ * Where metrics are computed. `original` (default) is what papers report: logits are upsampled
+ * bilinearly (half-pixel centres, like PyTorch's align_corners=False) to each annotation's own
+ * size and compared with the untouched annotation. `model` compares at the network's input size
+ * against nearest-resized labels: faster, used for quick per-epoch validation if needed.
+ */
+export type EvalResolution = 'original' | 'model';
+
+export interface EvaluateOptions {
+  readonly normalization: NormalizationConfig;
+  readonly batchSize?: number;
+  readonly resolution?: EvalResolution;
+  /** Evaluate only the first N samples (quick checks). */
+  readonly limit?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Checked between batches; when it returns true evaluation stops with an error. */
+  readonly shouldCancel?: () => boolean;
+}
+
+/** EvalReport without the run metadata the caller knows (run name, checkpoint, timestamp). */
+export type EvalResult = Omit<EvalReport, 'runName' | 'checkpoint' | 'evaluatedAt'>;
+
+export class EvaluationCancelled extends Error {
+  constructor() {
+    super('evaluation cancelled');
+    this.name = 'EvaluationCancelled';
+  }
+}
+
+export function modelInputSize(model: tfjs.LayersModel): { width: number; height: number } {
+  const shape = model.inputs[0]?.shape;
+  const height = shape?.[1];
+  const width = shape?.[2];
+  if (typeof height !== 'number' || typeof width !== 'number' || shape?.[3] !== 3) {
+    throw new Error(
+      `model input must be [batch, height, width, 3] with a fixed size, got ${JSON.stringify(shape)}`,
+    );
+  }
+  return { width, height };
+}
+
+export function modelNumClasses(model: tfjs.LayersModel): number {
+  const shape = model.outputs[0]?.shape;
+  const classes = shape?.[shape.length - 1];
+  if (typeof classes !== 'number' || shape?.length !== 4) {
+    throw new Error(
+      `model output must be logits [batch, height, width, classes], got ${JSON.stringify(shape)}`,
+    );
+  }
+  return classes;
+}
+
+interface LoadedBatch {
+  readonly inputs: readonly DecodedSample[];
+  /** Labels at the resolution metrics are computed at. */
+  readonly labels: readonly DecodedSample[];
+}
+
+async function loadBatch(
+  source: SampleSource,
+  indices: readonly number[],
+  size: { width: number; height: number },
+  resolution: EvalResolution,
+): Promise<LoadedBatch> {
+  const inputs = await Promise.all(indices.map((i) => source.load(i, { resize: size })));
+  const labels =
+    resolution === 'model' ? inputs : await Promise.all(indices.map((i) => source.load(i)));
+  return { inputs, labels };
+}
+
+/** Normalised NHWC float batch from samples already at the model's input size. */
+export function inputBatch(
+  tf: Tf,
+  samples: readonly DecodedSample[],
+  size: { width: number; height: number },
+  norm: NormalizationConfig,
+): tfjs.Tensor4D {
+  const plane = size.width * size.height * 3;
+  const data = new Float32Array(samples.length * plane);
+  samples.forEach((s, k) => {
+    if (s.width !== size.width || s.height !== size.height) {
+      throw new Error(
+        `sample ${s.id} is ${s.width}x${s.height}, expected ${size.width}x${size.height}`,
+      );
+    }
+    data.set(normalizeImage(s.image, norm), k * plane);
+  });
+  return tf.tensor4d(data, [samples.length, size.height, size.width, 3], 'float32');
+}
+
+/**
+ * Flat C*C confusion counts of one image, computed with tf ops: bincount of gt*C+pred over
+ * the non-void pixels (void pixels get weight 0).
+ */
+function imageConfusion(
+  tf: Tf,
+  logits: tfjs.Tensor4D,
+  label: DecodedSample,
+  numClasses: number,
+): Float32Array {
+  return tf.tidy(() => {
+    const [, h, w] = logits.shape;
+    const atLabelSize =
+      h === label.height && w === label.width
+        ? logits
+        : tf.image.resizeBilinear(logits, [label.height, label.width], false, true);
+    const pred = tf.argMax(atLabelSize, -1).reshape<tfjs.Tensor1D>([-1]).toInt();
+    const gt = tf.tensor1d(Int32Array.from(label.label), 'int32');
+    const valid = tf.notEqual<tfjs.Tensor1D>(gt, IGNORE_LABEL);
+    const flat = tf.add<tfjs.Tensor1D>(tf.mul(gt, tf.scalar(numClasses, 'int32')), pred);
+    const index = tf.where<tfjs.Tensor1D>(valid, flat, tf.zerosLike(flat));
+    const counts = tf.bincount(index, valid.toFloat(), numClasses * numClasses);
+    return counts.dataSync() as Float32Array;
+  });
+}
+
+function checkLabel(sample: DecodedSample, numClasses: number, path: string): void {
+  for (const v of sample.label) {
+    if (v !== IGNORE_LABEL && v >= numClasses) {
+      throw new Error(`${path}: label value ${v} is outside the model's ${numClasses} classes`);
+    }
+  }
+}
+
+/**
+ * Evaluates a segmentation model (logits [B,H,W,C]) on every sample of `source`. Images are
+ * resized to the model's input size by the source (sharp); see EvalResolution for where the
+ * comparison happens. Allocates no tensors that outlive the call.
+ */
+export async function evaluateModel(
+  model: tfjs.LayersModel,
+  source: SampleSource,
+  options: EvaluateOptions,
+): Promise<EvalResult> {
+  const tf = getTf();
+  const size = modelInputSize(model);
+  const numClasses = modelNumClasses(model);
+  if (numClasses !== source.classes.length) {
+    throw new Error(
+      `the model predicts ${numClasses} classes but split "${source.split}" has ${source.classes.length}`,
+    );
+  }
+  const resolution = options.resolution ?? 'original';
+  const batchSize = Math.max(1, options.batchSize ?? 4);
+  const total = Math.min(source.count, options.limit ?? source.count);
+  const overall = new ConfusionMatrix(numClasses);
+  const perImage: PerImageMetric[] = [];
+  const batches: number[][] = [];
+  for (let start = 0; start < total; start += batchSize) {
+    batches.push(Array.from({ length: Math.min(batchSize, total - start) }, (_, k) => start + k));
+  }
+
+  options.onProgress?.(0, total);
+  // Decode the next batch (sharp, off the JS thread) while the current one runs.
+  let pending = batches[0] ? loadBatch(source, batches[0], size, resolution) : undefined;
+  for (let b = 0; b < batches.length; b++) {
+    if (options.shouldCancel?.()) throw new EvaluationCancelled();
+    const indices = batches[b]!;
+    const batch = await pending!;
+    const next = batches[b + 1];
+    pending = next ? loadBatch(source, next, size, resolution) : undefined;
+    // Keep the rejected-prefetch from surfacing as unhandled if this batch throws.
+    pending?.catch(() => undefined);
+
+    const logits = tf.tidy(() => {
+      const x = inputBatch(tf, batch.inputs, size, options.normalization);
+      return model.predict(x) as tfjs.Tensor4D;
+    });
+    try {
+      indices.forEach((sampleIndex, k) => {
+        const label = batch.labels[k]!;
+        checkLabel(label, numClasses, source.imagePath(sampleIndex));
+        const one = tf.slice(logits, [k, 0, 0, 0], [1, -1, -1, -1]);
+        let counts: Float32Array;
+        try {
+          counts = imageConfusion(tf, one, label, numClasses);
+        } finally {
+          one.dispose();
+        }
+        const image = new ConfusionMatrix(numClasses);
+        image.addCounts(counts);
+        overall.add(image);
+        perImage.push({ sample: source.sampleId(sampleIndex), ...imageMetrics(image) });
+      });
+    } finally {
+      logits.dispose();
+    }
+    options.onProgress?.(indices[indices.length - 1]! + 1, total);
+  }
+  return buildResult(source, overall, perImage);
+}
+
+function buildResult(
+  source: SampleSource,
+  matrix: ConfusionMatrix,
+  perImage: PerImageMetric[],
+): EvalResult {
+  const summary = summarize(matrix);
+  const perClass: PerClassMetric[] = summary.perClass.map((m) => {
+    const cls = source.classes[m.index]!;
+    return {
+      id: cls.datasetId,
+      index: m.index,
+      name: cls.name,
+      color: [cls.color[0], cls.color[1], cls.color[2]],
+      iou: m.iou,
+      accuracy: m.accuracy,
+      gtPixels: m.gtPixels,
+      predPixels: m.predPixels,
+      ...(m.reason === undefined ? {} : { reason: m.reason }),
+    };
+  });
+  return {
+    split: source.split,
+    mIoU: summary.mIoU,
+    pixelAccuracy: summary.pixelAccuracy,
+    meanClassAccuracy: summary.meanClassAccuracy,
+    perClass,
+    confusion: matrix.rows(),
+    perImage,
+  };
+}

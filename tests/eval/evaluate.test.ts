@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as tfjs from '@tensorflow/tfjs';
+import { EvalReport } from '../../shared/contracts/evaluation';
+import { ConfusionMatrix, summarize } from '../../shared/metrics/confusion';
+import { IGNORE_LABEL } from '../../main/dataset/source';
+import { evaluateModel, inputBatch } from '../../main/engine/evaluate';
+import { getTf } from '../../main/native/backend';
+import { createFixtureDataset, tinySegModel, type FixtureDataset } from './helpers/fixture-dataset';
+
+const NORM = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } as const;
+const normalization = { mean: [...NORM.mean], std: [...NORM.std] } as {
+  mean: [number, number, number];
+  std: [number, number, number];
+};
+const tf = getTf();
+let dir: string;
+let data: FixtureDataset;
+let model: tfjs.LayersModel;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'segstudio-eval-'));
+  data = await createFixtureDataset(dir, { count: 5, width: 30, height: 22 });
+  model = tinySegModel(tf, { width: 16, height: 12, numClasses: 3 });
+});
+
+afterAll(async () => {
+  model.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Reference: the same pipeline with per-pixel JS counting instead of tf bincount. */
+async function referenceMatrix(): Promise<ConfusionMatrix> {
+  const m = new ConfusionMatrix(3);
+  for (let i = 0; i < data.source.count; i++) {
+    const input = await data.source.load(i, { resize: { width: 16, height: 12 } });
+    const original = await data.source.load(i);
+    const pred = tf.tidy(() => {
+      const logits = model.predict(
+        inputBatch(tf, [input], { width: 16, height: 12 }, normalization),
+      ) as tfjs.Tensor4D;
+      const up = tf.image.resizeBilinear(logits, [original.height, original.width], false, true);
+      return tf.argMax(up, -1).dataSync();
+    });
+    m.addLabels(original.label, pred);
+  }
+  return m;
+}
+
+describe('evaluateModel', () => {
+  it('computes metrics at the annotation resolution, matching a per-pixel JS reference', async () => {
+    const progress: [number, number][] = [];
+    const before = tf.memory().numTensors;
+    const result = await evaluateModel(model, data.source, {
+      normalization,
+      batchSize: 2,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+
+    const report = EvalReport.parse({ ...result, runName: 'r', checkpoint: 'x', evaluatedAt: 0 });
+    const reference = await referenceMatrix();
+    expect(report.confusion).toEqual(reference.rows());
+    // 5 images of 30x22 with the first column void.
+    expect(reference.total()).toBe(5 * 29 * 22);
+    const summary = summarize(reference);
+    expect(report.mIoU).toBeCloseTo(summary.mIoU ?? NaN, 10);
+    expect(report.pixelAccuracy).toBeCloseTo(summary.pixelAccuracy ?? NaN, 10);
+    expect(report.perClass.map((c) => [c.id, c.name])).toEqual([
+      [0, 'sky'],
+      [3, 'road'],
+      [7, 'car'],
+    ]);
+    expect(report.perImage.map((p) => p.sample)).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `sample_00${i}`),
+    );
+    for (const p of report.perImage) {
+      expect(p.mIoU).toBeGreaterThanOrEqual(0);
+      expect(p.mIoU).toBeLessThanOrEqual(1);
+    }
+    expect(progress[0]).toEqual([0, 5]);
+    expect(progress.at(-1)).toEqual([5, 5]);
+  });
+
+  it('can compare at the model resolution instead', async () => {
+    const result = await evaluateModel(model, data.source, {
+      normalization,
+      resolution: 'model',
+      limit: 3,
+    });
+    const total = result.confusion.flat().reduce((a, b) => a + b, 0);
+    // Nearest-resized labels keep the void column at 16/30 of... count the real labels.
+    let expected = 0;
+    for (let i = 0; i < 3; i++) {
+      const s = await data.source.load(i, { resize: { width: 16, height: 12 } });
+      expected += s.label.filter((l) => l !== IGNORE_LABEL).length;
+    }
+    expect(total).toBe(expected);
+    expect(result.perImage).toHaveLength(3);
+  });
+
+  it('refuses a model whose class count differs from the dataset', async () => {
+    const wrong = tinySegModel(tf, { width: 16, height: 12, numClasses: 5 });
+    await expect(evaluateModel(wrong, data.source, { normalization })).rejects.toThrow(
+      /predicts 5 classes but split "val" has 3/,
+    );
+    wrong.dispose();
+  });
+});
