@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { MaskEncoding, RgbMapping } from '../../shared/dataset/descriptor';
+import { NormalizationConfig } from '../../shared/training/config';
+
+/**
+ * `segstudio.json`, written next to `model.json` in an exported model: everything needed to
+ * run the model on new images and write masks the dataset's own way, without the dataset.
+ */
+export const MODEL_MANIFEST_FILE = 'segstudio.json';
+export const MODEL_JSON_FILE = 'model.json';
+export const MODEL_WEIGHTS_FILE = 'weights.bin';
+
+const Channel = z.number().int().min(0).max(255);
+
+export const ManifestClass = z.object({
+  /** Training index = output channel of the logits. */
+  index: z.number().int().min(0),
+  /** The id the dataset uses for this class (pixel value, palette index, red value, ...). */
+  id: z.number().int(),
+  name: z.string(),
+  color: z.tuple([Channel, Channel, Channel]),
+});
+export type ManifestClass = z.infer<typeof ManifestClass>;
+
+export const ManifestMetrics = z.object({
+  split: z.string(),
+  mIoU: z.number().nullable(),
+  pixelAccuracy: z.number().nullable(),
+  meanClassAccuracy: z.number().nullable(),
+});
+export type ManifestMetrics = z.infer<typeof ManifestMetrics>;
+
+export const ModelManifest = z.object({
+  format: z.literal('segstudio-model'),
+  version: z.literal(1),
+  /** Model preset name (`seed-alexnet-fcn`, `default`, or `imported` for foreign weights). */
+  preset: z.string(),
+  classes: z.array(ManifestClass).min(1),
+  /** Dataset id of the ignored class; predictions never contain it. */
+  voidId: z.number().int().nullable(),
+  /** How the dataset's annotations encode ids, so predictions can be written the same way. */
+  maskEncoding: MaskEncoding.default('index'),
+  rgbMapping: RgbMapping.optional(),
+  input: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
+  /**
+   * Input normalisation the model was trained with, on RGB in [0, 1]:
+   * x = (rgb / 255 - mean) / std, channels last (NHWC), float32.
+   */
+  normalization: NormalizationConfig,
+  /** Output: logits [batch, height, width, classes]; argmax over the last axis. */
+  output: z.literal('logits').default('logits'),
+  metrics: ManifestMetrics.nullable().default(null),
+  /** Where the weights came from: run name and checkpoint, or an imported file. */
+  origin: z
+    .object({
+      run: z.string().optional(),
+      checkpoint: z.string().optional(),
+      step: z.number().int().optional(),
+      importedFrom: z.string().optional(),
+    })
+    .default({}),
+  exportedAt: z.string(),
+});
+export type ModelManifest = z.infer<typeof ModelManifest>;
+export type ModelManifestInput = z.input<typeof ModelManifest>;
