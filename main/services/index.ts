@@ -3,10 +3,13 @@ import { Dispatcher, EventHub, type HandlerMap } from '../ipc/dispatcher';
 import { createMediaResolver, type MediaResolver } from '../media/resolve';
 import type { ServiceContext } from './context';
 import type { HostAdapter } from './host';
+import { createDatasetService } from './dataset';
 import { createProjectMediaProvider } from './media';
 import { pendingService } from './pending';
+import { createProjectService } from './project';
 import { createProjectSession, type ProjectSession } from './project-session';
 import { createSystemService } from './system';
+import { Workspace } from './workspace';
 
 export interface AppServices {
   readonly dispatcher: Dispatcher<ServiceContext>;
@@ -22,16 +25,16 @@ export interface AppServices {
 export function createAppServices(host: HostAdapter): AppServices {
   const events = new EventHub();
   const session = createProjectSession();
+  const workspace = new Workspace(host, events, session);
+  const dataset = createDatasetService(workspace);
   const handlers: HandlerMap<typeof contracts, ServiceContext> = {
     system: createSystemService(host),
-    project: pendingService(contracts.project),
-    dataset: pendingService(contracts.dataset),
+    project: createProjectService(workspace),
+    dataset: dataset.handlers,
     training: pendingService(contracts.training),
     evaluation: pendingService(contracts.evaluation),
   };
   const dispatcher = new Dispatcher<ServiceContext>(contracts, handlers);
-  const media = createMediaResolver(
-    createProjectMediaProvider(session, () => Promise.resolve(null)),
-  );
+  const media = createMediaResolver(createProjectMediaProvider(session, dataset.sampleLayer));
   return { dispatcher, events, session, media, dispose: () => Promise.resolve() };
 }

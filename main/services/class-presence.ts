@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { mapLimit } from '../dataset/concurrency';
+import type { DatasetIndex } from '../dataset/index';
+import { scanKey } from '../dataset/records';
+import { scanMaskInProcess, type MaskScan, type MaskScanner } from '../dataset/scan';
+import { writeJsonAtomic } from '../fs/atomic';
+
+/**
+ * Which classes each sample's ground truth contains (for Browse's "contains class" filter).
+ * One decode per mask, cached on disk under a key of the masks' paths/sizes/mtimes and the
+ * class mapping. The scans made on the way are handed back so the class statistics of the
+ * same split reuse them instead of decoding every mask a second time.
+ */
+const PresenceFile = z.record(z.string(), z.array(z.number().int()));
+
+function cacheFile(index: DatasetIndex, split: string, cacheDir: string): string {
+  const d = index.descriptor;
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify({ v: 1, classes: d.classes, encoding: d.encoding, rgb: d.rgbMapping ?? null }),
+  );
+  for (const s of index.split(split).samples) {
+    hash.update(`\n${s.annotation}\u0000${s.annotationBytes}\u0000${s.annotationMtimeMs}`);
+  }
+  const safe = split.replace(/[^\w.-]/g, '_');
+  return path.join(cacheDir, `presence-${safe}-${hash.digest('hex').slice(0, 32)}.json`);
+}
+
+export interface PresenceResult {
+  readonly presence: Map<string, readonly number[]>;
+  /** Scans decoded during this call, by annotation path (empty when read from the cache). */
+  readonly scans: Map<string, MaskScan>;
+}
+
+export async function classPresence(
+  index: DatasetIndex,
+  split: string,
+  cacheDir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PresenceResult> {
+  const file = cacheFile(index, split, cacheDir);
+  const scans = new Map<string, MaskScan>();
+  try {
+    const parsed = PresenceFile.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
+    if (parsed.success) return { presence: new Map(Object.entries(parsed.data)), scans };
+  } catch {
+    // not cached yet
+  }
+  const samples = index.split(split).samples;
+  const mapper = index.mapper;
+  let done = 0;
+  const entries = await mapLimit(samples, 4, async (s) => {
+    const scan =
+      index.scans.get(scanKey(s)) ??
+      (await scanMaskInProcess(s.annotation, index.descriptor.encoding));
+    scans.set(s.annotation, scan);
+    onProgress?.(++done, samples.length);
+    const ids = new Set<number>();
+    for (const [key, count] of scan.histogram) {
+      const id = mapper.idOfKey(key);
+      if (id !== undefined && count > 0) ids.add(id);
+    }
+    return [s.id, [...ids].sort((a, b) => a - b)] as const;
+  });
+  const presence = new Map<string, readonly number[]>(entries);
+  await writeJsonAtomic(file, Object.fromEntries(presence));
+  return { presence, scans };
+}
+
+/** A scanner for classStatistics that returns the scans already made, decoding only misses. */
+export function reuseScans(scans: ReadonlyMap<string, MaskScan>): MaskScanner {
+  return (file, encoding) => {
+    const hit = scans.get(file);
+    return hit ? Promise.resolve(hit) : scanMaskInProcess(file, encoding);
+  };
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { SampleQuery, SampleRow } from '../../shared/contracts/dataset';
+import { SampleQuery as SampleQuerySchema } from '../../shared/contracts/dataset';
+import type { DatasetIndex } from '../dataset/index';
+import { mediaPath } from '../media/resolve';
+import type { PerImageIoU } from './eval-reports';
+
+/**
+ * Browse rows for one dataset: usable samples plus the ones a problem made unusable (so the
+ * user can find and fix them), filtered, sorted and paged. The row list is built once per
+ * index; a query over 20k rows is a few array passes.
+ */
+export type ParsedQuery = z.output<typeof SampleQuerySchema>;
+
+type BaseRow = Omit<SampleRow, 'iou'>;
+
+const rowCache = new WeakMap<DatasetIndex, BaseRow[]>();
+
+export function thumbPath(split: string, id: string): string {
+  return mediaPath('sample', split, id, 'thumb');
+}
+
+export function baseRows(index: DatasetIndex): BaseRow[] {
+  const hit = rowCache.get(index);
+  if (hit) return hit;
+  const reasons = new Map<string, string[]>();
+  const key = (split: string, id: string) => `${split}\u0000${id}`;
+  for (const p of index.problems) {
+    if (!p.sample) continue;
+    const k = key(p.split, p.sample);
+    const list = reasons.get(k) ?? [];
+    if (!list.includes(p.reason)) list.push(p.reason);
+    reasons.set(k, list);
+  }
+  const rows: BaseRow[] = [];
+  const seen = new Set<string>();
+  for (const [split, info] of Object.entries(index.splits)) {
+    for (const s of info.samples) {
+      seen.add(key(split, s.id));
+      rows.push({
+        id: s.id,
+        split,
+        usable: true,
+        width: s.width,
+        height: s.height,
+        problemReasons: reasons.get(key(split, s.id)) ?? [],
+        thumb: thumbPath(split, s.id),
+      });
+    }
+  }
+  for (const p of index.problems) {
+    const k = key(p.split, p.sample);
+    if (!p.sample || !index.splits[p.split] || seen.has(k)) continue;
+    seen.add(k);
+    rows.push({
+      id: p.sample,
+      split: p.split,
+      usable: false,
+      width: null,
+      height: null,
+      problemReasons: reasons.get(k) ?? [],
+      thumb: thumbPath(p.split, p.sample),
+    });
+  }
+  rowCache.set(index, rows);
+  return rows;
+}
+
+export interface QueryContext {
+  /** Per-image IoU per split, from the latest evaluation (null = none). */
+  readonly iou: (split: string) => PerImageIoU | null;
+  /** Dataset class ids present per sample of a split, when computed. */
+  readonly presence: (split: string) => ReadonlyMap<string, readonly number[]> | null;
+}
+
+const byName = (a: SampleRow, b: SampleRow) =>
+  a.split === b.split ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.split < b.split ? -1 : 1;
+
+/** Filters and sorts every row matching the query (no paging). */
+export function runQuery(index: DatasetIndex, query: ParsedQuery, ctx: QueryContext): SampleRow[] {
+  const needle = query.search?.trim().toLowerCase();
+  const iouBand = query.iouMin !== undefined || query.iouMax !== undefined;
+  const out: SampleRow[] = [];
+  for (const row of baseRows(index)) {
+    if (query.split !== undefined && row.split !== query.split) continue;
+    if (needle && !row.id.toLowerCase().includes(needle)) continue;
+    if (query.hasProblem !== undefined && query.hasProblem !== row.problemReasons.length > 0) {
+      continue;
+    }
+    if (query.containsClass !== undefined) {
+      const present = ctx.presence(row.split)?.get(row.id);
+      if (!present?.includes(query.containsClass)) continue;
+    }
+    const iou = ctx.iou(row.split)?.bySample.get(row.id) ?? null;
+    if (iouBand) {
+      if (iou === null) continue;
+      if (query.iouMin !== undefined && iou < query.iouMin) continue;
+      if (query.iouMax !== undefined && iou > query.iouMax) continue;
+    }
+    out.push({ ...row, iou });
+  }
+  if (query.sort === 'name') out.sort(byName);
+  else {
+    const dir = query.sort === 'iou-asc' ? 1 : -1;
+    // Samples without an IoU go last in both directions.
+    out.sort((a, b) =>
+      a.iou === null
+        ? b.iou === null
+          ? byName(a, b)
+          : 1
+        : b.iou === null
+          ? -1
+          : (a.iou - b.iou) * dir || byName(a, b),
+    );
+  }
+  return out;
+}
+
+export function parseQuery(query: SampleQuery | undefined, fallbackSplit?: string): ParsedQuery {
+  return SampleQuerySchema.parse(query ?? { split: fallbackSplit });
+}

@@ -1,0 +1,204 @@
+import type { ServiceHandlers } from '../../shared/ipc/contract';
+import type { datasetContract, SampleDetail } from '../../shared/contracts/dataset';
+import type { Problem } from '../../shared/contracts/common';
+import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import { classStatistics } from '../dataset/index';
+import { UserFacingError } from '../ipc/dispatcher';
+import { mediaPath } from '../media/resolve';
+import { classPresence, reuseScans } from './class-presence';
+import type { ServiceContext } from './context';
+import { parseQuery, runQuery, type QueryContext } from './dataset-query';
+import { latestPerImageIoU, type PerImageIoU } from './eval-reports';
+import { startJob } from './jobs';
+import type { SampleLayerLookup } from './media';
+import { predictionFile, sampleLayerFile } from './sample-layers';
+import type { Workspace } from './workspace';
+
+export interface DatasetService {
+  readonly handlers: ServiceHandlers<typeof datasetContract, ServiceContext>;
+  /** Media lookups for `sample/...` paths (see sample-layers.ts). */
+  readonly sampleLayer: SampleLayerLookup;
+}
+
+function editClass(
+  descriptor: DatasetDescriptor,
+  edit: { id: number; name?: string; color?: [number, number, number]; void?: boolean },
+): DatasetDescriptor {
+  const target = descriptor.classes.find((c) => c.id === edit.id);
+  if (!target) {
+    throw new UserFacingError(
+      `No class with id ${edit.id} (have ${descriptor.classes.map((c) => c.id).join(', ')})`,
+      'unknown_class',
+    );
+  }
+  const classes = descriptor.classes.map((c) => {
+    if (c.id !== edit.id) return c;
+    const next = { ...c };
+    if (edit.name !== undefined) next.name = edit.name.trim() || c.name;
+    if (edit.color !== undefined) next.color = edit.color;
+    if (edit.void === true) next.void = true;
+    if (edit.void === false) delete next.void;
+    return next;
+  });
+  if (classes.every((c) => c.void)) {
+    throw new UserFacingError('At least one class must stay trainable (not void)', 'all_void');
+  }
+  // One void class is what the engine maps to the ignore label in the descriptor's voidId.
+  const voids = classes.filter((c) => c.void);
+  const voidId = voids.length === 1 ? voids[0]!.id : voids.length === 0 ? null : descriptor.voidId;
+  return { ...descriptor, classes, voidId };
+}
+
+export function createDatasetService(workspace: Workspace): DatasetService {
+  const iouFor = async (split: string | undefined, runName: string | undefined) => {
+    const { state, project } = workspace.require();
+    const splits = split ? [split] : Object.keys(state.index.splits);
+    const bySplit = new Map<string, PerImageIoU | null>();
+    for (const s of splits) bySplit.set(s, await latestPerImageIoU(project.runsDir, s, runName));
+    return bySplit;
+  };
+
+  const ensurePresence = async (split: string | undefined) => {
+    const { state, project } = workspace.require();
+    const splits = split ? [split] : Object.keys(state.index.splits);
+    for (const s of splits) {
+      if (state.presence.has(s) || !state.index.splits[s]) continue;
+      const job = startJob(workspace.events, 'statistics', `Finding classes in ${s}`);
+      try {
+        const result = await classPresence(state.index, s, project.cacheDir, (d, t) =>
+          job.progress(d, t),
+        );
+        state.presence.set(s, result.presence);
+        job.finish();
+      } catch (err) {
+        job.fail((err as Error).message);
+        throw err;
+      }
+    }
+  };
+
+  const queryContext = async (query: ReturnType<typeof parseQuery>): Promise<QueryContext> => {
+    const { state } = workspace.require();
+    if (query.containsClass !== undefined) await ensurePresence(query.split);
+    const ious = await iouFor(query.split, query.runName);
+    return {
+      iou: (split) => ious.get(split) ?? null,
+      presence: (split) => state.presence.get(split) ?? null,
+    };
+  };
+
+  const handlers: DatasetService['handlers'] = {
+    classes: () => workspace.classes(),
+    async updateClass(edit) {
+      const { state } = workspace.require();
+      await workspace.updateDescriptor(editClass(state.index.descriptor, edit));
+      return workspace.classes();
+    },
+    problems: () => {
+      const { state } = workspace.require();
+      return state.index.problems.map((p): Problem => ({
+        split: p.split,
+        sample: p.sample,
+        path: p.path,
+        reason: p.reason,
+        ...(p.detail !== undefined && { detail: p.detail }),
+      }));
+    },
+    async samples(input) {
+      const { state } = workspace.require();
+      if (input.split !== undefined && !state.index.splits[input.split]) {
+        throw new UserFacingError(`No split "${input.split}" in this dataset`, 'unknown_split');
+      }
+      const rows = runQuery(state.index, input, await queryContext(input));
+      return {
+        total: rows.length,
+        offset: input.offset,
+        items: rows.slice(input.offset, input.offset + input.limit),
+      };
+    },
+    async sample({ split, id, runName, query }) {
+      const { state, project } = workspace.require();
+      if (!state.index.splits[split]) {
+        throw new UserFacingError(`No split "${split}" in this dataset`, 'unknown_split');
+      }
+      const parsed = parseQuery(query, split);
+      const rows = runQuery(state.index, parsed, await queryContext(parsed));
+      const at = rows.findIndex((r) => r.split === split && r.id === id);
+      let row = rows[at];
+      if (!row) {
+        // Not in the current filter (e.g. opened from the failure-case list): look it up alone.
+        const alone = runQuery(state.index, parseQuery({ split, search: id, limit: 1000 }), {
+          iou: () => null,
+          presence: () => null,
+        });
+        row = alone.find((r) => r.id === id);
+      }
+      if (!row)
+        throw new UserFacingError(`No sample "${id}" in split "${split}"`, 'unknown_sample');
+      const record = state.index.findSample(id, split);
+      const iou = (await latestPerImageIoU(project.runsDir, split, runName)) ?? null;
+      const run = runName ?? iou?.runName ?? null;
+      const hasPred = run !== null && predictionFile(project.runsDir, run, split, id) !== null;
+      const layer = (name: string) => (record ? mediaPath('sample', split, id, name) : null);
+      const predLayer = (name: string) =>
+        hasPred && run ? mediaPath('sample', split, id, name, run) : null;
+      const detail: SampleDetail = {
+        ...row,
+        iou: iou?.bySample.get(id) ?? row.iou,
+        imagePath: record?.image ?? '',
+        annotationPath: record?.annotation ?? null,
+        media: {
+          image: mediaPath('sample', split, id, 'image'),
+          gt: layer('gt'),
+          gtIndex: layer('gtIndex'),
+          pred: predLayer('pred'),
+          predIndex: predLayer('predIndex'),
+          error: predLayer('error'),
+        },
+        problems: state.index.problems
+          .filter((p) => p.split === split && p.sample === id)
+          .map((p) => ({ ...p })),
+        neighbours: {
+          previous: at > 0 ? (rows[at - 1]?.id ?? null) : null,
+          next: at >= 0 ? (rows[at + 1]?.id ?? null) : null,
+        },
+      };
+      return detail;
+    },
+    async computeStatistics() {
+      const { state, project } = workspace.require();
+      for (const split of Object.keys(state.index.splits)) {
+        if (state.stats.has(split)) continue;
+        const job = startJob(workspace.events, 'statistics', `Class statistics of ${split}`);
+        try {
+          const total = state.index.split(split).samples.length;
+          const found = await classPresence(state.index, split, project.cacheDir, (d) =>
+            job.progress(d, total * 2),
+          );
+          state.presence.set(split, found.presence);
+          const stats = await classStatistics(state.index, split, {
+            cacheDir: project.cacheDir,
+            scanner: reuseScans(found.scans),
+            onProgress: (d) => job.progress(total + d, total * 2),
+          });
+          state.stats.set(split, stats);
+          job.finish();
+        } catch (err) {
+          job.fail(`Class statistics of ${split} failed: ${(err as Error).message}`);
+          throw new UserFacingError(
+            `Class statistics of ${split} failed: ${(err as Error).message}`,
+            'statistics_failed',
+          );
+        }
+      }
+      return workspace.classes();
+    },
+  };
+
+  const sampleLayer: SampleLayerLookup = async (request) => {
+    const { state, project } = workspace.require();
+    return sampleLayerFile(project, state.index, request);
+  };
+
+  return { handlers, sampleLayer };
+}

@@ -1,0 +1,162 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ServiceHandlers } from '../../shared/ipc/contract';
+import type { DatasetFormat, projectContract } from '../../shared/contracts/project';
+import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import { detectFormat, openDataset, type DatasetIndex, type IndexPhase } from '../dataset/index';
+import { UserFacingError } from '../ipc/dispatcher';
+import { isInside } from '../media/resolve';
+import { packageRoot } from '../paths';
+import type { ServiceContext } from './context';
+import { startJob } from './jobs';
+import {
+  addRecent,
+  defaultProjectDir,
+  hasProjectFile,
+  readProjectFile,
+  readRecent,
+  writeProjectFile,
+} from './project-store';
+import { toContractFormat, toEngineFormat, type Workspace } from './workspace';
+
+const PHASE_LABEL: Record<IndexPhase, string> = {
+  headers: 'Reading image headers',
+  annotations: 'Checking annotation values',
+  statistics: 'Counting class pixels',
+};
+
+/** The bundled sample: next to the app when packaged (extraResources), else in the repo. */
+export function sampleDatasetDir(): string {
+  const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  const packaged = resourcesPath ? path.join(resourcesPath, 'sample') : null;
+  if (packaged && existsSync(path.join(packaged, 'labels.json'))) return packaged;
+  return path.join(packageRoot(), 'resources', 'sample');
+}
+
+async function requireDirectory(dir: string, what: string): Promise<string> {
+  const abs = path.resolve(dir);
+  const stats = await fs.stat(abs).catch(() => null);
+  if (!stats) throw new UserFacingError(`${what} ${abs} does not exist`, 'not_found');
+  if (!stats.isDirectory())
+    throw new UserFacingError(`${what} ${abs} is not a folder`, 'not_a_folder');
+  return abs;
+}
+
+async function indexWithProgress(
+  workspace: Workspace,
+  datasetDir: string,
+  options: { format?: DatasetFormat; labelsFile?: string; descriptor?: DatasetDescriptor },
+): Promise<DatasetIndex> {
+  const job = startJob(workspace.events, 'index', `Indexing ${path.basename(datasetDir)}`);
+  try {
+    const index = await openDataset(datasetDir, {
+      ...(options.format && { format: toEngineFormat(options.format) }),
+      ...(options.labelsFile && { labelsFile: options.labelsFile }),
+      ...(options.descriptor && { descriptor: options.descriptor }),
+      onProgress: (done, total, phase) => job.progress(done, total, PHASE_LABEL[phase]),
+    });
+    job.finish();
+    return index;
+  } catch (err) {
+    const message = `Cannot open ${datasetDir}: ${(err as Error).message}`;
+    job.fail(message);
+    throw err instanceof UserFacingError ? err : new UserFacingError(message, 'open_failed');
+  }
+}
+
+export function createProjectService(
+  workspace: Workspace,
+): ServiceHandlers<typeof projectContract, ServiceContext> {
+  const dataDir = workspace.host.dataDir;
+
+  const openExisting = async (projectDirInput: string) => {
+    const projectDir = await requireDirectory(projectDirInput, 'Project folder');
+    const file = await readProjectFile(projectDir);
+    const root = file.descriptor.root;
+    if (!existsSync(root)) {
+      throw new UserFacingError(
+        `The dataset of project ${file.name} is gone: ${root} does not exist (moved or unmounted?)`,
+        'dataset_missing',
+      );
+    }
+    const index = await indexWithProgress(workspace, root, { descriptor: file.descriptor });
+    workspace.activate(projectDir, file, index);
+    await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
+    return workspace.summary();
+  };
+
+  const openFromDataset = async (input: {
+    datasetDir: string;
+    projectDir?: string;
+    format?: DatasetFormat;
+    labelsFile?: string;
+    isSample?: boolean;
+    name?: string;
+  }) => {
+    const datasetDir = await requireDirectory(input.datasetDir, 'Dataset folder');
+    const projectDir = path.resolve(input.projectDir ?? defaultProjectDir(dataDir, datasetDir));
+    if (isInside(datasetDir, projectDir)) {
+      throw new UserFacingError(
+        `The project folder ${projectDir} is inside the dataset folder ${datasetDir}; Seg Studio never writes into your dataset. Choose a project folder elsewhere.`,
+        'project_inside_dataset',
+      );
+    }
+    const override = input.format !== undefined || input.labelsFile !== undefined;
+    if (!override && (await hasProjectFile(projectDir))) {
+      const existing = await readProjectFile(projectDir);
+      if (path.resolve(existing.descriptor.root) === datasetDir) return openExisting(projectDir);
+    }
+    const guess = await detectFormat(datasetDir);
+    const format = input.format ?? (guess.format ? toContractFormat(guess.format) : undefined);
+    if (!format) {
+      throw new UserFacingError(
+        `No known dataset layout in ${datasetDir} (${guess.reasons.join('; ')}). Choose the format by hand.`,
+        'unknown_format',
+      );
+    }
+    const index = await indexWithProgress(workspace, datasetDir, {
+      format,
+      ...(input.labelsFile && { labelsFile: path.resolve(input.labelsFile) }),
+    });
+    const formatReasons =
+      input.format !== undefined ? [`format set by the user: ${input.format}`] : [...guess.reasons];
+    const file = {
+      version: 1 as const,
+      name: input.name ?? path.basename(datasetDir),
+      created: Date.now(),
+      isSample: input.isSample === true,
+      formatReasons,
+      descriptor: index.descriptor,
+    };
+    await writeProjectFile(projectDir, file);
+    workspace.activate(projectDir, file, index);
+    await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
+    return workspace.summary();
+  };
+
+  return {
+    async recent() {
+      const list = await readRecent(dataDir);
+      return list.filter((r) => existsSync(r.projectDir));
+    },
+    current: () => (workspace.current() ? workspace.summary() : null),
+    async detect({ datasetDir }) {
+      const dir = await requireDirectory(datasetDir, 'Dataset folder');
+      const guess = await detectFormat(dir);
+      return {
+        format: guess.format ? toContractFormat(guess.format) : null,
+        confidence: guess.confidence,
+        reasons: [...guess.reasons],
+      };
+    },
+    openDataset: (input) => openFromDataset(input),
+    openProject: ({ projectDir }) => openExisting(projectDir),
+    openSample: () =>
+      openFromDataset({
+        datasetDir: sampleDatasetDir(),
+        projectDir: path.join(dataDir, 'projects', 'sample'),
+        isSample: true,
+        name: 'Sample road scenes',
+      }),
+  };
+}

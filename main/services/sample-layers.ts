@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { RunName } from '../../shared/contracts/common';
+import { decodeMask } from '../dataset/decode';
+import { IGNORE_LABEL, renderMaskPng, thumbnail, type DatasetIndex } from '../dataset/index';
+import type { SampleRecord } from '../dataset/records';
+import { writeFileAtomic } from '../fs/atomic';
+import type { SampleLayer, SampleLayerFile } from '../media/resolve';
+import type { OpenProject } from './project-session';
+
+/**
+ * Files behind `sample/<split>/<id>/<layer>[/<run>]`. The image is the user's own file;
+ * everything else is rendered on first request into `<project>/cache/layers` (masks in the
+ * classes' colours, a greyscale training-index PNG for hover lookups, the error map).
+ *
+ * Predictions are read from the run folder, as the evaluation service writes them:
+ * `<runsDir>/<run>/eval/<split>/pred/<id>.png`, 8-bit greyscale, pixel = training index
+ * (255 = void/unknown). `predictions/<split>/<id>.png` in the run folder is accepted too.
+ */
+export const THUMB_SIZE = 192;
+
+const CORRECT: readonly number[] = [46, 160, 67];
+const WRONG: readonly number[] = [220, 50, 47];
+const IGNORED: readonly number[] = [110, 110, 110];
+
+const safeSplit = (split: string): string => split.replace(/[^A-Za-z0-9._-]/g, '_');
+
+export function predictionFile(
+  runsDir: string,
+  run: string,
+  split: string,
+  id: string,
+): string | null {
+  if (!RunName.safeParse(run).success) return null;
+  const candidates = [
+    path.join(runsDir, run, 'eval', safeSplit(split), 'pred', `${id}.png`),
+    path.join(runsDir, run, 'predictions', safeSplit(split), `${id}.png`),
+  ];
+  return candidates.find((f) => existsSync(f)) ?? null;
+}
+
+interface Label {
+  width: number;
+  height: number;
+  label: Uint8Array;
+}
+
+async function groundTruth(index: DatasetIndex, sample: SampleRecord): Promise<Label> {
+  const mask = await decodeMask(sample.annotation, index.descriptor.encoding);
+  return { width: mask.width, height: mask.height, label: index.mapper.toTraining(mask.keys) };
+}
+
+/** A prediction PNG as training indices, resized (nearest) to the ground truth if needed. */
+async function readPrediction(file: string, width: number, height: number): Promise<Label> {
+  const { data } = await sharp(file)
+    .extractChannel(0)
+    .resize(width, height, { fit: 'fill', kernel: 'nearest' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width, height, label: new Uint8Array(data.buffer, data.byteOffset, width * height) };
+}
+
+function errorMapRgb(gt: Label, pred: Label): Uint8Array {
+  const out = new Uint8Array(gt.width * gt.height * 3);
+  for (let p = 0; p < gt.label.length; p++) {
+    const g = gt.label[p]!;
+    out.set(g === IGNORE_LABEL ? IGNORED : g === pred.label[p] ? CORRECT : WRONG, p * 3);
+  }
+  return out;
+}
+
+const inFlight = new Map<string, Promise<void>>();
+
+/** Renders `file` once (concurrent requests share the work); atomic so readers never see half. */
+async function cached(file: string, render: () => Promise<Buffer>): Promise<string> {
+  if (existsSync(file)) return file;
+  let pending = inFlight.get(file);
+  if (!pending) {
+    pending = render()
+      .then((buffer) => writeFileAtomic(file, buffer))
+      .finally(() => inFlight.delete(file));
+    inFlight.set(file, pending);
+  }
+  await pending;
+  return file;
+}
+
+function layerKey(parts: (string | number)[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+export async function sampleLayerFile(
+  project: OpenProject,
+  index: DatasetIndex,
+  request: { split: string; id: string; layer: SampleLayer; run: string | null },
+): Promise<SampleLayerFile | null> {
+  const { split, id, layer, run } = request;
+  if (!index.splits[split]) return null;
+  const sample = index.findSample(id, split);
+  if (!sample) return null;
+  const cacheRoots = [project.cacheDir];
+  const layersDir = path.join(project.cacheDir, 'layers');
+  const classesKey = JSON.stringify(index.mapper.classes);
+  const gtKey = [sample.annotation, sample.annotationMtimeMs, classesKey];
+
+  switch (layer) {
+    case 'image':
+      return { file: sample.image, roots: [index.descriptor.root] };
+    case 'thumb':
+      return {
+        file: await thumbnail(index, id, project.cacheDir, THUMB_SIZE, { split }),
+        roots: cacheRoots,
+      };
+    case 'gt':
+      return {
+        file: await cached(path.join(layersDir, `gt-${layerKey(gtKey)}.png`), async () =>
+          renderMaskPng(await groundTruth(index, sample), index.mapper.classes),
+        ),
+        roots: cacheRoots,
+      };
+    case 'gtIndex':
+      return {
+        file: await cached(path.join(layersDir, `gti-${layerKey(gtKey)}.png`), async () => {
+          const gt = await groundTruth(index, sample);
+          // b-w keeps one channel: the renderer reads pixel values as training indices.
+          return sharp(gt.label, { raw: { width: gt.width, height: gt.height, channels: 1 } })
+            .toColourspace('b-w')
+            .png()
+            .toBuffer();
+        }),
+        roots: cacheRoots,
+      };
+    case 'pred':
+    case 'predIndex':
+    case 'error': {
+      if (!run) return null;
+      const predFile = predictionFile(project.runsDir, run, split, id);
+      if (!predFile) return null;
+      if (layer === 'predIndex') return { file: predFile, roots: [project.runsDir] };
+      const { mtimeMs } = await fs.stat(predFile);
+      const key = layerKey([layer, predFile, mtimeMs, ...gtKey]);
+      const file = path.join(layersDir, `${layer}-${key}.png`);
+      return {
+        file: await cached(file, async () => {
+          const gt = await groundTruth(index, sample);
+          const pred = await readPrediction(predFile, gt.width, gt.height);
+          if (layer === 'pred') return renderMaskPng(pred, index.mapper.classes);
+          return sharp(errorMapRgb(gt, pred), {
+            raw: { width: gt.width, height: gt.height, channels: 3 },
+          })
+            .png()
+            .toBuffer();
+        }),
+        roots: cacheRoots,
+      };
+    }
+    default:
+      return null;
+  }
+}

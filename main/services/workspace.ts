@@ -1,0 +1,147 @@
+import type { ClassInfo } from '../../shared/contracts/common';
+import {
+  projectContract,
+  type DatasetFormat,
+  type ProjectSummary,
+} from '../../shared/contracts/project';
+import type {
+  DatasetDescriptor,
+  DatasetFormat as EngineFormat,
+} from '../../shared/dataset/descriptor';
+import { DatasetIndex, type ClassStatistics } from '../dataset/index';
+import type { EventHub } from '../ipc/dispatcher';
+import type { HostAdapter } from './host';
+import { writeProjectFile, type ProjectFile } from './project-store';
+import { projectLayout, type MutableProjectSession, type OpenProject } from './project-session';
+
+/** The contract speaks the UI's format names; the engine has its own short ones. */
+const TO_ENGINE: Record<DatasetFormat, EngineFormat> = {
+  seed: 'seed',
+  'pair-list': 'pairlist',
+  ade20k: 'ade20k',
+  voc: 'voc',
+  'folder-pairs': 'folders',
+};
+export const toEngineFormat = (f: DatasetFormat): EngineFormat => TO_ENGINE[f];
+export function toContractFormat(f: EngineFormat): DatasetFormat {
+  const hit = (Object.entries(TO_ENGINE) as [DatasetFormat, EngineFormat][]).find(
+    ([, e]) => e === f,
+  );
+  return hit ? hit[0] : 'folder-pairs';
+}
+
+/** What the project and dataset services know about the open project beyond the session. */
+export interface ProjectState {
+  readonly projectDir: string;
+  file: ProjectFile;
+  index: DatasetIndex;
+  /** Class statistics per split, once computed (cached on disk by the engine too). */
+  readonly stats: Map<string, ClassStatistics>;
+  /** Dataset class ids present in each sample's ground truth, per split, once computed. */
+  readonly presence: Map<string, Map<string, readonly number[]>>;
+}
+
+/** Shared by the project and dataset services: opening, replacing and describing a project. */
+export class Workspace {
+  private state: ProjectState | null = null;
+
+  constructor(
+    readonly host: HostAdapter,
+    readonly events: EventHub,
+    readonly session: MutableProjectSession,
+  ) {}
+
+  current(): ProjectState | null {
+    return this.state;
+  }
+
+  /** The open project's state; the session's error when none is open. */
+  require(): { state: ProjectState; project: OpenProject } {
+    const project = this.session.require();
+    if (!this.state) throw new Error('project state missing');
+    return { state: this.state, project };
+  }
+
+  activate(projectDir: string, file: ProjectFile, index: DatasetIndex): OpenProject {
+    this.state = { projectDir, file, index, stats: new Map(), presence: new Map() };
+    return this.publish();
+  }
+
+  /** Saves an edited descriptor (class names, colours, void) and re-derives the index. */
+  async updateDescriptor(descriptor: DatasetDescriptor): Promise<OpenProject> {
+    const { state } = this.require();
+    const file: ProjectFile = { ...state.file, descriptor };
+    await writeProjectFile(state.projectDir, file);
+    state.file = file;
+    // Same files and problems; only the class mapping changed, so no re-scan is needed.
+    state.index = new DatasetIndex(
+      descriptor,
+      state.index.splits,
+      state.index.problems,
+      state.index.scans,
+    );
+    state.stats.clear();
+    return this.publish();
+  }
+
+  private publish(): OpenProject {
+    const state = this.state!;
+    const layout = projectLayout(state.projectDir);
+    const project: OpenProject = {
+      projectDir: state.projectDir,
+      name: state.file.name,
+      descriptor: state.index.descriptor,
+      index: state.index,
+      runsDir: layout.runsDir,
+      exportsDir: layout.exportsDir,
+      cacheDir: layout.cacheDir,
+      isSample: state.file.isSample,
+    };
+    this.session.set(project);
+    this.events.emit(projectContract, 'changed', this.summary());
+    return project;
+  }
+
+  classes(): ClassInfo[] {
+    const { state } = this.require();
+    const trainingIndex = new Map(state.index.mapper.classes.map((c) => [c.datasetId, c.index]));
+    return [...state.index.descriptor.classes]
+      .sort((a, b) => a.id - b.id)
+      .map((c) => {
+        const shares: Record<string, number> = {};
+        for (const [split, stats] of state.stats) {
+          const hit = stats.classes.find((s) => s.datasetId === c.id);
+          if (hit) shares[split] = hit.share;
+        }
+        return {
+          id: c.id,
+          index: trainingIndex.get(c.id) ?? null,
+          name: c.name,
+          color: [...c.color],
+          void: c.void === true,
+          ...(state.stats.size > 0 && { pixelShare: shares }),
+        };
+      });
+  }
+
+  summary(): ProjectSummary {
+    const { state } = this.require();
+    const d = state.index.descriptor;
+    const splits: ProjectSummary['splits'] = {};
+    for (const [name, split] of Object.entries(state.index.splits)) {
+      splits[name] = { listed: split.listed, usable: split.usable };
+    }
+    return {
+      projectDir: state.projectDir,
+      name: state.file.name,
+      datasetRoot: d.root,
+      format: toContractFormat(d.format),
+      formatReasons: state.file.formatReasons,
+      splits,
+      classes: this.classes(),
+      voidId: d.voidId,
+      problemCount: state.index.problems.length,
+      isSample: state.file.isSample,
+    };
+  }
+}
