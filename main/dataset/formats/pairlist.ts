@@ -41,6 +41,23 @@ export async function rerootPath(
   return null;
 }
 
+/**
+ * For a path that does not resolve: the longest suffix whose folder exists here (below the
+ * list's folder), so the report can say "train/x.png does not exist" instead of "unresolved".
+ */
+async function expectedPath(
+  written: string,
+  listDir: string,
+  cache: DirCache,
+): Promise<string | null> {
+  const parts = written.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  for (let k = 0; k < parts.length - 1; k++) {
+    const candidate = path.join(listDir, ...parts.slice(k));
+    if (await cache.isDir(path.dirname(candidate))) return candidate;
+  }
+  return null;
+}
+
 async function planList(listFile: string, cache: DirCache): Promise<PlannedSplit> {
   const split = stem(listFile);
   const listDir = path.dirname(listFile);
@@ -61,8 +78,12 @@ async function planList(listFile: string, cache: DirCache): Promise<PlannedSplit
       continue;
     }
     const sample = stem(imageWritten);
-    const image = await rerootPath(imageWritten, listDir, cache);
-    const annotation = await rerootPath(annotationWritten, listDir, cache);
+    const image =
+      (await rerootPath(imageWritten, listDir, cache)) ??
+      (await expectedPath(imageWritten, listDir, cache));
+    const annotation =
+      (await rerootPath(annotationWritten, listDir, cache)) ??
+      (await expectedPath(annotationWritten, listDir, cache));
     const unresolved = [image ? null : imageWritten, annotation ? null : annotationWritten].filter(
       (p): p is string => p !== null,
     );

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDataset, type DatasetIndex } from '../../main/dataset/index';
+import { DAMAGED_EXPECTED, DAMAGED_GOOD, makeDamaged } from './fixtures/damaged';
+import { tempDir, treeFingerprint } from './helpers';
+
+describe('a damaged dataset', () => {
+  const work = tempDir('damaged');
+  const root = path.join(work.dir, 'CamVid');
+  let before: Record<string, string>;
+  let quick: DatasetIndex;
+  let deep: DatasetIndex;
+
+  beforeAll(async () => {
+    await makeDamaged(root);
+    before = treeFingerprint(root);
+    quick = await openDataset(root);
+    deep = await openDataset(root, { deep: true });
+  });
+  afterAll(() => work.cleanup());
+
+  it('reports every bad sample with its reason and keeps the good ones usable', () => {
+    const bySample = new Map<string, string[]>();
+    for (const p of deep.problems)
+      bySample.set(p.sample, [...(bySample.get(p.sample) ?? []), p.reason]);
+    for (const [sample, reason] of Object.entries(DAMAGED_EXPECTED)) {
+      expect({ sample, reasons: bySample.get(sample) }).toEqual({ sample, reasons: [reason] });
+    }
+    expect(bySample.get('only_one_column')).toEqual(['bad_list_line']);
+    expect(deep.splits['train']!.samples.map((s) => s.id)).toEqual(DAMAGED_GOOD);
+    const listed = DAMAGED_GOOD.length + Object.keys(DAMAGED_EXPECTED).length + 1;
+    expect(deep.splits['train']).toMatchObject({ listed, usable: DAMAGED_GOOD.length });
+  });
+
+  it('names the file and says what is wrong', () => {
+    const detail = (sample: string): string =>
+      deep.problems.find((p) => p.sample === sample)?.detail ?? '';
+    const problem = (sample: string) => deep.problems.find((p) => p.sample === sample)!;
+    expect(detail('small_ann')).toBe(
+      'annotation trainannot/small_ann.png is 32x22 but image train/small_ann.png is 32x24',
+    );
+    expect(problem('small_ann').path).toBe(path.join(root, 'trainannot', 'small_ann.png'));
+    expect(detail('odd_ids')).toContain('17 (');
+    expect(detail('odd_ids')).toContain('200 (');
+    expect(detail('odd_ids')).toMatch(/has 384 px with values not in the labels/);
+    expect(detail('missing_img')).toBe('image train/missing_img.png does not exist');
+    expect(detail('nowhere')).toContain('/elsewhere/nowhere.png');
+    expect(detail('bomb')).toContain('20000x20000');
+    expect(detail('rotated')).toContain('orientation 6');
+    expect(detail('empty_img')).toContain('0 bytes');
+    expect(problem('only_one_column').detail).toContain('train.txt line');
+  });
+
+  it('finds the file-level problems from headers alone; value problems need the mask pass', () => {
+    const quickSamples = new Set(quick.problems.map((p) => p.sample));
+    for (const [sample, reason] of Object.entries(DAMAGED_EXPECTED)) {
+      const needsPixels = reason === 'unknown_ids' || reason === 'corrupt_file';
+      expect({ sample, found: quickSamples.has(sample) }).toEqual({ sample, found: !needsPixels });
+    }
+  });
+
+  it('never writes to the dataset folder', () => {
+    expect(treeFingerprint(root)).toEqual(before);
+  });
+
+  it('limits pixels per image as configured', async () => {
+    const strict = await openDataset(root, { maxPixels: 500 });
+    expect(strict.splits['train']!.usable).toBe(0);
+    expect(strict.problems.filter((p) => p.sample === 'good_1').map((p) => p.reason)).toEqual([
+      'too_many_pixels',
+      'too_many_pixels',
+    ]);
+  });
+});
