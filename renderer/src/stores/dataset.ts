@@ -1,0 +1,214 @@
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, shallowRef, triggerRef, watch } from 'vue';
+import type { ClassInfo, Problem } from '../../../shared/contracts/common';
+import type { SampleDetail, SampleQuery, SampleRow } from '../../../shared/contracts/dataset';
+import { api } from '../api';
+import { isUnavailable } from '../lib/errors';
+import { useNoticeStore } from './notices';
+import { useProjectStore } from './project';
+
+const PAGE_SIZE = 200;
+
+export interface BrowseFilters {
+  split: string;
+  containsClass: number | null;
+  hasProblem: boolean;
+  iouBand: 'any' | 'lt25' | '25to50' | '50to75' | 'gte75';
+  runName: string;
+  search: string;
+  sort: 'name' | 'iou-asc' | 'iou-desc';
+}
+
+const IOU_BANDS: Record<BrowseFilters['iouBand'], [number, number] | null> = {
+  any: null,
+  lt25: [0, 0.25],
+  '25to50': [0.25, 0.5],
+  '50to75': [0.5, 0.75],
+  gte75: [0.75, 1],
+};
+
+/** Classes, validation problems and the paged, filtered sample list behind Browse. */
+export const useDatasetStore = defineStore('dataset', () => {
+  const notices = useNoticeStore();
+  const project = useProjectStore();
+
+  const classes = ref<ClassInfo[]>([]);
+  const problems = ref<Problem[]>([]);
+  const loading = ref(false);
+  const statisticsBusy = ref(false);
+  const unavailable = ref(false);
+
+  async function load(): Promise<void> {
+    loading.value = true;
+    try {
+      const [cls, probs] = await Promise.all([api.dataset.classes({}), api.dataset.problems({})]);
+      classes.value = cls;
+      problems.value = probs;
+      unavailable.value = false;
+    } catch (err) {
+      unavailable.value = isUnavailable(err);
+      if (!unavailable.value) notices.error('Loading the dataset', err);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  async function computeStatistics(): Promise<void> {
+    statisticsBusy.value = true;
+    try {
+      classes.value = await api.dataset.computeStatistics({});
+    } catch (err) {
+      notices.error('Computing class statistics', err);
+    } finally {
+      statisticsBusy.value = false;
+    }
+  }
+
+  async function updateClass(
+    id: number,
+    patch: { name?: string; color?: [number, number, number]; void?: boolean },
+  ): Promise<void> {
+    try {
+      classes.value = await api.dataset.updateClass({ id, ...patch });
+    } catch (err) {
+      notices.error(`Saving class ${id}`, err, 'Names must be 1 to 100 characters.');
+      await load();
+    }
+  }
+
+  const classByIndex = computed(() => {
+    const map = new Map<number, ClassInfo>();
+    for (const c of classes.value) if (c.index !== null) map.set(c.index, c);
+    return map;
+  });
+
+  // ---- Browse: filters and the sparse, paged list of samples -------------------------------
+  const filters = reactive<BrowseFilters>({
+    split: '',
+    containsClass: null,
+    hasProblem: false,
+    iouBand: 'any',
+    runName: '',
+    search: '',
+    sort: 'name',
+  });
+
+  const query = computed<SampleQuery>(() => {
+    const band = IOU_BANDS[filters.iouBand];
+    const needsRun = band !== null || filters.sort !== 'name';
+    return {
+      split: filters.split || undefined,
+      containsClass: filters.containsClass ?? undefined,
+      hasProblem: filters.hasProblem || undefined,
+      iouMin: band?.[0],
+      iouMax: band?.[1],
+      runName: needsRun || filters.runName ? filters.runName || undefined : undefined,
+      search: filters.search.trim() || undefined,
+      sort: filters.sort,
+    };
+  });
+
+  const total = ref<number | null>(null);
+  const pages = shallowRef(new Map<number, SampleRow[]>());
+  const listError = ref<string | null>(null);
+  const selected = ref(0);
+  let generation = 0;
+  const inFlight = new Set<number>();
+
+  function resetList(): void {
+    generation++;
+    inFlight.clear();
+    pages.value = new Map();
+    total.value = null;
+    selected.value = 0;
+    listError.value = null;
+    void fetchPage(0);
+  }
+
+  watch(query, resetList, { deep: true });
+
+  async function fetchPage(page: number): Promise<void> {
+    if (pages.value.has(page) || inFlight.has(page)) return;
+    const gen = generation;
+    inFlight.add(page);
+    try {
+      const result = await api.dataset.samples({
+        ...query.value,
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      });
+      if (gen !== generation) return;
+      pages.value.set(page, result.items);
+      total.value = result.total;
+      listError.value = null;
+      triggerRef(pages);
+    } catch (err) {
+      if (gen !== generation) return;
+      listError.value = err instanceof Error ? err.message : String(err);
+      if (total.value === null) total.value = 0;
+      if (!isUnavailable(err)) notices.error('Loading samples', err);
+      unavailable.value = isUnavailable(err);
+    } finally {
+      inFlight.delete(page);
+    }
+  }
+
+  /** Makes sure rows [start, end) are loaded or loading. */
+  function ensureRange(start: number, end: number): void {
+    const first = Math.floor(Math.max(0, start) / PAGE_SIZE);
+    const last = Math.floor(Math.max(0, end - 1) / PAGE_SIZE);
+    for (let p = first; p <= last; p++) void fetchPage(p);
+  }
+
+  function rowAt(index: number): SampleRow | undefined {
+    return pages.value.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+  }
+
+  /** One sample's layers; its neighbours follow the current Browse query. */
+  async function sample(split: string, id: string, runName?: string): Promise<SampleDetail | null> {
+    try {
+      return await api.dataset.sample({ split, id, runName, query: query.value });
+    } catch (err) {
+      notices.error(`Loading sample ${split}/${id}`, err);
+      return null;
+    }
+  }
+
+  function refreshList(): void {
+    resetList();
+  }
+
+  watch(
+    () => project.current?.projectDir,
+    () => {
+      classes.value = [];
+      problems.value = [];
+      if (project.current) {
+        void load();
+        resetList();
+      }
+    },
+  );
+
+  return {
+    classes,
+    problems,
+    loading,
+    statisticsBusy,
+    unavailable,
+    classByIndex,
+    load,
+    computeStatistics,
+    updateClass,
+    filters,
+    query,
+    total,
+    pages,
+    listError,
+    selected,
+    ensureRange,
+    rowAt,
+    sample,
+    refreshList,
+  };
+});

@@ -1,0 +1,111 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { CheckpointKind, ProducedFile } from '../../../shared/contracts/common';
+import type { EvalReport } from '../../../shared/contracts/evaluation';
+import { api } from '../api';
+import { useNoticeStore } from './notices';
+
+export type ExportKind = 'model' | 'predictions' | 'metrics';
+
+/** Evaluation reports and the three exports (model, predicted masks, metrics). */
+export const useEvaluationStore = defineStore('evaluation', () => {
+  const notices = useNoticeStore();
+  const report = ref<EvalReport | null>(null);
+  const evaluating = ref(false);
+  const exporting = ref<Record<ExportKind, boolean>>({
+    model: false,
+    predictions: false,
+    metrics: false,
+  });
+  const produced = ref<Partial<Record<ExportKind, ProducedFile>>>({});
+
+  async function loadReport(runName: string, split: string): Promise<void> {
+    try {
+      report.value = await api.evaluation.report({ runName, split });
+    } catch (err) {
+      report.value = null;
+      notices.error(`Loading the evaluation of ${runName}`, err);
+    }
+  }
+
+  async function evaluate(runName: string, split: string, from: CheckpointKind): Promise<void> {
+    evaluating.value = true;
+    try {
+      report.value = await api.evaluation.evaluate({ runName, split, from });
+      notices.success(`Evaluated ${runName} on ${split}`);
+    } catch (err) {
+      notices.error(
+        `Evaluating ${runName} on ${split}`,
+        err,
+        'Make sure the run has a saved checkpoint (train at least one epoch or press Pause).',
+      );
+    } finally {
+      evaluating.value = false;
+    }
+  }
+
+  async function runExport(
+    kind: ExportKind,
+    what: string,
+    call: () => Promise<ProducedFile>,
+  ): Promise<ProducedFile | null> {
+    exporting.value = { ...exporting.value, [kind]: true };
+    try {
+      const file = await call();
+      produced.value = { ...produced.value, [kind]: file };
+      notices.success(`${what} finished`, file.path);
+      return file;
+    } catch (err) {
+      notices.error(what, err);
+      return null;
+    } finally {
+      exporting.value = { ...exporting.value, [kind]: false };
+    }
+  }
+
+  function exportModel(
+    runName: string,
+    from: CheckpointKind,
+    format: 'folder' | 'archive',
+    destination?: string,
+  ) {
+    return runExport('model', `Exporting the model of ${runName}`, () =>
+      api.evaluation.exportModel({ runName, from, format, destination }),
+    );
+  }
+
+  function exportPredictions(
+    runName: string,
+    split: string,
+    from: CheckpointKind,
+    encoding: 'dataset' | 'color',
+    destination?: string,
+  ) {
+    return runExport('predictions', `Exporting ${split} predictions`, () =>
+      api.evaluation.exportPredictions({ runName, split, from, encoding, destination }),
+    );
+  }
+
+  function exportMetrics(
+    runName: string,
+    split: string,
+    format: 'csv' | 'json',
+    destination?: string,
+  ) {
+    return runExport('metrics', `Exporting metrics as ${format.toUpperCase()}`, () =>
+      api.evaluation.exportMetrics({ runName, split, format, destination }),
+    );
+  }
+
+  return {
+    report,
+    evaluating,
+    exporting,
+    produced,
+    loadReport,
+    evaluate,
+    exportModel,
+    exportPredictions,
+    exportMetrics,
+  };
+});

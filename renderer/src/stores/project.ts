@@ -1,0 +1,155 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { JobProgress } from '../../../shared/contracts/common';
+import type {
+  DatasetFormat,
+  ProjectSummary,
+  RecentProject,
+} from '../../../shared/contracts/project';
+import { api } from '../api';
+import { isUnavailable } from '../lib/errors';
+import { useNoticeStore } from './notices';
+
+export interface Detection {
+  readonly datasetDir: string;
+  readonly format: DatasetFormat | null;
+  readonly confidence: number;
+  readonly reasons: string[];
+}
+
+/** The open project, recent projects and every long job the host reports (project@job). */
+export const useProjectStore = defineStore('project', () => {
+  const notices = useNoticeStore();
+  const current = ref<ProjectSummary | null>(null);
+  const recent = ref<RecentProject[]>([]);
+  const detection = ref<Detection | null>(null);
+  const busy = ref<'detect' | 'open' | null>(null);
+  const unavailable = ref(false);
+  const jobs = ref<Record<string, JobProgress>>({});
+
+  api.project.on('job', (job) => {
+    jobs.value = { ...jobs.value, [job.jobId]: job };
+    if (job.state === 'failed') {
+      notices.push({
+        level: 'error',
+        title: `${job.label} failed`,
+        message: job.message,
+        hint: 'Check the files it names, then run it again.',
+      });
+    }
+    if (job.state !== 'running') {
+      // Keep finished jobs briefly so their bars reach 100% visibly.
+      setTimeout(() => {
+        const { [job.jobId]: _done, ...rest } = jobs.value;
+        jobs.value = rest;
+      }, 2500);
+    }
+  });
+  api.project.on('changed', (summary) => {
+    current.value = summary;
+  });
+
+  const runningJobs = computed(() => Object.values(jobs.value));
+  const splitNames = computed(() => Object.keys(current.value?.splits ?? {}));
+
+  function jobsOfKind(...kinds: JobProgress['kind'][]): JobProgress[] {
+    return runningJobs.value.filter((j) => kinds.includes(j.kind));
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const [summary, recents] = await Promise.all([
+        api.project.current({}),
+        api.project.recent({}),
+      ]);
+      current.value = summary;
+      recent.value = recents;
+      unavailable.value = false;
+    } catch (err) {
+      unavailable.value = isUnavailable(err);
+      if (!unavailable.value) notices.error('Loading the project list', err);
+    }
+  }
+
+  async function detect(datasetDir: string): Promise<Detection | null> {
+    busy.value = 'detect';
+    try {
+      const result = await api.project.detect({ datasetDir });
+      detection.value = { datasetDir, ...result };
+      return detection.value;
+    } catch (err) {
+      detection.value = null;
+      notices.error(
+        'Detecting the dataset format',
+        err,
+        'Check that the path is an existing folder that holds images and annotations.',
+      );
+      return null;
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  async function opened(
+    what: string,
+    call: () => Promise<ProjectSummary>,
+    hint: string,
+  ): Promise<boolean> {
+    busy.value = 'open';
+    try {
+      current.value = await call();
+      notices.success(`Opened ${current.value.name}`);
+      void api.project
+        .recent({})
+        .then((r) => (recent.value = r))
+        .catch(() => undefined);
+      return true;
+    } catch (err) {
+      notices.error(what, err, hint);
+      return false;
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  function openDataset(datasetDir: string, format?: DatasetFormat): Promise<boolean> {
+    return opened(
+      'Opening the dataset',
+      () => api.project.openDataset({ datasetDir, format }),
+      'Check the folder and the format, or pick another format in the list.',
+    );
+  }
+
+  function openProject(projectDir: string): Promise<boolean> {
+    return opened(
+      'Opening the project',
+      () => api.project.openProject({ projectDir }),
+      'The project folder may have moved; open its dataset folder instead.',
+    );
+  }
+
+  function openSample(): Promise<boolean> {
+    return opened(
+      'Opening the sample project',
+      () => api.project.openSample({}),
+      'Reinstall Seg Studio if the bundled sample is missing.',
+    );
+  }
+
+  return {
+    current,
+    recent,
+    detection,
+    busy,
+    unavailable,
+    jobs,
+    runningJobs,
+    splitNames,
+    jobsOfKind,
+    load,
+    detect,
+    openDataset,
+    openProject,
+    openSample,
+  };
+});

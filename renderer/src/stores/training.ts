@@ -1,0 +1,220 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { CheckpointKind } from '../../../shared/contracts/common';
+import type {
+  CheckpointInfo,
+  EpochMetrics,
+  Preset,
+  RunSummary,
+  StepProgress,
+  TrainRequest,
+} from '../../../shared/contracts/training';
+import { api } from '../api';
+import { isUnavailable } from '../lib/errors';
+import { useNoticeStore } from './notices';
+
+export interface PresetDefaults {
+  readonly preset: Preset;
+  readonly description: string;
+  readonly defaults: Required<Omit<TrainRequest, 'runName'>>;
+}
+
+export interface LossPoint {
+  readonly step: number;
+  readonly loss: number;
+}
+
+/** Runs, the active run's live progress, and history/checkpoints of the run being looked at. */
+export const useTrainingStore = defineStore('training', () => {
+  const notices = useNoticeStore();
+
+  const presets = ref<PresetDefaults[]>([]);
+  const runs = ref<RunSummary[]>([]);
+  const active = ref<RunSummary | null>(null);
+  const progress = ref<StepProgress | null>(null);
+  const selectedRun = ref<string | null>(null);
+  const lossPoints = shallowRef<LossPoint[]>([]);
+  const epochs = shallowRef<EpochMetrics[]>([]);
+  const checkpoints = ref<CheckpointInfo[]>([]);
+  const unavailable = ref(false);
+  const pending = ref<'start' | 'pause' | 'resume' | 'stop' | null>(null);
+
+  api.training.on('progress', (p) => {
+    progress.value = p;
+    if (p.runName !== selectedRun.value) return;
+    const last = lossPoints.value[lossPoints.value.length - 1];
+    if (!last || p.globalStep > last.step) {
+      lossPoints.value = [...lossPoints.value, { step: p.globalStep, loss: p.loss }];
+    }
+  });
+  api.training.on('epoch', (e) => {
+    if (e.runName !== selectedRun.value) return;
+    epochs.value = [...epochs.value.filter((x) => x.epoch !== e.epoch), e];
+  });
+  api.training.on('checkpoint', (c) => {
+    if (c.runName === selectedRun.value) void loadCheckpoints(c.runName);
+  });
+  api.training.on('state', (s) => {
+    upsertRun(s);
+    const live = ['starting', 'running', 'pausing', 'stopping'].includes(s.state);
+    if (live || active.value?.runName === s.runName) active.value = s;
+    if (!live && progress.value?.runName === s.runName && s.state !== 'pausing') {
+      // Keep the last progress numbers visible, but the ETA no longer means anything.
+      progress.value = { ...progress.value, epochEtaSeconds: null, runEtaSeconds: null };
+    }
+    if (s.state === 'crashed') {
+      notices.push({
+        level: 'error',
+        title: `Training run ${s.runName} crashed`,
+        message: s.message ?? undefined,
+        hint: 'It was saved at its last checkpoint: press Resume to continue from there.',
+      });
+    }
+  });
+  api.training.on('error', (e) => {
+    notices.push({
+      level: 'error',
+      title: e.runName ? `Training run ${e.runName} reported an error` : 'Training error',
+      message: e.message,
+      hint: 'The run is paused at its last checkpoint; fix the cause and press Resume.',
+    });
+  });
+
+  function upsertRun(s: RunSummary): void {
+    const others = runs.value.filter((r) => r.runName !== s.runName);
+    runs.value = [s, ...others].sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  const isLive = computed(
+    () =>
+      active.value !== null &&
+      ['starting', 'running', 'pausing', 'stopping'].includes(active.value.state),
+  );
+  const selectedSummary = computed(
+    () => runs.value.find((r) => r.runName === selectedRun.value) ?? null,
+  );
+
+  async function load(): Promise<void> {
+    try {
+      const [p, r, status] = await Promise.all([
+        api.training.presets({}),
+        api.training.runs({}),
+        api.training.status({}),
+      ]);
+      presets.value = p;
+      runs.value = [...r].sort((a, b) => b.updatedAt - a.updatedAt);
+      active.value = status.active;
+      progress.value = status.progress;
+      unavailable.value = false;
+      const pick = status.active?.runName ?? selectedRun.value ?? runs.value[0]?.runName ?? null;
+      if (pick) await select(pick);
+    } catch (err) {
+      unavailable.value = isUnavailable(err);
+      if (!unavailable.value) notices.error('Loading training runs', err);
+    }
+  }
+
+  async function select(runName: string): Promise<void> {
+    selectedRun.value = runName;
+    lossPoints.value = [];
+    epochs.value = [];
+    checkpoints.value = [];
+    try {
+      const history = await api.training.history({ runName });
+      if (selectedRun.value !== runName) return;
+      // Live events may have arrived while history loaded: merge by step.
+      const lastHistoryStep = history.steps[history.steps.length - 1]?.step ?? -1;
+      lossPoints.value = [
+        ...history.steps,
+        ...lossPoints.value.filter((p) => p.step > lastHistoryStep),
+      ];
+      epochs.value = history.epochs;
+    } catch (err) {
+      notices.error(`Loading the history of ${runName}`, err);
+    }
+    await loadCheckpoints(runName);
+  }
+
+  async function loadCheckpoints(runName: string): Promise<void> {
+    try {
+      const list = await api.training.checkpoints({ runName });
+      if (selectedRun.value === runName) checkpoints.value = list;
+    } catch (err) {
+      notices.error(`Listing checkpoints of ${runName}`, err);
+    }
+  }
+
+  async function act<T>(
+    kind: 'start' | 'pause' | 'resume' | 'stop',
+    what: string,
+    call: () => Promise<T>,
+  ): Promise<T | null> {
+    pending.value = kind;
+    try {
+      return await call();
+    } catch (err) {
+      notices.error(what, err);
+      return null;
+    } finally {
+      pending.value = null;
+    }
+  }
+
+  async function start(request: TrainRequest): Promise<boolean> {
+    const summary = await act('start', 'Starting training', () => api.training.start(request));
+    if (!summary) return false;
+    active.value = summary;
+    upsertRun(summary);
+    progress.value = null;
+    await select(summary.runName);
+    return true;
+  }
+
+  async function pause(): Promise<void> {
+    const s = await act('pause', 'Pausing training', () => api.training.pause({}));
+    if (s) {
+      active.value = s;
+      upsertRun(s);
+    }
+  }
+
+  async function resume(runName: string, from: CheckpointKind = 'last'): Promise<void> {
+    const s = await act('resume', `Resuming ${runName}`, () =>
+      api.training.resume({ runName, from }),
+    );
+    if (s) {
+      active.value = s;
+      upsertRun(s);
+      if (selectedRun.value !== runName) await select(runName);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const s = await act('stop', 'Stopping training', () => api.training.stop({}));
+    if (s) {
+      active.value = s;
+      upsertRun(s);
+    }
+  }
+
+  return {
+    presets,
+    runs,
+    active,
+    progress,
+    selectedRun,
+    selectedSummary,
+    lossPoints,
+    epochs,
+    checkpoints,
+    unavailable,
+    pending,
+    isLive,
+    load,
+    select,
+    start,
+    pause,
+    resume,
+    stop,
+  };
+});
