@@ -5,6 +5,7 @@ import { createAppServices } from '../services/index';
 import { registerIpc } from '../electron/ipc';
 import { createMainWindow, installSessionPolicies } from '../electron/window';
 import { createElectronHost } from '../electron/host';
+import { handleMediaProtocol, registerMediaScheme } from '../electron/protocol';
 
 // Electron-only shell: everything it wires up is implemented (and tested) in plain Node.
 const outDir = path.join(__dirname, '..');
@@ -13,6 +14,8 @@ const rendererIndexUrl = pathToFileURL(path.join(outDir, 'renderer', 'index.html
 const devServerUrl = process.env['SEGSTUDIO_DEV_SERVER_URL'];
 
 app.enableSandbox();
+// Privileged schemes can only be registered before the app is ready.
+registerMediaScheme();
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
@@ -20,6 +23,7 @@ void app.whenReady().then(() => {
   installSessionPolicies();
   const services = createAppServices(createElectronHost());
   registerIpc(services, rendererIndexUrl, devServerUrl);
+  handleMediaProtocol(services.media);
   const open = () => createMainWindow({ preloadPath, rendererIndexUrl, devServerUrl });
   open();
   app.on('activate', () => {

@@ -212,3 +212,11 @@ async function resolveSample(provider: MediaProvider, rest: string[]): Promise<M
 export function mediaPath(...segments: string[]): string {
   return segments.map((s) => encodeURIComponent(s)).join('/');
 }
+
+/** `ProducedFile.mediaPath` of a file inside the exports folder; null when it is elsewhere. */
+export function exportMediaPath(exportsDir: string, file: string): string | null {
+  const absolute = path.resolve(file);
+  const relative = path.relative(path.resolve(exportsDir), absolute);
+  if (relative === '' || !isInside(exportsDir, absolute)) return null;
+  return mediaPath('export', ...relative.split(path.sep));
+}

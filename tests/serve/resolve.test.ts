@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMediaResolver,
   decodeMediaSegments,
+  exportMediaPath,
   isInside,
   mediaPath,
   type MediaProvider,
@@ -187,6 +188,17 @@ describe('path helpers', () => {
     ]);
     expect(decodeMediaSegments('file/0/100%25.png')).toEqual(['file', '0', '100%.png']);
     expect(decodeMediaSegments('file/0/%2541.png')).toBeNull();
+  });
+
+  it('exportMediaPath addresses files in the exports folder only', async () => {
+    const file = path.join(exportsDir, 'metrics.csv');
+    expect(exportMediaPath(exportsDir, file)).toBe('export/metrics.csv');
+    expect(exportMediaPath(exportsDir, path.join(exportsDir, 'run 1', 'a#b.zip'))).toBe(
+      'export/run%201/a%23b.zip',
+    );
+    expect(exportMediaPath(exportsDir, path.join(base, 'secret.txt'))).toBeNull();
+    expect(exportMediaPath(exportsDir, exportsDir)).toBeNull();
+    expect(await status(exportMediaPath(exportsDir, file)!)).toBe(200);
   });
 
   it('mediaPath round-trips awkward names', () => {
