@@ -16,6 +16,7 @@ import {
 } from './classes';
 import { mapLimit } from './concurrency';
 import { decodeMask, keyHistogram } from './decode';
+import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import { detectFormat } from './detect';
 import { DirCache } from './dir-cache';
 import { DatasetIndex, type SplitIndex } from './dataset-index';
@@ -191,10 +192,11 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   const all = [...records.values()].flat();
   const deep = options.deep === true || choice.classes === null;
   if (deep) {
-    const scanner = options.scanner ?? scanMaskInProcess;
+    const pool = options.scanner || all.length < POOL_THRESHOLD ? null : createDecodePool();
+    const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
     let scanned = 0;
     progress(0, all.length, 'annotations');
-    await mapLimit(all, options.concurrency ?? 4, async (r) => {
+    await mapLimit(all, options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4), async (r) => {
       try {
         scans.set(scanKey(r), await scanner(r.annotation, encoding));
       } catch (err) {
@@ -207,7 +209,7 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
         });
       }
       progress(++scanned, all.length, 'annotations');
-    });
+    }).finally(() => pool?.close());
   }
 
   let classes: ClassDef[] | null = choice.classes ? [...choice.classes] : null;

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic';
 import { mapLimit } from './concurrency';
+import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import type { DatasetIndex } from './dataset-index';
 import { scanKey, type ProgressFn } from './records';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
@@ -69,15 +70,18 @@ export async function classStatistics(
   if (cached) return cached;
 
   const samples = index.split(split).samples;
-  const scanner = options.scanner ?? scanMaskInProcess;
+  const missing = samples.filter((s) => !index.scans.has(scanKey(s))).length;
+  const pool = options.scanner || missing < POOL_THRESHOLD ? null : createDecodePool();
+  const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
   const encoding = index.descriptor.encoding;
   let done = 0;
   options.onProgress?.(0, samples.length, 'statistics');
-  const scans: MaskScan[] = await mapLimit(samples, options.concurrency ?? 4, async (s) => {
+  const concurrency = options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4);
+  const scans: MaskScan[] = await mapLimit(samples, concurrency, async (s) => {
     const scan = index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding));
     options.onProgress?.(++done, samples.length, 'statistics');
     return scan;
-  });
+  }).finally(() => pool?.close());
 
   const mapper = index.mapper;
   const trainingOf = new Map(mapper.classes.map((c) => [c.datasetId, c.index]));

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDecodePool } from '../../main/dataset/decode-pool';
+import { scanMaskInProcess } from '../../main/dataset/scan';
+import { packageRoot } from '../../main/paths';
+import { CAMVID, tempDir } from './helpers';
+
+/**
+ * The pool runs the bundled worker; the test bundles its own copy (as scripts/build.mjs does)
+ * into its own folder instead of racing other test files for out/main.
+ */
+describe('decode pool', () => {
+  const work = tempDir('pool');
+  // Inside the package so the worker resolves sharp from node_modules like the real bundle.
+  const bundleDir = path.join(packageRoot(), 'out', `test-decode-worker-${process.pid}`);
+  const bundle = path.join(bundleDir, 'decode-worker.cjs');
+  beforeAll(async () => {
+    await build({
+      entryPoints: [path.join(packageRoot(), 'main', 'entries', 'decode-worker.ts')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['sharp', 'zod'],
+      banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      define: { 'import.meta.url': '__importMetaUrl' },
+      logLevel: 'warning',
+    });
+  });
+  afterAll(() => {
+    work.cleanup();
+    rmSync(bundleDir, { recursive: true, force: true });
+  });
+
+  it('decodes masks in worker threads exactly as in-process', async () => {
+    const pool = createDecodePool({ size: 2, bundle });
+    try {
+      expect(pool.workers).toBe(2);
+      const files = ['0001TP_006690', '0001TP_006720', '0001TP_006750'].map((n) =>
+        path.join(CAMVID, 'trainannot', `${n}.png`),
+      );
+      const viaPool = await Promise.all(files.map((f) => pool.scan(f, 'index')));
+      const direct = await Promise.all(files.map((f) => scanMaskInProcess(f, 'index')));
+      expect(viaPool).toEqual(direct);
+      expect(viaPool[0]!.histogram.reduce((n, [, c]) => n + c, 0)).toBe(480 * 360);
+      await expect(pool.scan(path.join(work.dir, 'missing.png'), 'index')).rejects.toThrow();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('falls back to in-process decoding without a worker bundle', async () => {
+    const pool = createDecodePool({ bundle: null });
+    expect(pool.workers).toBe(0);
+    const scan = await pool.scan(path.join(CAMVID, 'valannot', '0016E5_07959.png'), 'index');
+    expect([scan.width, scan.height]).toEqual([480, 360]);
+    await pool.close();
+  });
+});

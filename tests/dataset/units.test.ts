@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseLabelsCsv, parseLabelsJson } from '../../shared/dataset/labels';
+import { writeFileAtomic, writeJsonAtomic } from '../../main/fs/atomic';
+import { readImageHeader } from '../../main/dataset/headers';
+import { DirCache } from '../../main/dataset/dir-cache';
+import { rerootPath } from '../../main/dataset/formats/pairlist';
+import { resizeNearest } from '../../main/dataset/sample-source';
+import { encodePng } from './fixtures/png';
+import { photoJpeg } from './fixtures/images';
+import { tempDir } from './helpers';
+
+const work = tempDir('units');
+afterAll(() => work.cleanup());
+
+describe('labels files', () => {
+  it('reads the SEG_LABELS_LIST JSON shape with an explicit void', () => {
+    const parsed = parseLabelsJson(
+      '[{"id":1,"name":"road","rgb_values":[1,2,3]},{"id":0,"name":"Unlabelled","rgb_values":[0,0,0],"void":true}]',
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      classes: [
+        { id: 0, name: 'Unlabelled', color: [0, 0, 0], void: true },
+        { id: 1, name: 'road', color: [1, 2, 3] },
+      ],
+    });
+  });
+
+  it('infers void from a negative id (I2DL) or the name', () => {
+    const i2dl = parseLabelsJson(
+      '[{"id":-1,"name":"void","rgb_values":[0,0,0]},{"id":0,"name":"building","rgb_values":[128,0,0]}]',
+    );
+    expect(i2dl.ok && i2dl.classes[0]).toMatchObject({ id: -1, void: true });
+  });
+
+  it('reads CSV with and without ids and header', () => {
+    expect(parseLabelsCsv('0,sky,1,2,3\n1,road,4,5,6\n')).toMatchObject({
+      ok: true,
+      classes: [{ id: 0 }, { id: 1 }],
+    });
+    const dict = parseLabelsCsv('name,r,g,b\nAnimal,64,128,64\nArchway,192,0,128\n');
+    expect(dict).toEqual({
+      ok: true,
+      classes: [
+        { id: 0, name: 'Animal', color: [64, 128, 64] },
+        { id: 1, name: 'Archway', color: [192, 0, 128] },
+      ],
+    });
+  });
+
+  it('explains what is wrong with a bad file', () => {
+    expect(parseLabelsJson('{nope')).toMatchObject({ ok: false });
+    expect(parseLabelsJson('[{"id":1,"name":"a"},{"id":1,"name":"b"}]')).toEqual({
+      ok: false,
+      error: 'class id 1 appears twice',
+    });
+    expect(parseLabelsCsv('id,name,r,g,b\n0,sky,1,2\n')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('line 2'),
+    });
+  });
+});
+
+describe('atomic writes', () => {
+  it('replaces the file whole and leaves no temp files', async () => {
+    const file = path.join(work.dir, 'atomic', 'state.json');
+    await writeJsonAtomic(file, { a: 1 });
+    await writeFileAtomic(file, 'second');
+    expect(readFileSync(file, 'utf8')).toBe('second');
+    expect(readdirSync(path.dirname(file))).toEqual(['state.json']);
+  });
+});
+
+describe('image headers', () => {
+  it('reads EXIF orientation from a PNG eXIf chunk', async () => {
+    // Big-endian TIFF with one IFD entry: Orientation (0x0112) SHORT = 8.
+    const exif = Buffer.from([
+      0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0,
+    ]);
+    const file = path.join(work.dir, 'exif.png');
+    writeFileSync(
+      file,
+      encodePng({ width: 3, height: 2, colorType: 2, data: new Uint8Array(18), exif }),
+    );
+    const header = await readImageHeader(file);
+    expect(header.ok && header.header).toMatchObject({
+      kind: 'png',
+      width: 3,
+      height: 2,
+      orientation: 8,
+    });
+  });
+
+  it('finds the JPEG frame header past a large APP segment', async () => {
+    const jpeg = await photoJpeg(40, 30, 0, 3);
+    const app2 = Buffer.alloc(12_004);
+    app2.writeUInt16BE(0xffe2, 0);
+    app2.writeUInt16BE(12_002, 2);
+    const file = path.join(work.dir, 'big-app.jpg');
+    writeFileSync(file, Buffer.concat([jpeg.subarray(0, 2), app2, jpeg.subarray(2)]));
+    const header = await readImageHeader(file);
+    expect(header.ok && header.header).toMatchObject({
+      kind: 'jpeg',
+      width: 40,
+      height: 30,
+      orientation: 3,
+    });
+  });
+
+  it('reports missing files without throwing', async () => {
+    expect(await readImageHeader(path.join(work.dir, 'nope.png'))).toMatchObject({
+      ok: false,
+      reason: 'missing_image',
+    });
+  });
+});
+
+describe('pair-list path re-rooting', () => {
+  it('uses the longest suffix of a foreign path that exists under the list folder', async () => {
+    const root = path.join(work.dir, 'reroot');
+    const inner = path.join(root, 'CamVid', 'train');
+    mkdirSync(inner, { recursive: true });
+    writeFileSync(path.join(inner, 'x.png'), 'x');
+    writeFileSync(path.join(root, 'x.png'), 'decoy');
+    const cache = new DirCache();
+    expect(await rerootPath('/SegNet/CamVid/train/x.png', root, cache)).toBe(
+      path.join(inner, 'x.png'),
+    );
+    expect(await rerootPath('CamVid/train/x.png', root, cache)).toBe(path.join(inner, 'x.png'));
+    expect(await rerootPath('C:\\data\\CamVid\\train\\x.png', root, cache)).toBe(
+      path.join(inner, 'x.png'),
+    );
+    expect(await rerootPath('/SegNet/CamVid/val/y.png', root, cache)).toBeNull();
+    expect(existsSync(path.join(root, 'x.png'))).toBe(true);
+  });
+});
+
+describe('label resizing', () => {
+  it('is nearest-neighbour: no new values appear', () => {
+    const label = new Uint8Array([1, 2, 3, 4]);
+    expect([...resizeNearest(label, 2, 2, 4, 4)]).toEqual([
+      1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4,
+    ]);
+    expect([...resizeNearest(label, 2, 2, 1, 1)]).toEqual([4]);
+  });
+});
