@@ -20,8 +20,10 @@ export interface DecodePool {
 }
 
 interface Pending {
-  resolve: (scan: MaskScan) => void;
-  reject: (err: Error) => void;
+  readonly worker: Worker;
+  readonly request: ScanRequest;
+  readonly resolve: (scan: MaskScan) => void;
+  readonly reject: (err: Error) => void;
 }
 
 export function decodeWorkerBundle(): string | null {
@@ -43,44 +45,62 @@ export function createDecodePool(
   const pending = new Map<number, Pending>();
   const load = new Map<Worker, number>();
   let nextId = 0;
-  let broken: Error | null = null;
-  const workers = Array.from({ length: size }, () => {
-    const worker = new Worker(bundle);
+
+  // A worker that dies (crash, or a host that cannot start workers) must not turn its masks
+  // into "corrupt file" reports: its tasks are redone in-process and it leaves the rotation.
+  const retire = (worker: Worker): void => {
+    if (!load.delete(worker)) return;
+    for (const [id, task] of pending) {
+      if (task.worker !== worker) continue;
+      pending.delete(id);
+      scanMaskInProcess(task.request.file, task.request.encoding).then(task.resolve, task.reject);
+    }
+  };
+
+  const spawn = (file: string): Worker | null => {
+    let worker: Worker;
+    try {
+      worker = new Worker(file);
+    } catch {
+      return null;
+    }
     worker.unref(); // never keep the process alive just for idle decoders
     load.set(worker, 0);
     worker.on('message', (reply: ScanReply) => {
       const task = pending.get(reply.id);
       if (!task) return;
       pending.delete(reply.id);
-      load.set(worker, (load.get(worker) ?? 1) - 1);
+      load.set(worker, Math.max(0, (load.get(worker) ?? 1) - 1));
       if (reply.ok) task.resolve(reply.scan);
       else task.reject(new Error(reply.message));
     });
-    worker.on('error', (err) => {
-      broken = err;
-      for (const task of pending.values()) task.reject(err);
-      pending.clear();
-    });
+    worker.on('error', () => retire(worker));
+    worker.on('exit', () => retire(worker));
     return worker;
-  });
+  };
+  const workers = Array.from({ length: size }, () => spawn(bundle)).filter(
+    (w): w is Worker => w !== null,
+  );
 
   const scan: MaskScanner = (file, encoding) => {
-    if (broken) return scanMaskInProcess(file, encoding);
-    // Least-loaded worker; ties go to the first.
-    let target = workers[0]!;
-    for (const w of workers) if ((load.get(w) ?? 0) < (load.get(target) ?? 0)) target = w;
-    load.set(target, (load.get(target) ?? 0) + 1);
-    const id = nextId++;
+    // Least-loaded live worker; none left means in-process.
+    let target: Worker | undefined;
+    for (const [w, n] of load) if (target === undefined || n < load.get(target)!) target = w;
+    if (!target) return scanMaskInProcess(file, encoding);
+    const worker = target;
+    load.set(worker, load.get(worker)! + 1);
+    const request: ScanRequest = { id: nextId++, file, encoding };
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      target.postMessage({ id, file, encoding } satisfies ScanRequest);
+      pending.set(request.id, { worker, request, resolve, reject });
+      worker.postMessage(request);
     });
   };
 
   return {
     scan,
-    workers: size,
+    workers: workers.length,
     async close() {
+      for (const w of workers) load.delete(w); // a terminated worker's exit is not a crash
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecodePool } from '../../main/dataset/decode-pool';
@@ -47,6 +47,20 @@ describe('decode pool', () => {
       expect(viaPool).toEqual(direct);
       expect(viaPool[0]!.histogram.reduce((n, [, c]) => n + c, 0)).toBe(480 * 360);
       await expect(pool.scan(path.join(work.dir, 'missing.png'), 'index')).rejects.toThrow();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('redoes the tasks of a crashed worker in-process instead of failing them', async () => {
+    const crashing = path.join(bundleDir, 'crashing-worker.cjs');
+    writeFileSync(crashing, "throw new Error('worker failed to start');\n");
+    const pool = createDecodePool({ size: 1, bundle: crashing });
+    try {
+      const file = path.join(CAMVID, 'valannot', '0016E5_07959.png');
+      const scans = await Promise.all([pool.scan(file, 'index'), pool.scan(file, 'index')]);
+      expect(scans[0]).toEqual(await scanMaskInProcess(file, 'index'));
+      expect(scans[1]).toEqual(scans[0]);
     } finally {
       await pool.close();
     }

@@ -140,6 +140,44 @@ describe('dataset formats', () => {
     expect(await labelValues(root, 'all')).toEqual([0, 1, IGNORE_LABEL]);
   });
 
+  it('reports colours the labels do not know, naming the colour and pixel count', async () => {
+    const root = await fixture('i2dl-odd', makeI2dl);
+    const { writeFileSync } = await import('node:fs');
+    const { encodeBmp } = await import('../../main/dataset/codecs/bmp');
+    const { colorMaskRgb } = await import('./fixtures/images');
+    const odd = colorMaskRgb(24, 16, [0, 1], (id) => (id === 0 ? [128, 0, 0] : [1, 2, 3]));
+    writeFileSync(
+      path.join(root, 'targets', '1_2_s_GT.bmp'),
+      encodeBmp({ width: 24, height: 16, data: odd }),
+    );
+    const index = await openDataset(root, { deep: true });
+    expect(index.problems).toHaveLength(1);
+    expect(index.problems[0]).toMatchObject({ sample: '1_2_s', reason: 'unknown_ids' });
+    expect(index.problems[0]!.detail).toContain(
+      '192 px with colours not in the labels: rgb(1,2,3) (192 px)',
+    );
+    expect(index.splits['train']).toMatchObject({ listed: 2, usable: 1 });
+  });
+
+  it('reports an unusable labels file and falls back to the ids found', async () => {
+    const root = await fixture('ade-badlabels', (r) => makeAde20k(r, false));
+    const { writeFileSync } = await import('node:fs');
+    const labels = path.join(root, 'ADEChallengeData2016', 'labels.json');
+    writeFileSync(labels, '[{"id": 1, "name": "wall"}, {"id": 1, "name": "again"}]');
+    const index = await openDataset(root);
+    expect(index.problems).toEqual([
+      {
+        split: '',
+        sample: '',
+        path: labels,
+        reason: 'labels_file',
+        detail: 'labels file labels.json cannot be used: class id 1 appears twice',
+      },
+    ]);
+    expect(index.descriptor.labelsSource).toBe('discovered');
+    expect(index.splits['train']!.usable).toBe(4);
+  });
+
   it('honours an explicit format and labels file', async () => {
     const root = await fixture('seed-override', makeSeed);
     const labels = path.join(work.dir, 'my-labels.csv');
