@@ -40,6 +40,8 @@ function rawGet(
   });
 }
 
+type Invoke = (channel: string, payload: unknown) => Promise<unknown>;
+
 describe('serve mode security in chromium', () => {
   it('refuses the app, the API and media without the token', async () => {
     const { page } = anonymous;
@@ -132,5 +134,44 @@ describe('serve mode security in chromium', () => {
       expect([400, 403, 404], raw).toContain(r.status);
       expect(r.body).not.toMatch(/root:|seg-studio/);
     }
+  });
+
+  it('loads media for the logged-in page over the bridge and refuses it to other origins', async () => {
+    const { page } = await openBrowser(serve.url);
+    await page.getByTestId('backend-name').waitFor({ timeout: 30_000 });
+    const thumb = await page.evaluate(async () => {
+      const transport = (window as unknown as { segstudioTransport: { invoke: Invoke } })
+        .segstudioTransport;
+      const invoke: Invoke = (channel, payload) => transport.invoke(channel, payload);
+      await invoke('project:openSample', {});
+      const rows = (await invoke('dataset:samples', { split: 'val', limit: 1 })) as {
+        items: { thumb: string }[];
+      };
+      const img = new Image();
+      img.src = `/media/${rows.items[0]!.thumb}`;
+      await img.decode();
+      return { width: img.naturalWidth, src: img.src };
+    });
+    expect(thumb.width).toBeGreaterThan(0);
+    // The same URL from a context without the cookie is refused.
+    const r = await anonymous.page.goto(thumb.src);
+    expect(r?.status()).toBe(401);
+  });
+
+  it('enforces the CSP: an injected inline script does not run', async () => {
+    const { page } = await openBrowser(serve.url);
+    const violations: string[] = [];
+    page.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+    });
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__pwned = true;';
+      document.body.appendChild(script);
+    });
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBe(
+      undefined,
+    );
+    expect(violations.length).toBeGreaterThan(0);
   });
 });
