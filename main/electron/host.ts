@@ -1,10 +1,12 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import type { HostAdapter } from '../services/host';
+import { forkUtilityWorker } from './utility-port';
 
 export function createElectronHost(): HostAdapter {
   return {
     kind: 'electron',
     dataDir: app.getPath('userData'),
+    spawnWorker: forkUtilityWorker,
     async pickPath({ kind, title, defaultPath }) {
       const parent = BrowserWindow.getFocusedWindow() ?? undefined;
       if (kind === 'save') {

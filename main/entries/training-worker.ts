@@ -1,6 +1,6 @@
 import { WorkerCommand, type WorkerEvent } from '../../shared/worker/protocol';
 import { backendInfo, getTf } from '../native/backend';
-import { evaluateRun, openEngineSession } from '../training/engine-bridge';
+import { evaluateRun, exportRun, openEngineSession, predictRun } from '../training/engine-bridge';
 import { WorkerLoop } from '../training/worker-loop';
 import { connectToParent } from '../worker/parent-link';
 
@@ -32,6 +32,10 @@ async function reply(requestId: string, work: () => Promise<unknown>): Promise<v
   }
 }
 
+function progressOf(requestId: string): (done: number, total: number) => void {
+  return (done, total) => emit({ type: 'jobProgress', requestId, done, total });
+}
+
 function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
   switch (command.type) {
     case 'ping':
@@ -58,17 +62,31 @@ function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
     case 'stop':
       loop.requestStop();
       return;
-    case 'evaluate':
-      void reply(command.requestId, () => evaluateRun(command.runDir, command.from, command.split));
+    case 'evaluate': {
+      const { requestId } = command;
+      void reply(requestId, () =>
+        evaluateRun(command.runDir, command.from, command.split, progressOf(requestId)),
+      );
       return;
-    case 'predict':
+    }
+    case 'predict': {
+      const { requestId } = command;
+      void reply(requestId, () =>
+        predictRun(
+          command.runDir,
+          command.from,
+          command.split,
+          command.encoding,
+          command.archive,
+          progressOf(requestId),
+        ),
+      );
+      return;
+    }
     case 'export':
-      emit({
-        type: 'result',
-        requestId: command.requestId,
-        ok: false,
-        error: `${command.type} is not available in the training worker yet`,
-      });
+      void reply(command.requestId, () =>
+        exportRun(command.runDir, command.from, command.format, command.target),
+      );
       return;
   }
 }

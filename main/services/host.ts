@@ -1,3 +1,5 @@
+import type { WorkerSpawner } from '../worker/port';
+
 /** What differs between the Electron host and the serve host, as seen by the services. */
 export interface HostAdapter {
   readonly kind: 'electron' | 'serve';
@@ -9,4 +11,6 @@ export interface HostAdapter {
   }): Promise<string | null>;
   /** Where projects, recent lists and caches live (Electron's userData, or ~/.segstudio). */
   readonly dataDir: string;
+  /** How the training worker is started: utilityProcess in Electron; child_process by default. */
+  readonly spawnWorker?: WorkerSpawner;
 }

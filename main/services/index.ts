@@ -4,11 +4,12 @@ import { createMediaResolver, type MediaResolver } from '../media/resolve';
 import type { ServiceContext } from './context';
 import type { HostAdapter } from './host';
 import { createDatasetService } from './dataset';
+import { createEvaluationService } from './evaluation';
 import { createProjectMediaProvider } from './media';
-import { pendingService } from './pending';
 import { createProjectService } from './project';
 import { createProjectSession, type ProjectSession } from './project-session';
 import { createSystemService } from './system';
+import { createTrainingService } from './training';
 import { Workspace } from './workspace';
 
 export interface AppServices {
@@ -27,14 +28,17 @@ export function createAppServices(host: HostAdapter): AppServices {
   const session = createProjectSession();
   const workspace = new Workspace(host, events, session);
   const dataset = createDatasetService(workspace);
+  const workers = { session, events, ...(host.spawnWorker && { spawnWorker: host.spawnWorker }) };
+  const training = createTrainingService(workers);
   const handlers: HandlerMap<typeof contracts, ServiceContext> = {
     system: createSystemService(host),
     project: createProjectService(workspace),
     dataset: dataset.handlers,
-    training: pendingService(contracts.training),
-    evaluation: pendingService(contracts.evaluation),
+    training: training.handlers,
+    evaluation: createEvaluationService(workers),
   };
   const dispatcher = new Dispatcher<ServiceContext>(contracts, handlers);
   const media = createMediaResolver(createProjectMediaProvider(session, dataset.sampleLayer));
-  return { dispatcher, events, session, media, dispose: () => Promise.resolve() };
+  // Closing the app pauses a running training (with a checkpoint) before the worker exits.
+  return { dispatcher, events, session, media, dispose: () => training.dispose() };
 }

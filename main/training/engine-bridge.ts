@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { CheckpointKind } from '../../shared/contracts/common';
 import { EpochMetrics, type CheckpointInfo } from '../../shared/contracts/training';
 import { TrainerState } from '../../shared/training/state';
@@ -16,10 +17,15 @@ import {
   type CheckpointPayload,
 } from '../engine/checkpoint';
 import { evaluateModel, type EvalResult } from '../engine/evaluate';
+import { exportModel, exportModelArchive, type ManifestFields } from '../engine/export';
+import { predictFiles } from '../engine/predict';
+import { writeFileAtomic } from '../fs/atomic';
+import { createZip } from '../fs/zip';
+import type { ArchiveResult } from '../../shared/worker/protocol';
 import { buildModel, type LayersModel } from '../engine/models';
 import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
-import { readRunFile, type RunFile } from './run-folder';
+import { readRunFile, runPaths, type RunFile } from './run-folder';
 import type {
   CheckpointRequest,
   OpenSession,
@@ -298,5 +304,122 @@ export async function evaluateRun(
     return { ...result, checkpoint: restored.checkpoint, note: restored.note };
   } finally {
     restored.model.dispose();
+  }
+}
+
+/** segstudio.json fields for a run's model: classes and encoding from its dataset. */
+async function manifestFields(
+  runDir: string,
+  restored: RestoredModel,
+  run: RunFile,
+  index: DatasetIndex,
+): Promise<ManifestFields> {
+  const classes = index.source(run.trainSplit).classes.map((c) => ({
+    index: c.index,
+    id: c.datasetId,
+    name: c.name,
+    color: [...c.color] as [number, number, number],
+  }));
+  const descriptor = index.descriptor;
+  return {
+    preset: restored.config.preset,
+    classes,
+    voidId: descriptor.voidId,
+    maskEncoding: descriptor.encoding,
+    ...(descriptor.rgbMapping && { rgbMapping: descriptor.rgbMapping }),
+    input: restored.config.inputSize,
+    normalization: restored.config.normalization,
+    metrics: await cachedValMetrics(runDir, run.valSplit),
+    origin: {
+      run: run.runName,
+      checkpoint: restored.checkpoint,
+      step: restored.manifest.globalStep,
+    },
+  };
+}
+
+async function cachedValMetrics(runDir: string, split: string | null) {
+  if (split === null) return null;
+  try {
+    const raw = JSON.parse(await fs.readFile(runPaths(runDir).evalReport(split), 'utf8')) as {
+      mIoU?: number | null;
+      pixelAccuracy?: number | null;
+      meanClassAccuracy?: number | null;
+    };
+    return {
+      split,
+      mIoU: raw.mIoU ?? null,
+      pixelAccuracy: raw.pixelAccuracy ?? null,
+      meanClassAccuracy: raw.meanClassAccuracy ?? null,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Exports a run's checkpoint as a tfjs Layers model (+ segstudio.json), folder or ZIP. */
+export async function exportRun(
+  runDir: string,
+  from: CheckpointKind,
+  format: 'folder' | 'archive',
+  target: string,
+): Promise<ArchiveResult> {
+  const run = await readRunFile(runDir);
+  const index = await openRunDataset(run);
+  const restored = await restoreModel(runDir, from);
+  try {
+    const fields = await manifestFields(runDir, restored, run, index);
+    if (format === 'archive') {
+      const out = await exportModelArchive(restored.model, fields, target);
+      return { path: out.path, bytes: out.bytes, count: 3, note: restored.note };
+    }
+    const out = await exportModel(restored.model, fields, target);
+    return { path: out.dir, bytes: out.bytes, count: out.files.length, note: restored.note };
+  } finally {
+    restored.model.dispose();
+  }
+}
+
+/**
+ * Predicts every image of a split and writes one stored ZIP: masks in the dataset's own
+ * encoding, or colour overlays. Works in a temp folder next to the archive, removed after.
+ */
+export async function predictRun(
+  runDir: string,
+  from: CheckpointKind,
+  split: string,
+  encoding: 'dataset' | 'color',
+  archive: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ArchiveResult> {
+  const run = await readRunFile(runDir);
+  const index = await openRunDataset(run);
+  const source = splitSource(index, split, 'prediction');
+  const restored = await restoreModel(runDir, from);
+  const work = await fs.mkdtemp(path.join(path.dirname(archive), '.predict-'));
+  try {
+    const fields = await manifestFields(runDir, restored, run, index);
+    const images = Array.from({ length: source.count }, (_, i) => source.imagePath(i));
+    const manifest = {
+      classes: fields.classes,
+      maskEncoding: index.descriptor.encoding,
+      ...(index.descriptor.rgbMapping && { rgbMapping: index.descriptor.rgbMapping }),
+      normalization: restored.config.normalization,
+    };
+    const files = await predictFiles(restored.model, manifest, images, work, {
+      ...(onProgress && { onProgress }),
+    });
+    const entries = await Promise.all(
+      files.map(async (f) => {
+        const file = encoding === 'dataset' ? f.mask : f.overlay;
+        return { name: path.basename(file), data: await fs.readFile(file) };
+      }),
+    );
+    const zip = createZip(entries);
+    await writeFileAtomic(archive, zip);
+    return { path: archive, bytes: zip.length, count: entries.length, note: restored.note };
+  } finally {
+    restored.model.dispose();
+    await fs.rm(work, { recursive: true, force: true });
   }
 }

@@ -32,8 +32,8 @@ export interface RestartPolicy {
 
 export interface TrainingHostOptions {
   readonly spawn: WorkerSpawner;
-  /** Absolute path of the bundled worker (builtEntry('training-worker')). */
-  readonly workerEntry: string;
+  /** Absolute path of the bundled worker, or a function giving it when first needed. */
+  readonly workerEntry: string | (() => string);
   readonly onEvent?: (event: HostEvent) => void;
   readonly restart?: RestartPolicy;
   readonly env?: NodeJS.ProcessEnv;
@@ -200,7 +200,8 @@ export class TrainingHost {
     run: ActiveRun,
     mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
   ): void {
-    const port = this.options.spawn(this.options.workerEntry, this.options.env);
+    const entry = this.options.workerEntry;
+    const port = this.options.spawn(typeof entry === 'string' ? entry : entry(), this.options.env);
     run.port = port;
     port.onMessage((raw) => this.onWorkerMessage(run, port, raw, mode));
     port.onExit((code, signal) => this.onWorkerExit(run, port, code, signal));
@@ -318,6 +319,7 @@ export class TrainingHost {
         return;
       case 'pong':
       case 'result':
+      case 'jobProgress':
         return;
     }
   }

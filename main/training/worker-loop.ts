@@ -73,7 +73,7 @@ export class WorkerLoop {
     try {
       const opened = await this.options.openSession(runDir, mode);
       session = opened.session;
-      await reconcileHistory(runDir, session.position().globalStep, opened.history);
+      const steps = await reconcileHistory(runDir, session.position().globalStep, opened.history);
       this.options.emit({
         type: 'started',
         runName: session.runName,
@@ -86,6 +86,7 @@ export class WorkerLoop {
         stopAfterSteps,
         checkpointEveryMs: session.checkpointEveryMinutes * 60_000,
         lastCheckpoint: opened.resumedFrom,
+        epochLossesSoFar: lossesOfCurrentEpoch(session, steps),
       }).drive();
     } catch (err) {
       this.options.emit({
@@ -116,10 +117,29 @@ async function reconcileHistory(
   runDir: string,
   globalStep: number,
   history: readonly EpochMetrics[],
-): Promise<void> {
+): Promise<StepLossLine[]> {
   const paths = runPaths(runDir);
   await writeFileAtomic(paths.metrics, history.map((m) => `${JSON.stringify(m)}\n`).join(''));
-  await retainJsonLines(paths.steps, StepLossLine, (s) => s.step <= globalStep);
+  return retainJsonLines(paths.steps, StepLossLine, (s) => s.step <= globalStep);
+}
+
+/** A run resumed mid-epoch still reports the whole epoch's mean train loss. */
+function lossesOfCurrentEpoch(session: TrainingSession, steps: readonly StepLossLine[]): LossSum {
+  const pos = session.position();
+  const epochStart = pos.globalStep - pos.stepInEpoch;
+  const sum: LossSum = { sum: 0, n: 0 };
+  for (const line of steps) {
+    if (line.step <= epochStart) continue;
+    const n = line.n ?? 1;
+    sum.sum += line.loss * n;
+    sum.n += n;
+  }
+  return sum;
+}
+
+interface LossSum {
+  sum: number;
+  n: number;
 }
 
 class RunDriver {
@@ -130,7 +150,7 @@ class RunDriver {
   private lossSmoothed: number | null = null;
   private lastLoss: number | null = null;
   private epochStartedAt: number;
-  private epochLosses: number[] = [];
+  private epochLosses: LossSum;
   private lastCheckpoint: CheckpointInfo | null;
 
   constructor(
@@ -143,8 +163,10 @@ class RunDriver {
       stopAfterSteps: number | null;
       checkpointEveryMs: number;
       lastCheckpoint: CheckpointInfo | null;
+      epochLossesSoFar: LossSum;
     },
   ) {
+    this.epochLosses = { ...opts.epochLossesSoFar };
     this.stepLog = new StepLog(runPaths(runDir).steps, session.totalSteps, now);
     this.lastCheckpointAt = now();
     this.epochStartedAt = now();
@@ -170,7 +192,8 @@ class RunDriver {
     this.lastLoss = outcome.loss;
     this.lossSmoothed =
       this.lossSmoothed === null ? outcome.loss : 0.95 * this.lossSmoothed + 0.05 * outcome.loss;
-    this.epochLosses.push(outcome.loss);
+    this.epochLosses.sum += outcome.loss;
+    this.epochLosses.n += 1;
     this.speed.add(this.now(), outcome.images);
     this.stepLog.add(pos.globalStep, outcome.loss);
     this.maybeEmitProgress(outcome, outcome.epochEnded);
@@ -186,7 +209,7 @@ class RunDriver {
   private async endEpoch(): Promise<void> {
     const pos = this.session.position();
     const validation = this.session.hasValidation ? await this.session.validate() : null;
-    const trainLoss = mean(this.epochLosses);
+    const trainLoss = this.epochLosses.n > 0 ? this.epochLosses.sum / this.epochLosses.n : 0;
     const metrics = EpochMetrics.parse({
       runName: this.session.runName,
       epoch: pos.epoch,
@@ -203,7 +226,7 @@ class RunDriver {
     await this.checkpoint('epoch', metrics.mIoU, metrics);
     await appendJsonLines(runPaths(this.runDir).metrics, [metrics]);
     this.emit({ type: 'epoch', metrics, numTensors: this.session.numTensors() });
-    this.epochLosses = [];
+    this.epochLosses = { sum: 0, n: 0 };
     this.epochStartedAt = this.now();
   }
 
@@ -281,10 +304,6 @@ class RunDriver {
       runEtaSeconds: secondsPerStep === null ? null : remainingRun * secondsPerStep,
     };
   }
-}
-
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /** Speed over a sliding window of recent steps (so pauses/validation do not skew it for long). */

@@ -119,7 +119,7 @@ export const trainingContract = defineContract({
         z.object({
           preset: Preset,
           description: z.string(),
-          defaults: TrainRequest.omit({ runName: true }).required(),
+          defaults: TrainRequest.omit({ runName: true, stopAfterSteps: true }).required(),
         }),
       ),
     },

@@ -38,7 +38,10 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     from: CheckpointKind,
     split: z.string().min(1),
   }),
-  /** Writes predicted masks for a split into outDir; replies with `result` ({ files }). */
+  /**
+   * Predicts every image of a split and writes one stored ZIP of masks (`dataset`: the
+   * dataset's own encoding) or colour overlays (`color`); replies with `result` (ArchiveResult).
+   */
   z.object({
     type: z.literal('predict'),
     requestId: RequestId,
@@ -46,15 +49,16 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     from: CheckpointKind,
     split: z.string().min(1),
     encoding: z.enum(['dataset', 'color']),
-    outDir: z.string().min(1),
+    archive: z.string().min(1),
   }),
-  /** Exports a checkpoint as a tfjs Layers model + segstudio.json into outDir. */
+  /** Exports a checkpoint as a tfjs Layers model + segstudio.json (folder or ZIP at target). */
   z.object({
     type: z.literal('export'),
     requestId: RequestId,
     runDir: z.string().min(1),
     from: CheckpointKind,
-    outDir: z.string().min(1),
+    format: z.enum(['folder', 'archive']),
+    target: z.string().min(1),
   }),
 ]);
 export type WorkerCommand = z.input<typeof WorkerCommand>;
@@ -113,6 +117,13 @@ export const WorkerEvent = z.discriminatedUnion('type', [
     level: z.enum(['info', 'warn']),
     message: z.string(),
   }),
+  /** Progress of an evaluate/predict/export request (images done of total). */
+  z.object({
+    type: z.literal('jobProgress'),
+    requestId: RequestId,
+    done: z.number().int().min(0),
+    total: z.number().int().min(0),
+  }),
   /** Answer to evaluate/predict/export. `value` is validated by the caller's own schema. */
   z.object({
     type: z.literal('result'),
@@ -124,3 +135,12 @@ export const WorkerEvent = z.discriminatedUnion('type', [
 ]);
 export type WorkerEvent = z.input<typeof WorkerEvent>;
 export type ParsedWorkerEvent = z.infer<typeof WorkerEvent>;
+
+/** `result.value` of predict and export: the file (or folder) written and its size. */
+export const ArchiveResult = z.object({
+  path: z.string(),
+  bytes: z.number().int().min(0),
+  count: z.number().int().min(0),
+  note: z.string().nullable(),
+});
+export type ArchiveResult = z.infer<typeof ArchiveResult>;

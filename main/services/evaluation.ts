@@ -1,0 +1,195 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { type ProducedFile } from '../../shared/contracts/common';
+import { EvalReport, evaluationContract } from '../../shared/contracts/evaluation';
+import type { ServiceHandlers } from '../../shared/ipc/contract';
+import { ArchiveResult } from '../../shared/worker/protocol';
+import { CheckpointKind } from '../../shared/contracts/common';
+import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
+import { UserFacingError, type EventHub } from '../ipc/dispatcher';
+import { exportMediaPath } from '../media/resolve';
+import { builtEntry } from '../paths';
+import { isRunFolder, runPaths } from '../training/run-folder';
+import { WorkerJobError, runWorkerJob, type WorkerJob } from '../training/worker-job';
+import { forkNodeWorker, type WorkerSpawner } from '../worker/port';
+import type { ServiceContext } from './context';
+import { startJob } from './jobs';
+import type { ProjectSession } from './project-session';
+
+export interface EvaluationServiceDeps {
+  readonly session: ProjectSession;
+  readonly events: EventHub;
+  readonly spawnWorker?: WorkerSpawner;
+  readonly workerEntry?: string;
+}
+
+/** What the worker's evaluate returns on top of the report body. */
+const WorkerEvalResult = EvalReport.omit({
+  runName: true,
+  checkpoint: true,
+  evaluatedAt: true,
+}).extend({
+  checkpoint: CheckpointKind,
+  note: z.string().nullable(),
+});
+
+function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Per-class table, then the summary rows: opens cleanly in a spreadsheet. */
+export function reportCsv(report: EvalReport): string {
+  const rows: (string | number | null | undefined)[][] = [
+    ['class_id', 'class', 'iou', 'accuracy', 'gt_pixels', 'pred_pixels', 'note'],
+    ...report.perClass.map((c) => [
+      c.id,
+      c.name,
+      c.iou,
+      c.accuracy,
+      c.gtPixels,
+      c.predPixels,
+      c.reason,
+    ]),
+    [],
+    ['metric', 'value'],
+    ['mIoU', report.mIoU],
+    ['pixel_accuracy', report.pixelAccuracy],
+    ['mean_class_accuracy', report.meanClassAccuracy],
+    ['run', report.runName],
+    ['checkpoint', report.checkpoint],
+    ['split', report.split],
+    ['evaluated_at', new Date(report.evaluatedAt).toISOString()],
+  ];
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+}
+
+/**
+ * evaluation.* for the open project. Evaluate, predict and export run in short-lived worker
+ * processes (tfjs never blocks the main process); reports are cached in the run folder as
+ * `eval/<split>.json`; exports are written to `<projectDir>/exports/` (served as `export/...`)
+ * and, when the user picked a destination, copied there as well.
+ */
+export function createEvaluationService(
+  deps: EvaluationServiceDeps,
+): ServiceHandlers<typeof evaluationContract, ServiceContext> {
+  const { session, events } = deps;
+  const spawn = deps.spawnWorker ?? forkNodeWorker;
+  const workerEntry = (): string => deps.workerEntry ?? builtEntry('training-worker');
+
+  const runDirOf = async (runName: string): Promise<string> => {
+    const dir = path.join(session.require().runsDir, runName);
+    if (!(await isRunFolder(dir))) {
+      throw new UserFacingError(`No run named "${runName}" in this project`, 'no_run');
+    }
+    return dir;
+  };
+
+  const runJob = async (
+    job: WorkerJob,
+    label: string,
+    kind: 'evaluate' | 'predict' | 'export',
+  ): Promise<unknown> => {
+    const progress = startJob(events, kind, label);
+    try {
+      const value = await runWorkerJob(job, {
+        spawn,
+        workerEntry: workerEntry(),
+        onProgress: (done, total) => progress.progress(done, total),
+      });
+      progress.finish();
+      return value;
+    } catch (err) {
+      progress.fail((err as Error).message);
+      if (err instanceof WorkerJobError) throw new UserFacingError(err.message, kind);
+      throw err;
+    }
+  };
+
+  const produced = async (
+    file: string,
+    bytes: number,
+    destination?: string,
+  ): Promise<ProducedFile> => {
+    const exportsDir = session.require().exportsDir;
+    const mediaPath = exportMediaPath(exportsDir, file) ?? '';
+    if (!destination) return { path: file, mediaPath, bytes };
+    // The exports copy stays downloadable; the user's chosen place gets its own copy.
+    await fs.cp(file, destination, { recursive: true, force: true });
+    return { path: path.resolve(destination), mediaPath, bytes };
+  };
+
+  const readReport = async (runName: string, split: string): Promise<EvalReport | null> => {
+    const file = runPaths(await runDirOf(runName)).evalReport(split);
+    try {
+      const parsed = EvalReport.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  };
+
+  return {
+    async evaluate({ runName, split, from }) {
+      const runDir = await runDirOf(runName);
+      const value = await runJob(
+        { type: 'evaluate', runDir, from, split },
+        `Evaluate ${runName} on ${split}`,
+        'evaluate',
+      );
+      const result = WorkerEvalResult.parse(value);
+      const { note: _note, ...body } = result;
+      const report = EvalReport.parse({ ...body, runName, evaluatedAt: Date.now() });
+      await writeJsonAtomic(runPaths(runDir).evalReport(split), report);
+      return report;
+    },
+
+    report: ({ runName, split }) => readReport(runName, split),
+
+    async exportModel({ runName, from, format, destination }) {
+      const runDir = await runDirOf(runName);
+      const name = `${runName}-${from}-model${format === 'archive' ? '.zip' : ''}`;
+      const target = path.join(session.require().exportsDir, name);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const value = ArchiveResult.parse(
+        await runJob(
+          { type: 'export', runDir, from, format, target },
+          `Export ${runName}`,
+          'export',
+        ),
+      );
+      return produced(value.path, value.bytes, destination);
+    },
+
+    async exportPredictions({ runName, split, from, encoding, destination }) {
+      const runDir = await runDirOf(runName);
+      const kind = encoding === 'dataset' ? 'masks' : 'overlays';
+      const archive = path.join(session.require().exportsDir, `${runName}-${split}-${kind}.zip`);
+      await fs.mkdir(path.dirname(archive), { recursive: true });
+      const value = ArchiveResult.parse(
+        await runJob(
+          { type: 'predict', runDir, from, split, encoding, archive },
+          `Predict ${split} with ${runName}`,
+          'predict',
+        ),
+      );
+      return produced(value.path, value.bytes, destination);
+    },
+
+    async exportMetrics({ runName, split, format, destination }) {
+      const report = await readReport(runName, split);
+      if (!report) {
+        throw new UserFacingError(
+          `Run "${runName}" has no evaluation on "${split}" yet: evaluate it first`,
+          'no_report',
+        );
+      }
+      const file = path.join(session.require().exportsDir, `${runName}-${split}-metrics.${format}`);
+      const text = format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`;
+      await writeFileAtomic(file, text);
+      return produced(file, Buffer.byteLength(text), destination);
+    },
+  };
+}

@@ -1,0 +1,226 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { RunName } from '../../shared/contracts/common';
+import {
+  CheckpointInfo,
+  EpochMetrics,
+  trainingContract,
+  type RunHistory,
+  type RunSummary,
+} from '../../shared/contracts/training';
+import type { ServiceHandlers } from '../../shared/ipc/contract';
+import { PRESET_NAMES } from '../../shared/training/config';
+import { CheckpointManifest, SLOTS, checkpointDir } from '../engine/checkpoint';
+import { UserFacingError, type EventHub } from '../ipc/dispatcher';
+import { builtEntry } from '../paths';
+import { TrainingHost, TrainingHostError, type HostEvent } from '../training/host';
+import { readJsonLines } from '../training/jsonl';
+import { PRESET_DESCRIPTIONS, configFromRequest, presetDefaults } from '../training/request';
+import {
+  RunFolderError,
+  createRunFolder,
+  isRunFolder,
+  listRunFolders,
+  readRunFile,
+  runPaths,
+  summarizeRun,
+} from '../training/run-folder';
+import { StepLossLine } from '../training/worker-loop';
+import { forkNodeWorker, type WorkerSpawner } from '../worker/port';
+import type { ServiceContext } from './context';
+import type { OpenProject, ProjectSession } from './project-session';
+
+export interface TrainingServiceDeps {
+  readonly session: ProjectSession;
+  readonly events: EventHub;
+  readonly spawnWorker?: WorkerSpawner;
+  /** Defaults to the bundled out/main/training-worker.cjs. */
+  readonly workerEntry?: string;
+}
+
+export interface TrainingService {
+  readonly handlers: ServiceHandlers<typeof trainingContract, ServiceContext>;
+  /** The run folder of a run of the open project (validated name). */
+  runDir(runName: string): string;
+  /** Pauses (with checkpoint) any active run and waits for its worker to exit. */
+  dispose(): Promise<void>;
+}
+
+/** Errors of the run-folder / host layers are the user's to fix: show them as they are. */
+async function userFacing<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RunFolderError || err instanceof TrainingHostError) {
+      throw new UserFacingError(err.message, 'training');
+    }
+    throw err;
+  }
+}
+
+function forward(events: EventHub, event: HostEvent): void {
+  switch (event.type) {
+    case 'state':
+      events.emit(trainingContract, 'state', event.summary);
+      return;
+    case 'progress':
+      events.emit(trainingContract, 'progress', event.progress);
+      return;
+    case 'epoch':
+      events.emit(trainingContract, 'epoch', event.metrics);
+      return;
+    case 'checkpoint':
+      events.emit(trainingContract, 'checkpoint', event.checkpoint);
+      return;
+    case 'error':
+      events.emit(trainingContract, 'error', { runName: event.runName, message: event.message });
+      return;
+    case 'log':
+      // Warnings (checkpoint fallback, crash restarts) matter to the user; info lines do not.
+      if (event.level === 'warn') {
+        events.emit(trainingContract, 'error', { runName: null, message: event.message });
+      }
+      return;
+  }
+}
+
+async function readCheckpointInfos(runDir: string, runName: string): Promise<CheckpointInfo[]> {
+  const out: CheckpointInfo[] = [];
+  for (const slot of SLOTS) {
+    const file = path.join(checkpointDir(runDir, slot), 'manifest.json');
+    try {
+      const manifest = CheckpointManifest.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+      out.push({
+        runName,
+        kind: slot,
+        epoch: manifest.epoch,
+        stepInEpoch: manifest.stepInEpoch,
+        globalStep: manifest.globalStep,
+        mIoU: manifest.metric,
+        savedAt: Date.parse(manifest.createdAt),
+        reason: manifest.reason,
+      });
+    } catch {
+      // Missing or torn slot: not listed (resume falls back past it on its own).
+    }
+  }
+  return out;
+}
+
+/**
+ * training.* for the open project: runs live in `<projectDir>/runs/<runName>`, one run trains
+ * at a time in a worker process owned by a TrainingHost. Opening another project pauses it.
+ */
+export function createTrainingService(deps: TrainingServiceDeps): TrainingService {
+  const { session, events } = deps;
+  const host = new TrainingHost({
+    spawn: deps.spawnWorker ?? forkNodeWorker,
+    workerEntry: deps.workerEntry ?? (() => builtEntry('training-worker')),
+    onEvent: (event) => forward(events, event),
+  });
+
+  const runDirOf = (project: OpenProject, runName: string): string => {
+    const parsed = RunName.safeParse(runName);
+    if (!parsed.success) throw new UserFacingError(`Invalid run name "${runName}"`, 'invalid_run');
+    return path.join(project.runsDir, parsed.data);
+  };
+
+  const existingRunDir = async (runName: string): Promise<string> => {
+    const dir = runDirOf(session.require(), runName);
+    if (!(await isRunFolder(dir))) {
+      throw new UserFacingError(`No run named "${runName}" in this project`, 'no_run');
+    }
+    return dir;
+  };
+
+  const summaryOf = async (runDir: string): Promise<RunSummary> => {
+    const live = host.status();
+    if (live.active && host.activeRunDir() === runDir) return live.active;
+    return summarizeRun(await readRunFile(runDir));
+  };
+
+  session.onChange(() => {
+    // Training a run of a project that is no longer open would be invisible: pause it.
+    host.pause();
+  });
+
+  const handlers: ServiceHandlers<typeof trainingContract, ServiceContext> = {
+    presets: () =>
+      PRESET_NAMES.map((preset) => ({
+        preset,
+        description: PRESET_DESCRIPTIONS[preset],
+        defaults: presetDefaults(preset),
+      })),
+
+    async runs() {
+      const project = session.current();
+      if (!project) return [];
+      const runs = await listRunFolders(project.runsDir);
+      return Promise.all(runs.map((run) => summaryOf(path.join(project.runsDir, run.runName))));
+    },
+
+    status: () => host.status(),
+
+    start: (request) =>
+      userFacing(async () => {
+        const project = session.require();
+        const runDir = runDirOf(project, request.runName);
+        if (await isRunFolder(runDir)) {
+          throw new UserFacingError(
+            `A run named "${request.runName}" already exists: resume it or choose another name`,
+            'run_exists',
+          );
+        }
+        const busy = host.status().active;
+        if (busy) {
+          throw new UserFacingError(
+            `Run "${busy.runName}" is ${busy.state}: pause or stop it before starting another`,
+            'busy',
+          );
+        }
+        const names = project.descriptor.splits.map((s) => s.name);
+        if (!names.includes(request.trainSplit)) {
+          throw new UserFacingError(
+            `The dataset has no "${request.trainSplit}" split (splits: ${names.join(', ')})`,
+            'no_split',
+          );
+        }
+        const valSplit =
+          request.valSplit !== null && names.includes(request.valSplit) ? request.valSplit : null;
+        const parsed = { ...request, valSplit };
+        await createRunFolder(runDir, {
+          runName: request.runName,
+          request: parsed,
+          config: configFromRequest(parsed),
+          dataset: { root: project.descriptor.root, descriptor: project.descriptor },
+        });
+        return host.start(runDir, { stopAfterSteps: request.stopAfterSteps ?? null });
+      }),
+
+    pause: () => host.pause(),
+
+    resume: ({ runName, from }) =>
+      userFacing(async () => host.resume(await existingRunDir(runName), { from })),
+
+    stop: () => host.stop(),
+
+    async history({ runName }): Promise<RunHistory> {
+      const paths = runPaths(await existingRunDir(runName));
+      const [steps, epochs] = await Promise.all([
+        readJsonLines(paths.steps, StepLossLine),
+        readJsonLines(paths.metrics, EpochMetrics),
+      ]);
+      return { runName, steps: steps.map(({ step, loss }) => ({ step, loss })), epochs };
+    },
+
+    async checkpoints({ runName }) {
+      return readCheckpointInfos(await existingRunDir(runName), runName);
+    },
+  };
+
+  return {
+    handlers,
+    runDir: (runName) => runDirOf(session.require(), runName),
+    dispose: () => host.dispose(),
+  };
+}

@@ -1,0 +1,141 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TrainRequest } from '../../shared/contracts/training';
+import { TrainRequest as TrainRequestSchema } from '../../shared/contracts/training';
+import { checkpointDir, readCheckpoint } from '../../main/engine/checkpoint';
+import type { NamedArray } from '../../main/engine/optimizer';
+import { builtEntry } from '../../main/paths';
+import { TrainingHost, type HostEvent, type RestartPolicy } from '../../main/training/host';
+import { configFromRequest } from '../../main/training/request';
+import { createRunFolder } from '../../main/training/run-folder';
+import { forkNodeWorker } from '../../main/worker/port';
+
+export const CAMVID = '/work/shared/datasets/camvid';
+
+/**
+ * A few CamVid val images copied into the CamVid layout (list files with the original
+ * foreign absolute paths, labels.json): `train` gets the first `train` images, `val` the next.
+ */
+export function makeMiniCamvid(
+  counts: { train: number; val: number } = { train: 8, val: 4 },
+): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'segstudio-mini-camvid-'));
+  const names = readFileSync(path.join(CAMVID, 'val.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => path.basename(line.split(' ')[0]!));
+  copyFileSync(path.join(CAMVID, 'labels.json'), path.join(root, 'labels.json'));
+  let next = 0;
+  for (const split of ['train', 'val'] as const) {
+    mkdirSync(path.join(root, split));
+    mkdirSync(path.join(root, `${split}annot`));
+    const lines: string[] = [];
+    for (let i = 0; i < counts[split]; i++) {
+      const name = names[next++]!;
+      copyFileSync(path.join(CAMVID, 'val', name), path.join(root, split, name));
+      copyFileSync(path.join(CAMVID, 'valannot', name), path.join(root, `${split}annot`, name));
+      lines.push(`/SegNet/CamVid/${split}/${name} /SegNet/CamVid/${split}annot/${name}`);
+    }
+    writeFileSync(path.join(root, `${split}.txt`), `${lines.join('\n')}\n`);
+  }
+  return root;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `segstudio-${prefix}-`));
+}
+
+/** Tiny, fast run: 64x64, batch 2 -> 4 steps per epoch on 8 train images. */
+export const TINY: Omit<TrainRequest, 'runName'> = {
+  preset: 'default',
+  width: 64,
+  height: 64,
+  batch: 2,
+  epochs: 3,
+  seed: 7,
+};
+
+export async function createRun(
+  runsDir: string,
+  runName: string,
+  dataset: string,
+  request: Omit<TrainRequest, 'runName'> = TINY,
+): Promise<string> {
+  const parsed = TrainRequestSchema.parse({ ...request, runName });
+  const runDir = path.join(runsDir, runName);
+  await createRunFolder(runDir, {
+    runName,
+    request: parsed,
+    config: configFromRequest(parsed),
+    dataset: { root: dataset, descriptor: null },
+  });
+  return runDir;
+}
+
+export interface RecordingHost {
+  readonly host: TrainingHost;
+  readonly events: HostEvent[];
+  /** Resolves on the first event matching `predicate` (including ones already seen). */
+  next(predicate: (e: HostEvent) => boolean): Promise<HostEvent>;
+  /** Calls `listener` on every later event. */
+  listen(listener: (e: HostEvent) => void): void;
+}
+
+export function recordingHost(restart?: RestartPolicy): RecordingHost {
+  const events: HostEvent[] = [];
+  const waiters: { predicate: (e: HostEvent) => boolean; resolve: (e: HostEvent) => void }[] = [];
+  const listeners: ((e: HostEvent) => void)[] = [];
+  const host = new TrainingHost({
+    spawn: forkNodeWorker,
+    workerEntry: builtEntry('training-worker'),
+    ...(restart && { restart }),
+    // libtensorflow's startup chatter would bury the test output.
+    env: { TF_CPP_MIN_LOG_LEVEL: '2' },
+    onEvent: (event) => {
+      events.push(event);
+      for (const listener of listeners) listener(event);
+      for (const w of [...waiters]) {
+        if (w.predicate(event)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(event);
+        }
+      }
+    },
+  });
+  return {
+    host,
+    events,
+    next: (predicate) => {
+      const seen = events.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiters.push({ predicate, resolve }));
+    },
+    listen: (listener) => listeners.push(listener),
+  };
+}
+
+export async function lastWeights(runDir: string): Promise<readonly NamedArray[]> {
+  return (await readCheckpoint(checkpointDir(runDir, 'last'))).payload.model;
+}
+
+export function maxAbsDiff(a: readonly NamedArray[], b: readonly NamedArray[]): number {
+  const byName = new Map(b.map((w) => [w.name, w]));
+  let max = 0;
+  for (const w of a) {
+    const other = byName.get(w.name);
+    if (!other || other.data.length !== w.data.length) return Infinity;
+    for (let i = 0; i < w.data.length; i++) {
+      max = Math.max(max, Math.abs(w.data[i]! - other.data[i]!));
+    }
+  }
+  return a.length === b.length ? max : Infinity;
+}
+
+/** Step losses as logged in steps.jsonl (one line per step for short runs). */
+export function stepLosses(runDir: string): { step: number; loss: number }[] {
+  return readFileSync(path.join(runDir, 'steps.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { step: number; loss: number });
+}
