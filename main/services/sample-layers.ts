@@ -17,7 +17,8 @@ import type { OpenProject } from './project-session';
  *
  * Predictions are read from the run folder, as the evaluation service writes them:
  * `<runsDir>/<run>/eval/<split>/pred/<id>.png`, 8-bit greyscale, pixel = training index
- * (255 = void/unknown). `predictions/<split>/<id>.png` in the run folder is accepted too.
+ * (255 = void/unknown); or `<runsDir>/<run>/predictions/<split>/<id>.png` in the dataset's own
+ * mask encoding (what `predict` writes), decoded exactly like the ground truth.
  */
 export const THUMB_SIZE = 192;
 
@@ -27,18 +28,30 @@ const IGNORED: readonly number[] = [110, 110, 110];
 
 const safeSplit = (split: string): string => split.replace(/[^A-Za-z0-9._-]/g, '_');
 
+export interface PredictionFile {
+  readonly file: string;
+  /** `training`: pixel = training index; `dataset`: the dataset's own mask encoding. */
+  readonly encoding: 'training' | 'dataset';
+}
+
 export function predictionFile(
   runsDir: string,
   run: string,
   split: string,
   id: string,
-): string | null {
+): PredictionFile | null {
   if (!RunName.safeParse(run).success) return null;
-  const candidates = [
-    path.join(runsDir, run, 'eval', safeSplit(split), 'pred', `${id}.png`),
-    path.join(runsDir, run, 'predictions', safeSplit(split), `${id}.png`),
+  const candidates: PredictionFile[] = [
+    {
+      file: path.join(runsDir, run, 'eval', safeSplit(split), 'pred', `${id}.png`),
+      encoding: 'training',
+    },
+    {
+      file: path.join(runsDir, run, 'predictions', safeSplit(split), `${id}.png`),
+      encoding: 'dataset',
+    },
   ];
-  return candidates.find((f) => existsSync(f)) ?? null;
+  return candidates.find((c) => existsSync(c.file)) ?? null;
 }
 
 interface Label {
@@ -52,9 +65,26 @@ async function groundTruth(index: DatasetIndex, sample: SampleRecord): Promise<L
   return { width: mask.width, height: mask.height, label: index.mapper.toTraining(mask.keys) };
 }
 
-/** A prediction PNG as training indices, resized (nearest) to the ground truth if needed. */
-async function readPrediction(file: string, width: number, height: number): Promise<Label> {
-  const { data } = await sharp(file)
+/** A prediction as training indices, resized (nearest) to the ground truth if needed. */
+async function readPrediction(
+  index: DatasetIndex,
+  pred: PredictionFile,
+  width: number,
+  height: number,
+): Promise<Label> {
+  if (pred.encoding === 'dataset') {
+    const mask = await decodeMask(pred.file, index.descriptor.encoding);
+    const label = index.mapper.toTraining(mask.keys);
+    if (mask.width === width && mask.height === height) return { width, height, label };
+    const { data } = await sharp(label, {
+      raw: { width: mask.width, height: mask.height, channels: 1 },
+    })
+      .resize(width, height, { fit: 'fill', kernel: 'nearest' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width, height, label: new Uint8Array(data.buffer, data.byteOffset, width * height) };
+  }
+  const { data } = await sharp(pred.file)
     .extractChannel(0)
     .resize(width, height, { fit: 'fill', kernel: 'nearest' })
     .raw()
@@ -136,18 +166,28 @@ export async function sampleLayerFile(
     case 'predIndex':
     case 'error': {
       if (!run) return null;
-      const predFile = predictionFile(project.runsDir, run, split, id);
-      if (!predFile) return null;
-      if (layer === 'predIndex') return { file: predFile, roots: [project.runsDir] };
-      const { mtimeMs } = await fs.stat(predFile);
-      const key = layerKey([layer, predFile, mtimeMs, ...gtKey]);
+      const pred = predictionFile(project.runsDir, run, split, id);
+      if (!pred) return null;
+      if (layer === 'predIndex' && pred.encoding === 'training') {
+        return { file: pred.file, roots: [project.runsDir] };
+      }
+      const { mtimeMs } = await fs.stat(pred.file);
+      const key = layerKey([layer, pred.file, mtimeMs, ...gtKey]);
       const file = path.join(layersDir, `${layer}-${key}.png`);
       return {
         file: await cached(file, async () => {
           const gt = await groundTruth(index, sample);
-          const pred = await readPrediction(predFile, gt.width, gt.height);
-          if (layer === 'pred') return renderMaskPng(pred, index.mapper.classes);
-          return sharp(errorMapRgb(gt, pred), {
+          const predicted = await readPrediction(index, pred, gt.width, gt.height);
+          if (layer === 'pred') return renderMaskPng(predicted, index.mapper.classes);
+          if (layer === 'predIndex') {
+            return sharp(predicted.label, {
+              raw: { width: gt.width, height: gt.height, channels: 1 },
+            })
+              .toColourspace('b-w')
+              .png()
+              .toBuffer();
+          }
+          return sharp(errorMapRgb(gt, predicted), {
             raw: { width: gt.width, height: gt.height, channels: 3 },
           })
             .png()

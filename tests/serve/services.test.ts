@@ -302,6 +302,37 @@ describe('dataset service on the sample', () => {
     expect((await services.media.resolve('sample/val/scene_val_002/pred/run-a')).ok).toBe(false);
   });
 
+  it('reads predictions in the dataset encoding too: a perfect prediction has no red', async () => {
+    const { runsDir } = services.session.require();
+    const dir = path.join(runsDir, 'run-a', 'predictions', 'val');
+    mkdirSync(dir, { recursive: true });
+    cpSync(
+      path.join(sampleDatasetDir(), 'valannot', 'scene_val_002.png'),
+      path.join(dir, 'scene_val_002.png'),
+    );
+    const detail = await call<SampleDetail>('dataset:sample', {
+      split: 'val',
+      id: 'scene_val_002',
+      runName: 'run-a',
+    });
+    const error = await services.media.resolve(detail.media.error!);
+    if (!error.ok) throw new Error(`error map: ${error.reason}`);
+    const { data } = await sharp(error.file).raw().toBuffer({ resolveWithObject: true });
+    let red = 0;
+    let green = 0;
+    for (let p = 0; p < data.length; p += 3) {
+      if (data[p] === 220 && data[p + 1] === 50) red++;
+      if (data[p] === 46 && data[p + 1] === 160) green++;
+    }
+    expect(red).toBe(0);
+    expect(green).toBeGreaterThan(128 * 96 * 0.9);
+    const predIndex = await services.media.resolve(detail.media.predIndex!);
+    const gtIndex = await services.media.resolve(detail.media.gtIndex!);
+    if (!predIndex.ok || !gtIndex.ok) throw new Error('index layers');
+    const raw = (f: string) => sharp(f).extractChannel(0).raw().toBuffer();
+    expect(Buffer.compare(await raw(predIndex.file), await raw(gtIndex.file))).toBe(0);
+  });
+
   it('lists no problems for the clean sample', async () => {
     expect(await call('dataset:problems')).toEqual([]);
   });
