@@ -52,6 +52,8 @@ export interface OpenOptions {
   /** How annotations are decoded in the value pass (a worker pool, or in-process). */
   readonly scanner?: MaskScanner;
   readonly concurrency?: number;
+  /** Stops the scan between samples; openDataset then rejects with the abort reason. */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -149,6 +151,7 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
         maxPixels,
         ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
         onSample: () => progress(++done, total, 'headers'),
+        ...(options.signal && { signal: options.signal }),
       }),
     );
   }
@@ -196,20 +199,26 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
     const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
     let scanned = 0;
     progress(0, all.length, 'annotations');
-    await mapLimit(all, options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4), async (r) => {
-      try {
-        scans.set(scanKey(r), await scanner(r.annotation, encoding));
-      } catch (err) {
-        problems.push({
-          split: r.split,
-          sample: r.id,
-          path: r.annotation,
-          reason: 'corrupt_file',
-          detail: `annotation ${path.relative(plan.root, r.annotation)} cannot be decoded (${(err as Error).message})`,
-        });
-      }
-      progress(++scanned, all.length, 'annotations');
-    }).finally(() => pool?.close());
+    await mapLimit(
+      all,
+      options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4),
+      async (r) => {
+        try {
+          scans.set(scanKey(r), await scanner(r.annotation, encoding));
+        } catch (err) {
+          problems.push({
+            split: r.split,
+            sample: r.id,
+            path: r.annotation,
+            reason: 'corrupt_file',
+            detail: `annotation ${path.relative(plan.root, r.annotation)} cannot be decoded (${(err as Error).message})`,
+          });
+        }
+        progress(++scanned, all.length, 'annotations');
+      },
+      undefined,
+      options.signal,
+    ).finally(() => pool?.close());
   }
 
   let classes: ClassDef[] | null = choice.classes ? [...choice.classes] : null;

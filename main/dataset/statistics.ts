@@ -40,6 +40,7 @@ export interface StatisticsOptions {
   readonly onProgress?: ProgressFn;
   readonly scanner?: MaskScanner;
   readonly concurrency?: number;
+  readonly signal?: AbortSignal;
 }
 
 function cacheKey(index: DatasetIndex, split: string): string {
@@ -77,11 +78,17 @@ export async function classStatistics(
   let done = 0;
   options.onProgress?.(0, samples.length, 'statistics');
   const concurrency = options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4);
-  const scans: MaskScan[] = await mapLimit(samples, concurrency, async (s) => {
-    const scan = index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding));
-    options.onProgress?.(++done, samples.length, 'statistics');
-    return scan;
-  }).finally(() => pool?.close());
+  const scans: MaskScan[] = await mapLimit(
+    samples,
+    concurrency,
+    async (s) => {
+      const scan = index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding));
+      options.onProgress?.(++done, samples.length, 'statistics');
+      return scan;
+    },
+    undefined,
+    options.signal,
+  ).finally(() => pool?.close());
 
   const mapper = index.mapper;
   const trainingOf = new Map(mapper.classes.map((c) => [c.datasetId, c.index]));

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../fs/atomic';
+import { Limiter } from './concurrency';
 import type { DatasetIndex } from './dataset-index';
 import { decodeMask, decodeRgb } from './decode';
 import { renderMaskRgb } from './render-mask';
@@ -20,6 +21,8 @@ export interface ThumbnailOptions {
 }
 
 const inFlight = new Map<string, Promise<string>>();
+/** A grid asking for 200 thumbnails at once must not decode 200 full images at once. */
+const renders = new Limiter(4);
 
 export async function thumbnail(
   index: DatasetIndex,
@@ -42,26 +45,28 @@ export async function thumbnail(
   if (existsSync(file)) return file;
   let pending = inFlight.get(file);
   if (!pending) {
-    pending = (async () => {
-      let pipeline: sharp.Sharp;
-      if (kind === 'image') {
-        const rgb = await decodeRgb(source);
-        pipeline = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-          .resize(size, size, { fit: 'inside' })
-          .jpeg({ quality: 80 });
-      } else {
-        const mask = await decodeMask(source, index.descriptor.encoding);
-        const rgb = renderMaskRgb(
-          { width: mask.width, height: mask.height, label: index.mapper.toTraining(mask.keys) },
-          index.mapper.classes,
-        );
-        pipeline = sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } })
-          .resize(size, size, { fit: 'inside', kernel: 'nearest' })
-          .png();
-      }
-      await writeFileAtomic(file, await pipeline.toBuffer());
-      return file;
-    })().finally(() => inFlight.delete(file));
+    pending = renders
+      .run(async () => {
+        let pipeline: sharp.Sharp;
+        if (kind === 'image') {
+          const rgb = await decodeRgb(source);
+          pipeline = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+            .resize(size, size, { fit: 'inside' })
+            .jpeg({ quality: 80 });
+        } else {
+          const mask = await decodeMask(source, index.descriptor.encoding);
+          const rgb = renderMaskRgb(
+            { width: mask.width, height: mask.height, label: index.mapper.toTraining(mask.keys) },
+            index.mapper.classes,
+          );
+          pipeline = sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } })
+            .resize(size, size, { fit: 'inside', kernel: 'nearest' })
+            .png();
+        }
+        await writeFileAtomic(file, await pipeline.toBuffer());
+        return file;
+      })
+      .finally(() => inFlight.delete(file));
     inFlight.set(file, pending);
   }
   return pending;

@@ -17,6 +17,7 @@ export interface HeaderCheckOptions {
   readonly maxPixels: number;
   readonly concurrency?: number;
   readonly onSample?: (done: number) => void;
+  readonly signal?: AbortSignal;
 }
 
 export interface CheckedSample {
@@ -156,5 +157,6 @@ export async function checkSplitHeaders(
     options.concurrency ?? 24,
     (s) => checkSample(s, split.name, options),
     options.onSample,
+    options.signal,
   );
 }

@@ -9,6 +9,7 @@ import {
   loadDescriptor,
   openDataset,
   renderMaskPng,
+  renderMaskRgb,
   saveDescriptor,
   thumbnail,
   type DatasetIndex,
@@ -123,6 +124,23 @@ describe('CamVid as distributed (pair lists with foreign absolute paths)', () =>
     const second = await classStatistics(index, 'val', { cacheDir, onProgress: () => calls++ });
     expect(second).toEqual(first);
     expect(calls).toBe(0);
+  });
+
+  it('stops opening when aborted', async () => {
+    const controller = new AbortController();
+    const opening = openDataset(CAMVID, {
+      signal: controller.signal,
+      onProgress: (done) => done === 50 && controller.abort(new Error('user cancelled')),
+    });
+    await expect(opening).rejects.toThrow('user cancelled');
+  });
+
+  it('renders raw dataset ids with the descriptor classes', () => {
+    const rgb = renderMaskRgb(
+      { width: 3, height: 1, label: new Uint8Array([3, 11, 200]) },
+      index.descriptor.classes,
+    );
+    expect([...rgb]).toEqual([128, 64, 128, 0, 0, 0, 0, 0, 0]);
   });
 
   it('makes thumbnails lazily and renders colour masks', async () => {
