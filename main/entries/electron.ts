@@ -6,6 +6,7 @@ import { registerIpc } from '../electron/ipc';
 import { createMainWindow, installSessionPolicies } from '../electron/window';
 import { createElectronHost } from '../electron/host';
 import { handleMediaProtocol, registerMediaScheme } from '../electron/protocol';
+import { reopenLastProject } from '../services/restore';
 
 // Electron-only shell: everything it wires up is implemented (and tested) in plain Node.
 const outDir = path.join(__dirname, '..');
@@ -24,6 +25,10 @@ void app.whenReady().then(() => {
   const services = createAppServices(createElectronHost());
   registerIpc(services, rendererIndexUrl, devServerUrl);
   handleMediaProtocol(services.media);
+  // The window opens at once; the renderer picks the project up from project@changed.
+  void reopenLastProject(services, app.getPath('userData')).then(({ reason }) => {
+    if (reason) console.warn(`[segstudio] last project not reopened: ${reason}`);
+  });
   const open = () => createMainWindow({ preloadPath, rendererIndexUrl, devServerUrl });
   open();
   app.on('activate', () => {

@@ -19,6 +19,7 @@ import type { ClassInfo, JobProgress } from '../../shared/contracts/common';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { sampleDatasetDir } from '../../main/services/project';
+import { reopenLastProject } from '../../main/services/restore';
 
 // Real services on the real bundled sample: nothing mocked, files on disk.
 let base: string;
@@ -331,6 +332,31 @@ describe('dataset service on the sample', () => {
     if (!predIndex.ok || !gtIndex.ok) throw new Error('index layers');
     const raw = (f: string) => sharp(f).extractChannel(0).raw().toBuffer();
     expect(Buffer.compare(await raw(predIndex.file), await raw(gtIndex.file))).toBe(0);
+  });
+
+  it('reopens the last project in a fresh app on the same data dir', async () => {
+    const dataDir = path.join(base, 'data');
+    const fresh = createAppServices(createServeHost(dataDir));
+    try {
+      const restored = await reopenLastProject(fresh, dataDir);
+      expect(restored).toEqual({
+        reopened: path.join(dataDir, 'projects', 'sample'),
+        reason: null,
+      });
+      expect(fresh.session.current()?.name).toBe('Sample road scenes');
+      // Edits made earlier survive the restart.
+      expect(fresh.session.current()?.descriptor.classes.find((c) => c.id === 4)?.name).toBe(
+        'Vegetation',
+      );
+      const empty = createAppServices(createServeHost(path.join(base, 'empty')));
+      expect(await reopenLastProject(empty, path.join(base, 'empty'))).toEqual({
+        reopened: null,
+        reason: null,
+      });
+      await empty.dispose();
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it('lists no problems for the clean sample', async () => {
