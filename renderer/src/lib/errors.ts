@@ -11,9 +11,28 @@ export function describeError(err: unknown): DescribedError {
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; message?: unknown };
     const message = typeof e.message === 'string' ? e.message : String(err);
-    return { code: typeof e.code === 'string' ? e.code : 'error', message };
+    return { code: typeof e.code === 'string' ? e.code : 'error', message: readable(message) };
   }
   return { code: 'error', message: String(err) };
+}
+
+/**
+ * zod reports its issues as a JSON array in `message`; a person wants "field: problem".
+ * A reply that does not match the contract also lands here, so say so.
+ */
+function readable(message: string): string {
+  if (!message.trimStart().startsWith('[')) return message;
+  try {
+    const issues = JSON.parse(message) as { path?: unknown[]; message?: string }[];
+    if (!Array.isArray(issues)) return message;
+    const parts = issues
+      .slice(0, 3)
+      .map((i) => `${(i.path ?? []).join('.') || 'value'}: ${i.message ?? 'invalid'}`);
+    const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : '';
+    return `Unexpected data — ${parts.join('; ')}${more}`;
+  } catch {
+    return message;
+  }
 }
 
 /** True when the service behind the call has not been built into this version yet. */

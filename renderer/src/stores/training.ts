@@ -16,7 +16,7 @@ import { useNoticeStore } from './notices';
 export interface PresetDefaults {
   readonly preset: Preset;
   readonly description: string;
-  readonly defaults: Required<Omit<TrainRequest, 'runName'>>;
+  readonly defaults: Required<Omit<TrainRequest, 'runName' | 'stopAfterSteps'>>;
 }
 
 export interface LossPoint {
