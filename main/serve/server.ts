@@ -144,7 +144,9 @@ export async function startServeServer(options: ServeServerOptions): Promise<Ser
   const port = (server.address() as AddressInfo).port;
   const auth = createAuthPolicy({ boundHost: host, port, token: options.token });
   ready.auth = auth;
-  const origin = `http://${urlHost(host)}:${port}`;
+  // Bound to every interface: print the loopback URL, which always works on this machine.
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const origin = `http://${wildcard ? '127.0.0.1' : urlHost(host)}:${port}`;
   return {
     port,
     host,

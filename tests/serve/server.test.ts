@@ -106,6 +106,31 @@ describe('serve: startup', () => {
   });
 });
 
+describe('serve: other bind addresses', () => {
+  it('prints a loopback URL when bound to every interface and accepts other Host names', async () => {
+    const wide = await startServeServer({
+      services,
+      rendererDir: path.join(base, 'renderer'),
+      media: createMediaResolver({
+        fileRoots: () => [],
+        exportsDir: () => null,
+        sampleLayer: () => Promise.resolve(null),
+      }),
+      host: '0.0.0.0',
+    });
+    try {
+      expect(wide.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      const r = await fetch(`${wide.origin}/api/health`, {
+        headers: { authorization: `Bearer ${wide.token}` },
+      });
+      expect(r.status).toBe(200);
+      expect((await fetch(`${wide.origin}/api/health`)).status).toBe(401);
+    } finally {
+      await wide.close();
+    }
+  });
+});
+
 describe('serve: authentication', () => {
   const routes = [
     '/',
