@@ -33,6 +33,7 @@ const HEAD_BYTES = 4096;
 const TAIL_BYTES = 32;
 
 interface Reader {
+  readonly file: string;
   readonly size: number;
   readonly head: Buffer;
   readonly tail: Buffer;
@@ -71,6 +72,7 @@ export async function readImageHeader(file: string, name = file): Promise<Header
       await handle.read(tail, 0, tail.length, size - tail.length);
     }
     const reader: Reader = {
+      file,
       size,
       head,
       tail,
@@ -216,7 +218,7 @@ async function parseJpeg(r: Reader, name: string): Promise<HeaderResult> {
       const sof = await r.read(off + 4, 6);
       if (sof.length < 6) return fail('truncated_file', `${name} ends inside its JPEG header`);
       const channels = sof[5] ?? 0;
-      if (!endsWithJpegEoi(r.tail)) {
+      if (!endsWithJpegEoi(r.tail) && !(await jpegDecodesWhole(r.file))) {
         return fail('truncated_file', `${name} is truncated (no JPEG end marker)`);
       }
       return {
@@ -239,6 +241,20 @@ async function parseJpeg(r: Reader, name: string): Promise<HeaderResult> {
     off += 2 + len;
   }
   return fail('corrupt_file', `${name} has too many JPEG segments`);
+}
+
+/**
+ * Phones append data after the end marker (MPF, motion-photo video), so a missing marker at
+ * the very end is only suspicious: a decode at 1/8 scale (cheap for JPEG) settles it.
+ */
+async function jpegDecodesWhole(file: string): Promise<boolean> {
+  const { default: sharp } = await import('sharp');
+  try {
+    await sharp(file, { failOn: 'truncated' }).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The end-of-image marker, allowing for the padding some cameras append after it. */

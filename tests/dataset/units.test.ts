@@ -109,6 +109,16 @@ describe('image headers', () => {
     });
   });
 
+  it('accepts a JPEG with data appended after its end marker, refuses a cut one', async () => {
+    const jpeg = await photoJpeg(40, 30, 1);
+    const trailer = path.join(work.dir, 'trailer.jpg');
+    writeFileSync(trailer, Buffer.concat([jpeg, Buffer.from('MotionPhoto_Data'.repeat(8))]));
+    expect((await readImageHeader(trailer)).ok).toBe(true);
+    const cut = path.join(work.dir, 'cut.jpg');
+    writeFileSync(cut, jpeg.subarray(0, jpeg.length - 200));
+    expect(await readImageHeader(cut)).toMatchObject({ ok: false, reason: 'truncated_file' });
+  });
+
   it('reports missing files without throwing', async () => {
     expect(await readImageHeader(path.join(work.dir, 'nope.png'))).toMatchObject({
       ok: false,
