@@ -134,8 +134,8 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
   };
 
   const summaryOf = async (runDir: string): Promise<RunSummary> => {
-    const live = host.status();
-    if (live.active && host.activeRunDir() === runDir) return live.active;
+    const held = host.heldRun();
+    if (held && held.runDir === runDir) return held.summary;
     return summarizeRun(await readRunFile(runDir));
   };
 

@@ -136,10 +136,17 @@ export class TrainingHost {
     return this.active?.settled ?? null;
   }
 
+  /** The run being trained right now (null once it paused/stopped/finished/crashed). */
   status(): { active: RunSummary | null; progress: StepProgress | null } {
     const run = this.active;
-    if (!run) return { active: null, progress: null };
+    if (!run || TERMINAL.has(run.state)) return { active: null, progress: null };
     return { active: this.summary(run), progress: run.progress };
+  }
+
+  /** Latest known summary of the run this host holds (also just after it settled). */
+  heldRun(): { runDir: string; summary: RunSummary } | null {
+    const run = this.active;
+    return run ? { runDir: run.runDir, summary: this.summary(run) } : null;
   }
 
   activeRunDir(): string | null {
@@ -164,6 +171,8 @@ export class TrainingHost {
     mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
     stopAfterSteps: number | null,
   ): Promise<RunSummary> {
+    // A run that just paused/finished may still be waiting for its worker to exit.
+    if (this.active && TERMINAL.has(this.active.state)) await this.active.settled;
     if (this.active) {
       throw new TrainingHostError(
         `Run "${this.active.runName}" is ${this.active.state}; pause or stop it first`,
@@ -419,7 +428,6 @@ export class TrainingHost {
     const p = run.progress;
     return {
       ...base,
-      epoch: p ? p.epoch : base.epoch,
       globalStep: p ? Math.max(p.globalStep, base.globalStep) : base.globalStep,
       totalSteps: p ? p.totalSteps : base.totalSteps,
       message: run.message,

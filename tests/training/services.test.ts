@@ -1,0 +1,205 @@
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProducedFile } from '../../shared/contracts/common';
+import type { EvalReport } from '../../shared/contracts/evaluation';
+import type {
+  CheckpointInfo,
+  RunHistory,
+  RunSummary,
+  StepProgress,
+} from '../../shared/contracts/training';
+import { readZip } from '../../main/fs/zip';
+import { createServeHost } from '../../main/serve/host';
+import { createAppServices, type AppServices } from '../../main/services/index';
+import { ensureBuilt } from '../support/build';
+import { makeMiniCamvid, tempDir } from './helpers';
+
+// The real services behind the UI, on a few CamVid images, with real worker processes.
+let base: string;
+let dataset: string;
+let services: AppServices;
+const events: { channel: string; payload: unknown }[] = [];
+const waiters: { test: (channel: string, payload: unknown) => boolean; resolve: () => void }[] = [];
+
+async function call<T>(channel: string, payload: unknown = {}): Promise<T> {
+  const result = await services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
+  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`);
+  return result.value as T;
+}
+
+async function callError(channel: string, payload: unknown = {}) {
+  const result = await services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
+  if (result.ok) throw new Error(`${channel} unexpectedly succeeded`);
+  return result.error;
+}
+
+function eventually(test: (channel: string, payload: unknown) => boolean): Promise<void> {
+  if (events.some((e) => test(e.channel, e.payload))) return Promise.resolve();
+  return new Promise((resolve) => waiters.push({ test, resolve }));
+}
+
+const stateIs = (state: string) => (channel: string, payload: unknown) =>
+  channel === 'training@state' && (payload as RunSummary).state === state;
+
+beforeAll(async () => {
+  ensureBuilt();
+  base = tempDir('training-services');
+  dataset = makeMiniCamvid({ train: 8, val: 4 });
+  services = createAppServices(createServeHost(path.join(base, 'data')));
+  services.events.addSink((channel, payload) => {
+    events.push({ channel, payload });
+    for (const w of [...waiters]) {
+      if (w.test(channel, payload)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  await call('project:openDataset', {
+    datasetDir: dataset,
+    projectDir: path.join(base, 'project'),
+  });
+});
+
+afterAll(async () => {
+  await services.dispose();
+  rmSync(base, { recursive: true, force: true });
+  rmSync(dataset, { recursive: true, force: true });
+});
+
+describe('training service', () => {
+  it('lists presets with their form defaults', async () => {
+    const presets =
+      await call<{ preset: string; defaults: { width: number } }[]>('training:presets');
+    expect(presets.map((p) => p.preset).sort()).toEqual(['default', 'seed-alexnet-fcn']);
+    expect(presets.find((p) => p.preset === 'seed-alexnet-fcn')?.defaults.width).toBe(240);
+  });
+
+  it('starts a run, streams progress/epoch/checkpoint events, pauses and resumes it', async () => {
+    const started = await call<RunSummary>('training:start', {
+      runName: 'svc-run',
+      width: 64,
+      height: 64,
+      batch: 2,
+      epochs: 2,
+      stopAfterSteps: 5,
+    });
+    expect(started).toMatchObject({ runName: 'svc-run', state: 'starting' });
+    expect((await callError('training:start', { runName: 'svc-run' })).code).toBe('run_exists');
+    await eventually(stateIs('paused'));
+
+    const progress = events.filter((e) => e.channel === 'training@progress');
+    expect(progress.length).toBeGreaterThan(0);
+    expect((progress.at(-1)!.payload as StepProgress).totalSteps).toBe(8);
+    expect(events.some((e) => e.channel === 'training@epoch')).toBe(true);
+    const checkpoints = events
+      .filter((e) => e.channel === 'training@checkpoint')
+      .map((e) => e.payload as CheckpointInfo);
+    expect(checkpoints.map((c) => c.reason)).toEqual(expect.arrayContaining(['epoch', 'pause']));
+
+    const runs = await call<RunSummary[]>('training:runs');
+    expect(runs).toMatchObject([
+      { runName: 'svc-run', state: 'paused', globalStep: 5, totalSteps: 8 },
+    ]);
+    expect(await call('training:status')).toMatchObject({ active: null });
+    const slots = await call<CheckpointInfo[]>('training:checkpoints', { runName: 'svc-run' });
+    expect(slots.map((s) => s.kind).sort()).toEqual(['best', 'last', 'previous']);
+
+    await call<RunSummary>('training:resume', { runName: 'svc-run' });
+    await eventually(stateIs('finished'));
+    const history = await call<RunHistory>('training:history', { runName: 'svc-run' });
+    expect(history.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect((await call<RunSummary[]>('training:runs'))[0]).toMatchObject({
+      state: 'finished',
+      globalStep: 8,
+      bestMIoU: expect.any(Number),
+    });
+    expect((await callError('training:resume', { runName: 'nope' })).code).toBe('no_run');
+  });
+});
+
+describe('evaluation service', () => {
+  it('evaluates in a worker, caches the report and exports metrics, model and predictions', async () => {
+    expect(await call('evaluation:report', { runName: 'svc-run', split: 'val' })).toBeNull();
+    const report = await call<EvalReport>('evaluation:evaluate', {
+      runName: 'svc-run',
+      split: 'val',
+    });
+    expect(report).toMatchObject({ runName: 'svc-run', split: 'val', checkpoint: 'best' });
+    expect(report.perImage).toHaveLength(4);
+    expect(report.perClass).toHaveLength(11);
+    expect(await call('evaluation:report', { runName: 'svc-run', split: 'val' })).toEqual(report);
+    expect(
+      events.some(
+        (e) =>
+          e.channel === 'project@job' &&
+          (e.payload as { kind: string; state: string }).state === 'done',
+      ),
+    ).toBe(true);
+
+    const csv = await call<ProducedFile>('evaluation:exportMetrics', {
+      runName: 'svc-run',
+      split: 'val',
+      format: 'csv',
+    });
+    expect(csv.mediaPath).toBe('export/svc-run-val-metrics.csv');
+    expect(readFileSync(csv.path, 'utf8')).toMatch(/^class_id,class,iou/);
+
+    const model = await call<ProducedFile>('evaluation:exportModel', { runName: 'svc-run' });
+    expect(model.mediaPath).toBe('export/svc-run-best-model.zip');
+    const names = readZip(readFileSync(model.path))
+      .map((e) => e.name)
+      .sort();
+    expect(names).toEqual(['model.json', 'segstudio.json', 'weights.bin']);
+    expect(statSync(model.path).size).toBe(model.bytes);
+
+    const copy = path.join(base, 'chosen', 'masks.zip');
+    const masks = await call<ProducedFile>('evaluation:exportPredictions', {
+      runName: 'svc-run',
+      split: 'val',
+      destination: copy,
+    });
+    expect(masks.path).toBe(copy);
+    expect(existsSync(copy)).toBe(true);
+    expect(readZip(readFileSync(copy)).length).toBe(4);
+  });
+});
+
+describe('after an app restart', () => {
+  it('shows a run that was training when the app died as paused, and resumes it', async () => {
+    const runJson = path.join(base, 'project', 'runs', 'svc-run', 'run.json');
+    const run = JSON.parse(readFileSync(runJson, 'utf8')) as Record<string, unknown>;
+    writeFileSync(runJson, JSON.stringify({ ...run, state: 'running' }));
+
+    const fresh = createAppServices(createServeHost(path.join(base, 'data2')));
+    const seen: string[] = [];
+    fresh.events.addSink((channel, payload) => {
+      if (channel === 'training@state') seen.push((payload as RunSummary).state);
+    });
+    try {
+      const dispatch = async <T>(channel: string, payload: unknown = {}): Promise<T> => {
+        const r = await fresh.dispatcher.dispatch(channel, payload, { clientId: 'restart' });
+        if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
+        return r.value as T;
+      };
+      await dispatch('project:openProject', { projectDir: path.join(base, 'project') });
+      expect(await dispatch<RunSummary[]>('training:runs')).toMatchObject([
+        { runName: 'svc-run', state: 'paused', globalStep: 8 },
+      ]);
+      await dispatch('training:resume', { runName: 'svc-run' });
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (seen.includes('finished')) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 100);
+      });
+      expect((await dispatch<RunSummary[]>('training:runs'))[0]?.state).toBe('finished');
+    } finally {
+      await fresh.dispose();
+    }
+  });
+});
