@@ -1,6 +1,10 @@
 import type { CliCommand } from '../framework';
+import { benchCommand } from './bench';
 import { doctorCommand } from './doctor';
+import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { inspectCommand } from './inspect';
+import { predictCommand } from './predict';
 import { resumeCommand } from './resume';
 import { serveCommand } from './serve';
 import { trainCommand } from './train';
@@ -11,5 +15,9 @@ export const cliCommands: readonly CliCommand[] = [
   inspectCommand,
   trainCommand,
   resumeCommand,
+  evalCommand,
+  predictCommand,
+  exportCommand,
+  benchCommand,
   serveCommand,
 ];

@@ -1,0 +1,124 @@
+import { performance } from 'node:perf_hooks';
+import { NormalizationConfig } from '../../../shared/training/config';
+import { evaluateModel, type EvalResolution, type EvalResult } from '../../engine/evaluate';
+import { checkClassesMatch } from '../../engine/export-fields';
+import { backendInfo } from '../../native/backend';
+import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
+import { loadModelSource, openDatasetOrFail, warnIfFallback } from './export';
+
+function pct(v: number | null): string {
+  return v === null ? '   n/a' : `${(v * 100).toFixed(1).padStart(5)}%`;
+}
+
+function humanReport(r: EvalResult, label: string): string {
+  const lines = [
+    `${label} on split "${r.split}" (${r.perImage.length} images)`,
+    `mIoU ${pct(r.mIoU)}   pixel accuracy ${pct(r.pixelAccuracy)}   mean class accuracy ${pct(r.meanClassAccuracy)}`,
+    '',
+    '  id  class                 IoU   accuracy',
+  ];
+  for (const c of r.perClass) {
+    const note = c.reason ? `  (${c.reason})` : '';
+    lines.push(
+      `${String(c.id).padStart(4)}  ${c.name.slice(0, 20).padEnd(20)} ${pct(c.iou)}  ${pct(c.accuracy)}${note}`,
+    );
+  }
+  const worst = r.perImage
+    .filter((p) => p.mIoU !== null)
+    .sort((a, b) => (a.mIoU ?? 0) - (b.mIoU ?? 0))
+    .slice(0, 5);
+  if (worst.length > 0) {
+    lines.push(
+      '',
+      'worst images: ' + worst.map((p) => `${p.sample} ${pct(p.mIoU).trim()}`).join(', '),
+    );
+  }
+  return lines.join('\n');
+}
+
+function resolutionOption(raw: string | undefined): EvalResolution {
+  if (raw === undefined || raw === 'original' || raw === 'model') return raw ?? 'original';
+  throw new CliError(`--resolution must be original or model, got "${raw}"`, 2);
+}
+
+export const evalCommand: CliCommand = {
+  name: 'eval',
+  summary:
+    'Evaluate a run checkpoint or exported model on a dataset split (IoU per class and image)',
+  usage:
+    'eval RUN|MODEL_DIR [--dataset DIR] [--split S] [--from best|last|previous] [--batch B] [--limit N] [--resolution original|model] [--json]\n' +
+    "  Metrics are computed at the annotations' own resolution (logits upsampled bilinearly), as\n" +
+    '  papers report them; --resolution model compares at the network input size instead.\n' +
+    '  RUN defaults to its own dataset; an exported MODEL_DIR needs --dataset.',
+  options: {
+    dataset: { type: 'string' },
+    split: { type: 'string' },
+    from: { type: 'string' },
+    batch: { type: 'string' },
+    limit: { type: 'string' },
+    resolution: { type: 'string' },
+    // Seed .pt sources take these (see `segstudio help export`).
+    size: { type: 'string' },
+    classes: { type: 'string' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals, out }) {
+    const [location, ...extra] = positionals;
+    if (!location || extra.length > 0)
+      throw new CliError(`usage: segstudio ${evalCommand.usage}`, 2);
+    const split = stringOption(values, 'split') ?? 'val';
+    const batchSize = numberOption(values, 'batch', { integer: true, min: 1 }) ?? 4;
+    const limit = numberOption(values, 'limit', { integer: true, min: 1 });
+    const resolution = resolutionOption(stringOption(values, 'resolution'));
+    warnIfFallback(out);
+    const source = await loadModelSource(location, values);
+    try {
+      const datasetDir = stringOption(values, 'dataset') ?? source.runDataset;
+      if (!datasetDir)
+        throw new CliError('--dataset DIR is required to evaluate an exported model', 2);
+      for (const note of source.notes) out.info(note);
+      const index = await openDatasetOrFail(datasetDir);
+      if (!(split in index.splits)) {
+        throw new CliError(
+          `${datasetDir} has no split "${split}" (splits: ${Object.keys(index.splits).join(', ') || 'none'})`,
+        );
+      }
+      const samples = index.source(split);
+      if (samples.count === 0)
+        throw new CliError(`split "${split}" of ${datasetDir} has no usable samples`);
+      let warnings: string[];
+      try {
+        warnings = checkClassesMatch(source.fields, samples.classes, `dataset ${datasetDir}`);
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      for (const w of warnings) out.warn(w);
+      const total = Math.min(samples.count, limit ?? samples.count);
+      const bar = out.progress('eval', total, 'img');
+      const started = performance.now();
+      const result = await evaluateModel(source.model, samples, {
+        normalization: NormalizationConfig.parse(source.fields.normalization),
+        batchSize,
+        resolution,
+        ...(limit !== undefined && { limit }),
+        onProgress: (done) => bar.update(done),
+      });
+      bar.finish();
+      const seconds = (performance.now() - started) / 1000;
+      const report = {
+        model: source.location,
+        kind: source.kind,
+        checkpoint: source.checkpoint ?? null,
+        dataset: index.descriptor.root,
+        resolution,
+        backend: backendInfo().backend,
+        seconds: Math.round(seconds * 100) / 100,
+        ...result,
+      };
+      out.result(report, () => humanReport(result, `${source.kind} ${source.location}`));
+      return 0;
+    } finally {
+      source.model.dispose();
+    }
+  },
+};

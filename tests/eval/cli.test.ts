@@ -1,0 +1,167 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTrainingConfig } from '../../shared/training/config';
+import { decodeMask } from '../../main/dataset/decode';
+import { openDataset } from '../../main/dataset/open';
+import { exportModel, importModel } from '../../main/engine/export';
+import { manifestFieldsFor } from '../../main/engine/export-fields';
+import { buildModel } from '../../main/engine/models';
+import { getTf } from '../../main/native/backend';
+import { packageRoot } from '../../main/paths';
+import { ensureBuilt } from '../support/build';
+
+const root = packageRoot();
+const cli = path.join(root, 'bin', 'segstudio.cjs');
+// The read-only datasets sit in /work/shared locally and in ../shared beside a CI clone.
+const CAMVID =
+  [
+    process.env['SEGSTUDIO_CAMVID'],
+    '/work/shared/datasets/camvid',
+    path.resolve(root, '..', 'shared', 'datasets', 'camvid'),
+  ].find((p): p is string => !!p && existsSync(path.join(p, 'val.txt'))) ??
+  '/work/shared/datasets/camvid';
+const VAL_IMAGE = path.join(CAMVID, 'val', '0016E5_07959.png');
+
+let dir: string;
+let modelDir: string;
+
+function segstudio(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 90_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function lastJson<T>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}
+
+interface EvalJson {
+  mIoU: number | null;
+  pixelAccuracy: number | null;
+  meanClassAccuracy: number | null;
+  perClass: { id: number; name: string; iou: number | null; reason?: string }[];
+  perImage: { sample: string; mIoU: number | null }[];
+  confusion: number[][];
+  backend: string;
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'segstudio-evalcli-'));
+  // A freshly initialised default-preset model for CamVid's 11 classes, exported.
+  const index = await openDataset(CAMVID);
+  const config = makeTrainingConfig({ preset: 'default', inputSize: { width: 96, height: 72 } });
+  const { model } = buildModel(getTf(), config, index.mapper.classes.length);
+  modelDir = path.join(dir, 'model');
+  await exportModel(
+    model,
+    manifestFieldsFor({ config, classes: index.mapper.classes, descriptor: index.descriptor }),
+    modelDir,
+  );
+  model.dispose();
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('segstudio eval / predict / export / bench (real CLI processes)', () => {
+  it('eval prints the metrics JSON for CamVid val images', () => {
+    const run = segstudio(['eval', modelDir, '--dataset', CAMVID, '--limit', '2', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = lastJson<EvalJson>(run.stdout);
+    for (const v of [r.mIoU, r.pixelAccuracy, r.meanClassAccuracy]) {
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+    expect(r.perClass.map((c) => c.name)).toContain('Road');
+    expect(r.perClass).toHaveLength(11);
+    for (const c of r.perClass) {
+      if (c.iou === null) expect(c.reason).toMatch(/absent/);
+      else expect(c.iou).toBeGreaterThanOrEqual(0);
+    }
+    expect(r.perImage.map((p) => p.sample)).toEqual(['0016E5_07959', '0016E5_07961']);
+    // 2 images of 480x360 minus their void pixels.
+    const counted = r.confusion.flat().reduce((a, b) => a + b, 0);
+    expect(counted).toBeGreaterThan(0.8 * 2 * 480 * 360);
+    expect(counted).toBeLessThanOrEqual(2 * 480 * 360);
+    expect(run.stderr).toMatch(/eval \[/);
+  });
+
+  it('eval explains what is missing', () => {
+    const noDataset = segstudio(['eval', modelDir]);
+    expect(noDataset.status).toBe(2);
+    expect(noDataset.stderr).toMatch(/--dataset DIR is required/);
+    const noModel = segstudio(['eval', path.join(dir, 'nope'), '--dataset', CAMVID]);
+    expect(noModel.status).toBe(1);
+    expect(noModel.stderr).toMatch(/nope: no such run folder, model folder or file/);
+  });
+
+  it('predict writes masks with CamVid ids at the image size', async () => {
+    const out = path.join(dir, 'pred');
+    const run = segstudio(['predict', modelDir, VAL_IMAGE, '--out', out, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = lastJson<{ images: { mask: string; overlay: string }[] }>(run.stdout);
+    expect(r.images).toHaveLength(1);
+    const mask = await decodeMask(r.images[0]!.mask, 'index');
+    expect([mask.width, mask.height]).toEqual([480, 360]);
+    for (const v of new Set(mask.keys)) expect(v).toBeLessThan(11);
+    expect(existsSync(r.images[0]!.overlay)).toBe(true);
+  });
+
+  it('export writes a zip archive that unzip lists and importModel loads', async () => {
+    const archive = path.join(dir, 'model.zip');
+    const run = segstudio(['export', modelDir, '--out', archive, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(lastJson<{ format: string; classes: number }>(run.stdout)).toMatchObject({
+      format: 'archive',
+      classes: 11,
+    });
+    const listing = execFileSync('python3', ['-m', 'zipfile', '-l', archive], { encoding: 'utf8' });
+    expect(listing).toMatch(/model\.json[\s\S]*weights\.bin[\s\S]*segstudio\.json/);
+    const back = await importModel(archive);
+    expect(back.manifest.classes[3]?.name).toBe('Road');
+    back.model.dispose();
+  });
+
+  it('export converts a seed .pt and names the file when its shapes do not fit', () => {
+    const fixture = path.join(root, 'tests', 'eval', 'fixtures', 'seed-mini.pt');
+    const run = segstudio([
+      'export',
+      fixture,
+      '--size',
+      '127x127',
+      '--out',
+      path.join(dir, 'seed'),
+    ]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/seed-mini\.pt: "features\.0\.weight" has shape \[4, 3, 11, 11\]/);
+  });
+
+  it('bench prints median step time, images/s and the backend', () => {
+    const run = segstudio([
+      'bench',
+      '--preset',
+      'default',
+      '--size',
+      '64x64',
+      '--batch',
+      '2',
+      '--classes',
+      '4',
+      '--steps',
+      '2',
+      '--warmup',
+      '1',
+      '--json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const r = lastJson<{ median_step_s: number; img_per_s: number; backend: string }>(run.stdout);
+    expect(r.median_step_s).toBeGreaterThan(0);
+    expect(r.img_per_s).toBeCloseTo(2 / r.median_step_s, 6);
+    expect(r.backend).toMatch(/tensorflow|cpu/);
+  });
+});
