@@ -33,6 +33,8 @@ describe('segmedia protocol responses', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('image/png');
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    // CORS so the file:// renderer can read index-mask pixels from a canvas.
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
     expect(await r.text()).toBe('HASH');
   });
 
