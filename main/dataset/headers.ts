@@ -126,7 +126,7 @@ const PNG_COLOR: Record<number, ColorType> = {
   6: 'rgba',
 };
 
-function parsePng(r: Reader, name: string): HeaderResult {
+async function parsePng(r: Reader, name: string): Promise<HeaderResult> {
   const h = r.head;
   if (h.length < 33 || h.toString('latin1', 12, 16) !== 'IHDR') {
     return fail('truncated_file', `${name} ends inside its PNG header`);
@@ -138,11 +138,12 @@ function parsePng(r: Reader, name: string): HeaderResult {
   if (!colorType || width === 0 || height === 0) {
     return fail('corrupt_file', `${name} has an invalid PNG header`);
   }
-  // Every complete PNG ends with the 12-byte IEND chunk; a cut download does not.
-  if (
-    r.tail.length < 12 ||
-    r.tail.toString('latin1', r.tail.length - 8, r.tail.length - 4) !== 'IEND'
-  ) {
+  // Every complete PNG ends with the 12-byte IEND chunk; a cut download does not. Some tools
+  // append bytes after it, so a file without it at the very end gets its chunks walked.
+  const endsWithIend =
+    r.tail.length >= 12 &&
+    r.tail.toString('latin1', r.tail.length - 8, r.tail.length - 4) === 'IEND';
+  if (!endsWithIend && !(await pngReachesIend(r))) {
     return fail('truncated_file', `${name} is truncated (no PNG end marker)`);
   }
   return {
@@ -159,6 +160,18 @@ function parsePng(r: Reader, name: string): HeaderResult {
       mtimeMs: 0,
     },
   };
+}
+
+/** Follows the chunk lengths from the signature to IEND, reading 8 bytes per chunk. */
+async function pngReachesIend(r: Reader): Promise<boolean> {
+  let off = 8;
+  for (let guard = 0; guard < 1_000_000; guard++) {
+    const head = await r.read(off, 8);
+    if (head.length < 8) return false;
+    if (head.toString('latin1', 4, 8) === 'IEND') return off + 12 <= r.size;
+    off += 12 + head.readUInt32BE(0);
+  }
+  return false;
 }
 
 /** PNG may carry EXIF in an eXIf chunk before the image data; look in the bytes we have. */

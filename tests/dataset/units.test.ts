@@ -119,6 +119,21 @@ describe('image headers', () => {
     expect(await readImageHeader(cut)).toMatchObject({ ok: false, reason: 'truncated_file' });
   });
 
+  it('accepts a PNG with bytes after IEND, refuses one cut inside its data', async () => {
+    const png = encodePng({
+      width: 64,
+      height: 64,
+      colorType: 2,
+      data: new Uint8Array(64 * 64 * 3).map((_, i) => (i * 37) & 0xff),
+    });
+    const trailing = path.join(work.dir, 'trailing.png');
+    writeFileSync(trailing, Buffer.concat([png, Buffer.alloc(100, 7)]));
+    expect((await readImageHeader(trailing)).ok).toBe(true);
+    const cut = path.join(work.dir, 'cut.png');
+    writeFileSync(cut, png.subarray(0, png.length - 40));
+    expect(await readImageHeader(cut)).toMatchObject({ ok: false, reason: 'truncated_file' });
+  });
+
   it('reports missing files without throwing', async () => {
     expect(await readImageHeader(path.join(work.dir, 'nope.png'))).toMatchObject({
       ok: false,
