@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as tfjs from '@tensorflow/tfjs';
 import { makeTrainingConfig } from '../../shared/training/config';
 import { decodeMask } from '../../main/dataset/decode';
 import { openDataset } from '../../main/dataset/open';
@@ -11,6 +12,7 @@ import { exportModel, importModel } from '../../main/engine/export';
 import { manifestFieldsFor } from '../../main/engine/export-fields';
 import { buildModel } from '../../main/engine/models';
 import { getTf } from '../../main/native/backend';
+import { restoreModel } from '../../main/training/engine-bridge';
 import { packageRoot } from '../../main/paths';
 import { ensureBuilt } from '../support/build';
 
@@ -163,5 +165,60 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     expect(r.median_step_s).toBeGreaterThan(0);
     expect(r.img_per_s).toBeCloseTo(2 / r.median_step_s, 6);
     expect(r.backend).toMatch(/tensorflow|cpu/);
+  });
+});
+
+describe('RUN folders (trained for one step by segstudio train)', () => {
+  let runDir: string;
+  beforeAll(() => {
+    runDir = path.join(dir, 'run');
+    const run = segstudio([
+      'train',
+      '--dataset',
+      CAMVID,
+      '--run',
+      runDir,
+      '--preset',
+      'default',
+      '--size',
+      '64x48',
+      '--batch',
+      '1',
+      '--steps',
+      '1',
+      '--json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+  });
+
+  it('eval RUN uses its dataset and falls back from best to last with a note', () => {
+    const run = segstudio(['eval', runDir, '--limit', '1', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = lastJson<EvalJson & { kind: string; checkpoint: string }>(run.stdout);
+    expect(r).toMatchObject({ kind: 'run', checkpoint: 'last' });
+    expect(r.perImage).toHaveLength(1);
+    expect(run.stderr).toMatch(/no best checkpoint/);
+  });
+
+  it('export RUN gives a model that predicts exactly like the checkpoint', async () => {
+    const out = path.join(dir, 'run-export');
+    const run = segstudio(['export', runDir, '--from', 'last', '--out', out, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const exported = await importModel(out);
+    expect(exported.manifest.origin).toMatchObject({ checkpoint: 'last', step: 1 });
+    expect(exported.manifest.input).toEqual({ width: 64, height: 48 });
+    const restored = await restoreModel(runDir, 'last');
+    const tf = getTf();
+    const predict = (m: tfjs.LayersModel): number[] =>
+      tf.tidy(() =>
+        Array.from(
+          (
+            m.predict(tf.randomUniform([1, 48, 64, 3], -2, 2, 'float32', 3)) as tfjs.Tensor
+          ).dataSync(),
+        ),
+      );
+    expect(predict(exported.model)).toEqual(predict(restored.model));
+    exported.model.dispose();
+    restored.model.dispose();
   });
 });
