@@ -52,6 +52,8 @@ export type MediaResolution =
       readonly file: string;
       readonly contentType: string;
       readonly size: number;
+      /** For cache validators (ETag / Last-Modified). */
+      readonly mtimeMs: number;
     }
   | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };
 
@@ -156,7 +158,13 @@ export async function confineToRoots(
   }
   const stats = await fs.stat(real);
   if (!stats.isFile()) return refuse(404, 'not a file');
-  return { ok: true, file: real, contentType: contentTypeOf(real), size: stats.size };
+  return {
+    ok: true,
+    file: real,
+    contentType: contentTypeOf(real),
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+  };
 }
 
 export interface MediaResolver {

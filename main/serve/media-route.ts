@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { isInlineType, type MediaResolver } from '../media/resolve';
 import { sendText } from './headers';
@@ -8,16 +8,23 @@ import { sendText } from './headers';
 export async function serveMedia(
   resolver: MediaResolver,
   rawPath: string,
+  req: IncomingMessage,
   res: ServerResponse,
-  headOnly: boolean,
 ): Promise<void> {
   const found = await resolver.resolve(rawPath);
   if (!found.ok) return sendText(res, found.status, `Media refused: ${found.reason}`);
+  // Masks and thumbnails are regenerated in place (new evaluation, edited colours): the
+  // browser revalidates every time, and an unchanged file costs a 304, not its bytes.
+  const etag = `"${found.size.toString(36)}-${Math.floor(found.mtimeMs).toString(36)}"`;
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('ETag', etag);
+  if (req.headers['if-none-match'] === etag) {
+    res.statusCode = 304;
+    return void res.end();
+  }
   res.statusCode = 200;
   res.setHeader('Content-Type', found.contentType);
   res.setHeader('Content-Length', String(found.size));
-  // Masks and thumbnails are regenerated in place (new evaluation, edited colours).
-  res.setHeader('Cache-Control', 'no-cache');
   if (!isInlineType(found.contentType)) {
     const name = path.basename(found.file);
     res.setHeader(
@@ -25,7 +32,7 @@ export async function serveMedia(
       `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
     );
   }
-  if (headOnly) return void res.end();
+  if (req.method === 'HEAD') return void res.end();
   const stream = createReadStream(found.file);
   stream.on('error', () => res.destroy());
   stream.pipe(res);

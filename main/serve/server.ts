@@ -98,7 +98,7 @@ export async function startServeServer(options: ServeServerOptions): Promise<Ser
     }
     if (pathname.startsWith('/api/')) return sendText(res, 404, 'Not found');
     if (pathname.startsWith(MEDIA_ROUTE)) {
-      return serveMedia(options.media, pathname.slice(MEDIA_ROUTE.length), res, headOnly);
+      return serveMedia(options.media, pathname.slice(MEDIA_ROUTE.length), req, res);
     }
     return site.serve(pathname, res, headOnly);
   };

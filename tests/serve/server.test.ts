@@ -232,6 +232,10 @@ describe('serve: renderer and media', () => {
     expect(img).toMatchObject({ status: 200, body: 'PNGDATA' });
     expect(img.headers['content-type']).toBe('image/png');
     expect((await authed('/media/file/0/a%23b.png')).body).toBe('HASHDATA');
+    // Revalidation: an unchanged file answers 304 to its ETag.
+    expect(img.headers.etag).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+    const again = await authed('/media/file/0/img.png', { 'if-none-match': img.headers.etag! });
+    expect(again).toMatchObject({ status: 304, body: '' });
     const csv = await authed('/media/export/metrics.csv');
     expect(csv.headers['content-disposition']).toMatch(
       /^attachment; filename\*=UTF-8''metrics\.csv$/,
