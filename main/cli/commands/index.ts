@@ -1,5 +1,6 @@
 import type { CliCommand } from '../framework';
 import { benchCommand } from './bench';
+import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
@@ -20,4 +21,5 @@ export const cliCommands: readonly CliCommand[] = [
   exportCommand,
   benchCommand,
   serveCommand,
+  demoCommand,
 ];
