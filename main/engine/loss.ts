@@ -6,6 +6,9 @@ import type { Tf } from '../native/backend';
  *   sum_p w_p * -log softmax(logits_p)[y_p] / max(sum_p w_p, eps)
  * `weights` is 0 for void (ignored) pixels and the class weight (or 1) elsewhere, so void never
  * contributes and class weighting normalises like PyTorch's weighted CrossEntropyLoss.
+ *
+ * Implemented with an analytic gradient ((softmax - onehot) * w / sum w): about twice as fast
+ * on the CPU as differentiating logSoftmax * oneHot, which matters at full resolution.
  */
 export function maskedCrossEntropy(
   tf: Tf,
@@ -13,12 +16,52 @@ export function maskedCrossEntropy(
   labels: tfjs.Tensor3D,
   weights: tfjs.Tensor3D,
 ): tfjs.Scalar {
+  const [b, h, w, numClasses] = logits.shape;
+  const pixels = b * h * w;
+  const fn = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
+    const lg = args[0] as tfjs.Tensor4D;
+    const y = args[1] as tfjs.Tensor3D;
+    const wt = args[2] as tfjs.Tensor3D;
+    const save = args[3] as tfjs.GradSaveFunc;
+    const z = tf.sub(lg, tf.max(lg, -1, true));
+    const e = tf.exp(z);
+    const s = tf.sum(e, -1);
+    const picked = tf.reshape(
+      tf.gather(tf.reshape(z, [pixels, numClasses]), tf.reshape(y, [pixels, 1]), 1, 1),
+      [b, h, w],
+    );
+    const nll = tf.sub(tf.log(s), picked);
+    const total = tf.maximum(tf.sum(wt), 1e-6);
+    save([e, s, y, wt, total]);
+    const value = tf.div(tf.sum(tf.mul(nll, wt)), total) as tfjs.Scalar;
+    const gradFunc = (dy: tfjs.Scalar, saved: tfjs.Tensor[]): tfjs.Tensor[] => {
+      const [ev, sv, yv, wv, tv] = saved as [
+        tfjs.Tensor4D,
+        tfjs.Tensor3D,
+        tfjs.Tensor3D,
+        tfjs.Tensor3D,
+        tfjs.Scalar,
+      ];
+      const scale = tf.div(tf.mul(wv, dy), tv);
+      const probs = tf.mul(ev, tf.expandDims(tf.div(scale, sv), -1));
+      const target = tf.mul(tf.oneHot(yv, numClasses), tf.expandDims(scale, -1));
+      return [tf.sub(probs, target), tf.zerosLike(yv), tf.zerosLike(wv)];
+    };
+    return { value, gradFunc };
+  });
+  return fn(logits, labels, weights) as tfjs.Scalar;
+}
+
+/** Reference implementation (autodiff through logSoftmax), for tests. */
+export function maskedCrossEntropyReference(
+  tf: Tf,
+  logits: tfjs.Tensor4D,
+  labels: tfjs.Tensor3D,
+  weights: tfjs.Tensor3D,
+): tfjs.Scalar {
   return tf.tidy(() => {
-    const numClasses = logits.shape[3];
     const logp = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(labels, numClasses);
-    const nll = tf.neg(tf.sum(tf.mul(onehot, logp), -1));
-    const total = tf.sum(tf.mul(nll, weights));
-    return tf.div(total, tf.maximum(tf.sum(weights), 1e-6)) as tfjs.Scalar;
+    const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(labels, logits.shape[3]), logp), -1));
+    return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1e-6)) as tfjs.Scalar;
   });
 }

@@ -1,4 +1,5 @@
 import type { Tf } from '../../native/backend';
+import { installFastBatchNorm } from './fast-bn';
 import { resizeTo, spatialShape, type LayersModel, type SymbolicTensor } from './common';
 
 /**
@@ -18,18 +19,27 @@ export interface DefaultNetOptions {
   readonly numClasses: number;
   /** Channel multiplier (1 = 16/32/64/128 channels at 1/2, 1/4, 1/8, 1/16). */
   readonly widthMultiplier?: number;
+  /** Use the analytic training-mode BatchNorm (default true); see fast-bn.ts. */
+  readonly fastBatchNorm?: boolean;
 }
 
 const BN_MOMENTUM = 0.9;
+const BN_EPSILON = 1e-3;
 
 export function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   const m = opts.widthMultiplier ?? 1;
+  const fastBatchNorm = opts.fastBatchNorm ?? true;
   const ch = (c: number): number => Math.max(8, Math.round((c * m) / 4) * 4);
 
   const bnRelu = (x: SymbolicTensor, name: string, relu = true): SymbolicTensor => {
-    let y = tf.layers
-      .batchNormalization({ momentum: BN_MOMENTUM, epsilon: 1e-3, name: `${name}_bn` })
-      .apply(x) as SymbolicTensor;
+    const layer = tf.layers.batchNormalization({
+      momentum: BN_MOMENTUM,
+      epsilon: BN_EPSILON,
+      name: `${name}_bn`,
+    });
+    if (fastBatchNorm)
+      installFastBatchNorm(tf, layer, { momentum: BN_MOMENTUM, epsilon: BN_EPSILON });
+    let y = layer.apply(x) as SymbolicTensor;
     if (relu) y = tf.layers.reLU({ name: `${name}_relu` }).apply(y) as SymbolicTensor;
     return y;
   };

@@ -1,0 +1,124 @@
+import type { PresetName, TrainingConfigOverrides } from '../../shared/training/config';
+import type { DecodedSample, LoadOptions, SampleSource } from '../dataset/source';
+import { backendInfo, getTf } from '../native/backend';
+import { Rng } from './rng';
+import { Trainer } from './trainer';
+
+/**
+ * Training-step benchmark on synthetic in-memory data (no decoding), for `segstudio bench`
+ * and for sizing presets. Reports the median wall time of a full optimizer step.
+ */
+
+export interface BenchOptions {
+  readonly preset: PresetName;
+  readonly width: number;
+  readonly height: number;
+  readonly batch: number;
+  readonly classes: number;
+  /** Timed steps (after `warmup` untimed ones). */
+  readonly steps: number;
+  readonly warmup?: number;
+  readonly widthMultiplier?: number;
+  /** Extra config overrides (augmentation, ...). */
+  readonly config?: TrainingConfigOverrides;
+  readonly onStep?: (index: number, seconds: number) => void;
+}
+
+export interface BenchResult {
+  readonly preset: PresetName;
+  readonly width: number;
+  readonly height: number;
+  readonly batch: number;
+  readonly classes: number;
+  readonly steps: number;
+  readonly median_step_s: number;
+  readonly img_per_s: number;
+  readonly backend: string;
+  readonly native: boolean;
+  readonly parameters: number;
+}
+
+class RandomSource implements SampleSource {
+  readonly split = 'bench';
+  readonly classes;
+  private readonly samples: DecodedSample[];
+
+  constructor(
+    readonly count: number,
+    width: number,
+    height: number,
+    numClasses: number,
+  ) {
+    this.classes = Array.from({ length: numClasses }, (_, i) => ({
+      index: i,
+      datasetId: i,
+      name: `class_${i}`,
+      color: [i, i, i] as const,
+    }));
+    const rng = Rng.fromSeed(1);
+    this.samples = Array.from({ length: count }, (_, k) => {
+      const image = new Uint8Array(width * height * 3);
+      const label = new Uint8Array(width * height);
+      for (let i = 0; i < image.length; i++) image[i] = rng.int(256);
+      for (let i = 0; i < label.length; i++) label[i] = rng.int(numClasses);
+      return { id: `bench_${k}`, width, height, image, label };
+    });
+  }
+
+  sampleId(index: number): string {
+    return `bench_${index}`;
+  }
+  imagePath(index: number): string {
+    return `/bench/${index}.png`;
+  }
+  async load(index: number, _options?: LoadOptions): Promise<DecodedSample> {
+    return this.samples[index % this.count]!;
+  }
+}
+
+export async function benchmarkTraining(opts: BenchOptions): Promise<BenchResult> {
+  const warmup = opts.warmup ?? 2;
+  const source = new RandomSource(opts.batch, opts.width, opts.height, opts.classes);
+  const trainer = await Trainer.create(
+    {
+      ...opts.config,
+      preset: opts.preset,
+      inputSize: { width: opts.width, height: opts.height },
+      batchSize: opts.batch,
+      epochs: 100_000,
+      classWeights: 'none',
+      ...(opts.widthMultiplier !== undefined && { widthMultiplier: opts.widthMultiplier }),
+    },
+    { train: source },
+  );
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < warmup + opts.steps; i++) {
+      const r = await trainer.step();
+      if (i >= warmup) {
+        times.push(r.stepSeconds);
+        opts.onStep?.(i - warmup, r.stepSeconds);
+      }
+    }
+    times.sort((a, b) => a - b);
+    const mid = Math.floor(times.length / 2);
+    const median = times.length % 2 === 1 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+    const info = backendInfo();
+    return {
+      preset: opts.preset,
+      width: opts.width,
+      height: opts.height,
+      batch: opts.batch,
+      classes: opts.classes,
+      steps: opts.steps,
+      median_step_s: median,
+      img_per_s: opts.batch / median,
+      backend: info.backend,
+      native: info.native,
+      parameters: trainer.model.countParams(),
+    };
+  } finally {
+    trainer.dispose();
+    void getTf();
+  }
+}
