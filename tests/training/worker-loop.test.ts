@@ -1,0 +1,108 @@
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParsedWorkerEvent, WorkerEvent } from '../../shared/worker/protocol';
+import { WorkerEvent as WorkerEventSchema } from '../../shared/worker/protocol';
+import { openEngineSession } from '../../main/training/engine-bridge';
+import { WorkerLoop } from '../../main/training/worker-loop';
+import { createRun, makeMiniCamvid, tempDir } from './helpers';
+
+/**
+ * The loop in-process, on the real engine, with a controllable clock: time-based checkpoints,
+ * stop, and pause requested mid-run. (Process-level behaviour is covered by the other files.)
+ */
+describe('worker loop', () => {
+  let dataset: string;
+  let runs: string;
+
+  beforeAll(() => {
+    dataset = makeMiniCamvid({ train: 8, val: 2 });
+    runs = tempDir('loop-runs');
+  });
+  afterAll(() => {
+    rmSync(dataset, { recursive: true, force: true });
+    rmSync(runs, { recursive: true, force: true });
+  });
+
+  function loopWith(now: () => number) {
+    const events: ParsedWorkerEvent[] = [];
+    const emit = (event: WorkerEvent): void => {
+      // Every event the worker would send must satisfy the protocol.
+      events.push(WorkerEventSchema.parse(event));
+    };
+    const loop = new WorkerLoop({
+      emit,
+      openSession: openEngineSession(() => undefined),
+      now,
+    });
+    return { loop, events };
+  }
+
+  it('checkpoints every checkpointEveryMinutes of wall time, and stop writes a final one', async () => {
+    const runDir = await createRun(runs, 'timer', dataset, {
+      width: 64,
+      height: 64,
+      batch: 2,
+      epochs: 3,
+      checkpointEveryMinutes: 1,
+      valSplit: null,
+    });
+    // Each reading of the clock advances it 20 s: a timer checkpoint every few steps.
+    let t = 0;
+    const { loop, events } = loopWith(() => (t += 20_000));
+    let steps = 0;
+    const running = loop.run(runDir, { kind: 'start' }, null);
+    // Stop once 6 steps are logged.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        steps = events.filter((e) => e.type === 'progress').length;
+        const last = events.filter((e) => e.type === 'progress').at(-1);
+        if (last && last.type === 'progress' && last.progress.globalStep >= 6) {
+          loop.requestStop();
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    await running;
+    expect(steps).toBeGreaterThan(0);
+    const reasons = events.flatMap((e) => (e.type === 'checkpoint' ? [e.checkpoint.reason] : []));
+    expect(reasons).toContain('timer');
+    expect(reasons).toContain('epoch');
+    const stopped = events.find((e) => e.type === 'stopped');
+    expect(stopped).toBeDefined();
+    if (stopped?.type !== 'stopped') return;
+    expect(stopped.position.checkpoint?.globalStep).toBe(stopped.position.globalStep);
+    // Without a val split, epochs end without metrics but still get a metrics line.
+    const metrics = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(metrics[0]!)).toMatchObject({ epoch: 1, mIoU: null });
+  });
+
+  it('a start on a run that already has checkpoints is refused; a resume continues it', async () => {
+    const runDir = await createRun(runs, 'twice', dataset, {
+      width: 64,
+      height: 64,
+      batch: 2,
+      epochs: 1,
+    });
+    const clock = () => 0;
+    const first = loopWith(clock);
+    await first.loop.run(runDir, { kind: 'start' }, 2);
+    expect(first.events.at(-1)).toMatchObject({ type: 'paused', position: { globalStep: 2 } });
+
+    const again = loopWith(clock);
+    await again.loop.run(runDir, { kind: 'start' }, null);
+    expect(again.events.at(-1)).toMatchObject({ type: 'error', fatal: true });
+
+    const resumed = loopWith(clock);
+    await resumed.loop.run(runDir, { kind: 'resume', from: 'last' }, null);
+    expect(resumed.events.find((e) => e.type === 'started')).toMatchObject({
+      globalStep: 2,
+      resumedFrom: { kind: 'last', globalStep: 2, reason: 'pause' },
+    });
+    expect(resumed.events.at(-1)).toMatchObject({
+      type: 'finished',
+      position: { globalStep: 4, epoch: 1 },
+    });
+  });
+});
