@@ -119,3 +119,26 @@ export function runQuery(index: DatasetIndex, query: ParsedQuery, ctx: QueryCont
 export function parseQuery(query: SampleQuery | undefined, fallbackSplit?: string): ParsedQuery {
   return SampleQuerySchema.parse(query ?? { split: fallbackSplit });
 }
+
+const resultCache = new WeakMap<DatasetIndex, { key: string; rows: SampleRow[] }[]>();
+const RESULT_CACHE_SIZE = 4;
+
+/**
+ * runQuery with the last few results kept per index: scrolling a 20k grid asks for page after
+ * page of one query, which then costs a slice instead of a filter and a sort. The key holds
+ * everything a result depends on besides the index (the IoU reports' identity included).
+ */
+export function runQueryCached(
+  index: DatasetIndex,
+  query: ParsedQuery,
+  ctx: QueryContext,
+  stamp: string,
+): SampleRow[] {
+  const key = JSON.stringify([{ ...query, offset: 0, limit: 0 }, stamp]);
+  const entries = resultCache.get(index) ?? [];
+  const hit = entries.find((e) => e.key === key);
+  if (hit) return hit.rows;
+  const rows = runQuery(index, query, ctx);
+  resultCache.set(index, [{ key, rows }, ...entries].slice(0, RESULT_CACHE_SIZE));
+  return rows;
+}

@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../shared/ipc/contract';
-import type { datasetContract, SampleDetail } from '../../shared/contracts/dataset';
+import type { datasetContract, SampleDetail, SampleRow } from '../../shared/contracts/dataset';
 import type { Problem } from '../../shared/contracts/common';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { classStatistics } from '../dataset/index';
@@ -7,7 +7,7 @@ import { UserFacingError } from '../ipc/dispatcher';
 import { mediaPath } from '../media/resolve';
 import { classPresence, reuseScans } from './class-presence';
 import type { ServiceContext } from './context';
-import { parseQuery, runQuery, type QueryContext } from './dataset-query';
+import { parseQuery, runQuery, runQueryCached, type QueryContext } from './dataset-query';
 import { latestPerImageIoU, type PerImageIoU } from './eval-reports';
 import { startJob } from './jobs';
 import type { SampleLayerLookup } from './media';
@@ -77,14 +77,20 @@ export function createDatasetService(workspace: Workspace): DatasetService {
     }
   };
 
-  const queryContext = async (query: ReturnType<typeof parseQuery>): Promise<QueryContext> => {
+  /** Runs a query (cached by its inputs, see runQueryCached). */
+  const queryRows = async (query: ReturnType<typeof parseQuery>): Promise<SampleRow[]> => {
     const { state } = workspace.require();
     if (query.containsClass !== undefined) await ensurePresence(query.split);
     const ious = await iouFor(query.split, query.runName);
-    return {
+    const ctx: QueryContext = {
       iou: (split) => ious.get(split) ?? null,
       presence: (split) => state.presence.get(split) ?? null,
     };
+    const stamp = JSON.stringify([
+      [...ious].map(([split, r]) => [split, r?.runName ?? null, r?.evaluatedAt ?? null]),
+      [...state.presence.keys()],
+    ]);
+    return runQueryCached(state.index, query, ctx, stamp);
   };
 
   const handlers: DatasetService['handlers'] = {
@@ -109,7 +115,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
       if (input.split !== undefined && !state.index.splits[input.split]) {
         throw new UserFacingError(`No split "${input.split}" in this dataset`, 'unknown_split');
       }
-      const rows = runQuery(state.index, input, await queryContext(input));
+      const rows = await queryRows(input);
       return {
         total: rows.length,
         offset: input.offset,
@@ -122,7 +128,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
         throw new UserFacingError(`No split "${split}" in this dataset`, 'unknown_split');
       }
       const parsed = parseQuery(query, split);
-      const rows = runQuery(state.index, parsed, await queryContext(parsed));
+      const rows = await queryRows(parsed);
       const at = rows.findIndex((r) => r.split === split && r.id === id);
       let row = rows[at];
       if (!row) {
