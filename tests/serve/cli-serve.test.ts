@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,11 @@ describe('segstudio serve (process)', () => {
     );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('never loads Electron (serve runs on plain Node)', () => {
+    const bundle = readFileSync(builtEntry('cli'), 'utf8');
+    expect(bundle).not.toMatch(/require\(["']electron["']\)/);
   });
 
   it('explains bad arguments', () => {
