@@ -11,7 +11,12 @@ import { connectToParent } from '../worker/parent-link';
  */
 
 const parent = connectToParent();
-const emit = (event: WorkerEvent): void => parent.send(event);
+let parentGone = false;
+// After the parent died, sending would throw (ERR_IPC_CHANNEL_CLOSED) and kill the pause.
+const emit = (event: WorkerEvent): void => {
+  if (!parentGone) parent.send(event);
+  else if (event.type === 'error') process.stderr.write(`training worker: ${event.message}\n`);
+};
 const log = (level: 'info' | 'warn', message: string): void =>
   emit({ type: 'log', level, message });
 
@@ -102,6 +107,7 @@ parent.onMessage((raw) => {
 
 // Parent gone (CLI killed, app crashed): checkpoint what we have and leave.
 process.on('disconnect', () => {
+  parentGone = true;
   exitWhenIdle = true;
   loop.requestPause();
   exitIfIdle();
