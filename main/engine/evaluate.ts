@@ -18,6 +18,8 @@ export interface EvaluateOptions {
   readonly normalization: NormalizationConfig;
   readonly batchSize?: number;
   readonly resolution?: EvalResolution;
+  /** Memory bound for upsampling logits, see MAX_UPSAMPLED_LOGITS. */
+  readonly maxUpsampledLogits?: number;
   /** Evaluate only the first N samples (quick checks). */
   readonly limit?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -97,6 +99,12 @@ export function inputBatch(
 }
 
 /**
+ * Above this many logits (H * W * classes) per annotation, the prediction is upsampled as an
+ * argmax map (nearest) rather than as logits (bilinear), to bound memory on large images.
+ */
+export const MAX_UPSAMPLED_LOGITS = 64 * 2 ** 20;
+
+/**
  * Flat C*C confusion counts of one image, computed with tf ops: bincount of gt*C+pred over
  * the non-void pixels (void pixels get weight 0).
  */
@@ -105,14 +113,21 @@ function imageConfusion(
   logits: tfjs.Tensor4D,
   label: DecodedSample,
   numClasses: number,
+  maxUpsampledLogits: number,
 ): Float32Array {
   return tf.tidy(() => {
     const [, h, w] = logits.shape;
-    const atLabelSize =
-      h === label.height && w === label.width
-        ? logits
-        : tf.image.resizeBilinear(logits, [label.height, label.width], false, true);
-    const pred = tf.argMax(atLabelSize, -1).reshape<tfjs.Tensor1D>([-1]).toInt();
+    const size: [number, number] = [label.height, label.width];
+    let predMap: tfjs.Tensor;
+    if (h === label.height && w === label.width) predMap = tf.argMax(logits, -1);
+    else if (label.height * label.width * numClasses <= maxUpsampledLogits) {
+      predMap = tf.argMax(tf.image.resizeBilinear(logits, size, false, true), -1);
+    } else {
+      // Huge annotation x many classes: upsample the argmax instead of the logits.
+      const argmax = tf.argMax(logits, -1).expandDims<tfjs.Tensor4D>(-1).toFloat();
+      predMap = tf.image.resizeNearestNeighbor(argmax, size, false, true);
+    }
+    const pred = predMap.reshape<tfjs.Tensor1D>([-1]).toInt();
     const gt = tf.tensor1d(Int32Array.from(label.label), 'int32');
     const valid = tf.notEqual<tfjs.Tensor1D>(gt, IGNORE_LABEL);
     const flat = tf.add<tfjs.Tensor1D>(tf.mul(gt, tf.scalar(numClasses, 'int32')), pred);
@@ -181,7 +196,13 @@ export async function evaluateModel(
         const one = tf.slice(logits, [k, 0, 0, 0], [1, -1, -1, -1]);
         let counts: Float32Array;
         try {
-          counts = imageConfusion(tf, one, label, numClasses);
+          counts = imageConfusion(
+            tf,
+            one,
+            label,
+            numClasses,
+            options.maxUpsampledLogits ?? MAX_UPSAMPLED_LOGITS,
+          );
         } finally {
           one.dispose();
         }

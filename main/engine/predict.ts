@@ -4,7 +4,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { decodeRgb } from '../dataset/decode';
 import { writeFileAtomic } from '../fs/atomic';
 import { getTf } from '../native/backend';
-import { inputBatch, modelInputSize } from './evaluate';
+import { inputBatch, MAX_UPSAMPLED_LOGITS, modelInputSize } from './evaluate';
 import type { ModelManifest } from './export-manifest';
 import { encodeIndexedPng } from './predict-png';
 
@@ -25,13 +25,6 @@ export interface LabelMap {
   /** Training index per pixel. */
   readonly label: Uint8Array;
 }
-
-/**
- * Above this many logits (H * W * classes) per image, argmax runs at the model's resolution and
- * the labels are upsampled (nearest) instead of upsampling the logits: same result for smooth
- * logits, without a multi-gigabyte tensor for a large photo and many classes.
- */
-const MAX_UPSAMPLED_LOGITS = 64 * 2 ** 20;
 
 async function resizeRgb(
   image: Uint8Array,

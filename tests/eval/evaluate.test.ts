@@ -101,6 +101,21 @@ describe('evaluateModel', () => {
     expect(result.perImage).toHaveLength(3);
   });
 
+  it('bounds memory on large annotations by upsampling the argmax instead of the logits', async () => {
+    const before = tf.memory().numTensors;
+    const fine = await evaluateModel(model, data.source, { normalization, limit: 2 });
+    const coarse = await evaluateModel(model, data.source, {
+      normalization,
+      limit: 2,
+      maxUpsampledLogits: 1,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const total = (r: typeof fine): number => r.confusion.flat().reduce((a, b) => a + b, 0);
+    expect(total(coarse)).toBe(total(fine));
+    expect(coarse.mIoU).toBeGreaterThanOrEqual(0);
+    expect(coarse.mIoU).toBeLessThanOrEqual(1);
+  });
+
   it('refuses a model whose class count differs from the dataset', async () => {
     const wrong = tinySegModel(tf, { width: 16, height: 12, numClasses: 5 });
     await expect(evaluateModel(wrong, data.source, { normalization })).rejects.toThrow(
