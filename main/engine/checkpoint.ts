@@ -292,9 +292,13 @@ export async function readCheckpoint(
 
 /**
  * Loads the newest intact checkpoint of a run: `last`, else `previous`, else `best` (or a
- * completed temp dir if a crash hit between renames and it is newer). Throws if none is usable.
+ * completed temp dir if a crash hit between renames and it is newer). With `prefer`, that slot
+ * is used when intact (else the same fallback applies). Throws if none is usable.
  */
-export async function loadLatestCheckpoint(runDir: string): Promise<LoadedCheckpoint> {
+export async function loadLatestCheckpoint(
+  runDir: string,
+  opts: { readonly prefer?: CheckpointSlot } = {},
+): Promise<LoadedCheckpoint> {
   const root = checkpointsRoot(runDir);
   const candidates: { source: CheckpointSlot | 'recovered'; dir: string; rank: number }[] = [
     { source: 'last', dir: join(root, 'last'), rank: 0 },
@@ -324,11 +328,17 @@ export async function loadLatestCheckpoint(runDir: string): Promise<LoadedCheckp
     }
   }
   usable.sort((a, b) => b.manifest.globalStep - a.manifest.globalStep || a.rank - b.rank);
+  if (opts.prefer && opts.prefer !== 'last') {
+    // An explicitly requested slot (e.g. resume from `best`) goes first when it is intact.
+    const i = usable.findIndex((u) => u.source === opts.prefer);
+    if (i > 0) usable.unshift(...usable.splice(i, 1));
+  }
   for (const u of usable) {
     try {
       const payload = parsePayload(u.files);
+      const wanted = opts.prefer ?? 'last';
       const messages =
-        u.source === 'last'
+        u.source === wanted
           ? []
           : [
               ...problems,

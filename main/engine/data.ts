@@ -245,10 +245,14 @@ export async function classPixelCounts(
   const n = source.classes.length;
   const counts = new Array<number>(n).fill(0);
   const total = Math.min(source.count, limit);
-  for (let i = 0; i < total; i++) {
-    const s = await source.load(i, { resize: size });
-    for (const l of s.label) if (l < n) counts[l]! += 1;
-  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const s = await source.load(next++, { resize: size });
+      for (const l of s.label) if (l < n) counts[l]! += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
   return counts;
 }
 

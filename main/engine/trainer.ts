@@ -12,6 +12,7 @@ import {
   loadLatestCheckpoint,
   writeCheckpoint,
   type CheckpointPayload,
+  type CheckpointSlot,
   type CheckpointWriteResult,
   type LoadedCheckpoint,
 } from './checkpoint';
@@ -66,6 +67,8 @@ export interface TrainerOptions {
 
 export interface ResumeOptions {
   readonly train: SampleSource;
+  /** Resume from this slot when intact (default: the newest intact checkpoint). */
+  readonly from?: CheckpointSlot;
   readonly log?: (message: string) => void;
 }
 
@@ -176,7 +179,7 @@ export class Trainer {
    * see `resumeMessages`).
    */
   static async resume(runDir: string, opts: ResumeOptions): Promise<Trainer> {
-    const loaded = await loadLatestCheckpoint(runDir);
+    const loaded = await loadLatestCheckpoint(runDir, opts.from ? { prefer: opts.from } : {});
     const state = TrainerState.parse(loaded.payload.state);
     const log = opts.log ?? ((): void => undefined);
     for (const m of loaded.messages) log(m);

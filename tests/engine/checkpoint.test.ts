@@ -175,3 +175,20 @@ describe('optimizer state', () => {
     b.dispose();
   });
 });
+
+describe('resume from a chosen slot', () => {
+  it('prefers the requested slot when intact, else falls back with a message', async () => {
+    const dir = await copyRun();
+    const best = await loadLatestCheckpoint(dir, { prefer: 'best' });
+    expect(best.source).toBe('best');
+    expect(best.messages).toEqual([]);
+    await fs.rm(join(checkpointDir(dir, 'best'), 'manifest.json'));
+    const fallback = await loadLatestCheckpoint(dir, { prefer: 'best' });
+    expect(fallback.source).toBe('last');
+    expect(fallback.messages.join('\n')).toMatch(/'best' is unusable: manifest\.json is missing/);
+    const t = await Trainer.resume(dir, { train: source(), from: 'previous' });
+    expect(t.resumedFrom).toBe('previous');
+    expect(t.globalStep).toBe(2);
+    t.dispose();
+  });
+});
