@@ -133,6 +133,16 @@ describe('project service', () => {
     expect(notProject.message).toMatch(/not a Seg Studio project/);
   });
 
+  it('explains a folder with no known layout', async () => {
+    const empty = path.join(base, 'not-a-dataset');
+    mkdirSync(empty);
+    writeFileSync(path.join(empty, 'notes.txt'), 'hello');
+    const error = await callError('project:openDataset', { datasetDir: empty });
+    expect(error.code).toBe('unknown_format');
+    expect(error.message).toContain(empty);
+    expect(await call('project:detect', { datasetDir: empty })).toMatchObject({ format: null });
+  });
+
   it('opens a dataset copy with a format override, then reopens it as a project', async () => {
     const copy = path.join(base, 'copy');
     const opened = await call<ProjectSummary>('project:openDataset', {
@@ -249,6 +259,12 @@ describe('dataset service on the sample', () => {
     expect((await callError('dataset:updateClass', { id: 99, name: 'x' })).code).toBe(
       'unknown_class',
     );
+    // Making a class void renumbers the training indices after it; undoing restores them.
+    const voided = await call<ClassInfo[]>('dataset:updateClass', { id: 3, void: true });
+    expect(voided.find((c) => c.id === 3)).toMatchObject({ void: true, index: null });
+    expect(voided.find((c) => c.id === 4)?.index).toBe(3);
+    const restored = await call<ClassInfo[]>('dataset:updateClass', { id: 3, void: false });
+    expect(restored.find((c) => c.id === 3)).toMatchObject({ void: false, index: 3 });
     expect(treeHash(sampleDatasetDir())).toBe(sampleHashBefore);
   });
 
