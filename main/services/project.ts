@@ -13,6 +13,7 @@ import {
   addRecent,
   defaultProjectDir,
   hasProjectFile,
+  PROJECT_FILE,
   readProjectFile,
   readRecent,
   writeProjectFile,
@@ -40,6 +41,11 @@ async function requireDirectory(dir: string, what: string): Promise<string> {
   if (!stats.isDirectory())
     throw new UserFacingError(`${what} ${abs} is not a folder`, 'not_a_folder');
   return abs;
+}
+
+async function setAsideBrokenProjectFile(projectDir: string): Promise<void> {
+  const file = path.join(projectDir, PROJECT_FILE);
+  await fs.rename(file, `${file}.broken-${Date.now()}`).catch(() => undefined);
 }
 
 async function indexWithProgress(
@@ -103,8 +109,12 @@ export function createProjectService(
     }
     const override = input.format !== undefined || input.labelsFile !== undefined;
     if (!override && (await hasProjectFile(projectDir))) {
-      const existing = await readProjectFile(projectDir);
-      if (path.resolve(existing.descriptor.root) === datasetDir) return openExisting(projectDir);
+      const existing = await readProjectFile(projectDir).catch(() => null);
+      if (existing && path.resolve(existing.descriptor.root) === datasetDir) {
+        return openExisting(projectDir);
+      }
+      // A broken project file must not lock the user out of their dataset: keep it aside.
+      if (!existing) await setAsideBrokenProjectFile(projectDir);
     }
     const guess = await detectFormat(datasetDir);
     const format = input.format ?? (guess.format ? toContractFormat(guess.format) : undefined);

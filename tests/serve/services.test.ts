@@ -143,6 +143,25 @@ describe('project service', () => {
     expect(await call('project:detect', { datasetDir: empty })).toMatchObject({ format: null });
   });
 
+  it('sets a corrupt project file aside instead of refusing the dataset', async () => {
+    const copy = path.join(base, 'copy2');
+    cpSync(sampleDatasetDir(), copy, { recursive: true });
+    const projectDir = path.join(base, 'broken-project');
+    mkdirSync(projectDir);
+    writeFileSync(path.join(projectDir, 'segstudio-project.json'), '{ half a file');
+    const opened = await call<ProjectSummary>('project:openDataset', {
+      datasetDir: copy,
+      projectDir,
+    });
+    expect(opened.datasetRoot).toBe(copy);
+    expect(
+      readdirSync(projectDir).some((f) => f.startsWith('segstudio-project.json.broken-')),
+    ).toBe(true);
+    expect((await callError('project:openProject', { projectDir: copy })).code).toBe(
+      'not_a_project',
+    );
+  });
+
   it('opens a dataset copy with a format override, then reopens it as a project', async () => {
     const copy = path.join(base, 'copy');
     const opened = await call<ProjectSummary>('project:openDataset', {
@@ -156,10 +175,10 @@ describe('project service', () => {
     });
     expect(reopened.datasetRoot).toBe(copy);
     const recent = await call<{ projectDir: string }[]>('project:recent');
-    expect(recent.map((r) => r.projectDir)).toEqual([
-      opened.projectDir,
+    expect(recent.map((r) => r.projectDir).slice(0, 1)).toEqual([opened.projectDir]);
+    expect(recent.map((r) => r.projectDir)).toContain(
       path.join(base, 'data', 'projects', 'sample'),
-    ]);
+    );
   });
 });
 
