@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../fs/atomic';
 import { createZip, readZip } from '../fs/zip';
 import { getTf } from '../native/backend';
 import { modelInputSize, modelNumClasses } from './evaluate';
+import { fsyncDir, writeFileDurable } from './fsutil';
 import {
   MODEL_JSON_FILE,
   MODEL_MANIFEST_FILE,
@@ -113,26 +114,6 @@ export function buildManifest(model: tfjs.LayersModel, fields: ManifestFields): 
   return manifest;
 }
 
-async function syncFile(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await fs.open(file, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Only an earlier export (or an empty folder) may be replaced; anything else is the user's. */
 async function assertReplaceable(dir: string): Promise<boolean> {
   let entries: string[];
@@ -160,8 +141,9 @@ async function writeFolderAtomic(
   const temp = path.join(parent, `.${path.basename(dir)}.${tag}.tmp`);
   await fs.mkdir(temp);
   try {
-    for (const [name, data] of Object.entries(files)) await syncFile(path.join(temp, name), data);
-    await syncDir(temp);
+    for (const [name, data] of Object.entries(files))
+      await writeFileDurable(path.join(temp, name), data);
+    await fsyncDir(temp);
     if (exists) {
       const old = path.join(parent, `.${path.basename(dir)}.${tag}.old`);
       await fs.rename(dir, old);
@@ -170,7 +152,7 @@ async function writeFolderAtomic(
     } else {
       await fs.rename(temp, dir);
     }
-    await syncDir(parent);
+    await fsyncDir(parent);
   } catch (err) {
     await fs.rm(temp, { recursive: true, force: true });
     throw err;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type * as tfjs from '@tensorflow/tfjs';
 import { decodeRgb } from '../dataset/decode';
+import { resizeNearest } from '../dataset/sample-source';
 import { writeFileAtomic } from '../fs/atomic';
 import { getTf } from '../native/backend';
 import { inputBatch, MAX_UPSAMPLED_LOGITS, modelInputSize } from './evaluate';
@@ -41,23 +42,6 @@ async function resizeRgb(
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
-function upsampleNearest(
-  label: Uint8Array,
-  w: number,
-  h: number,
-  outW: number,
-  outH: number,
-): Uint8Array {
-  const out = new Uint8Array(outW * outH);
-  for (let y = 0; y < outH; y++) {
-    const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / outH));
-    for (let x = 0; x < outW; x++) {
-      out[y * outW + x] = label[sy * w + Math.min(w - 1, Math.floor(((x + 0.5) * w) / outW))]!;
-    }
-  }
-  return out;
-}
-
 /** Predicted training index per pixel for an RGB image, at the image's own size. */
 export async function predictLabelMap(
   model: tfjs.LayersModel,
@@ -87,7 +71,7 @@ export async function predictLabelMap(
   return {
     width: image.width,
     height: image.height,
-    label: upsampleNearest(label, size.width, size.height, image.width, image.height),
+    label: resizeNearest(label, size.width, size.height, image.width, image.height),
   };
 }
 
