@@ -9,6 +9,8 @@ import { isInside } from '../media/resolve';
 import { packageRoot } from '../paths';
 import type { ServiceContext } from './context';
 import { startJob } from './jobs';
+import type { OpenProject } from './project-session';
+import { warmThumbnails } from './thumbnail-warmup';
 import {
   addRecent,
   defaultProjectDir,
@@ -74,6 +76,8 @@ export function createProjectService(
   workspace: Workspace,
 ): ServiceHandlers<typeof projectContract, ServiceContext> {
   const dataDir = workspace.host.dataDir;
+  const warmUp = (project: OpenProject) =>
+    void warmThumbnails(workspace, project).catch(() => undefined);
 
   const openExisting = async (projectDirInput: string) => {
     const projectDir = await requireDirectory(projectDirInput, 'Project folder');
@@ -86,7 +90,7 @@ export function createProjectService(
       );
     }
     const index = await indexWithProgress(workspace, root, { descriptor: file.descriptor });
-    workspace.activate(projectDir, file, index);
+    warmUp(workspace.activate(projectDir, file, index));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };
@@ -139,7 +143,7 @@ export function createProjectService(
       descriptor: index.descriptor,
     };
     await writeProjectFile(projectDir, file);
-    workspace.activate(projectDir, file, index);
+    warmUp(workspace.activate(projectDir, file, index));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };

@@ -113,10 +113,27 @@ describe('project service', () => {
     const jobs = events
       .filter((e) => e.channel === 'project@job')
       .map((e) => e.payload as JobProgress);
-    expect(jobs.at(-1)).toMatchObject({ kind: 'index', state: 'done' });
+    expect(jobs.filter((j) => j.kind === 'index').at(-1)).toMatchObject({ state: 'done' });
     expect(events.some((e) => e.channel === 'project@changed')).toBe(true);
     const recent = await call<{ projectDir: string }[]>('project:recent');
     expect(recent[0]?.projectDir).toBe(summary.projectDir);
+  });
+
+  it('makes the first thumbnails in the background, reported as a job', async () => {
+    await expect
+      .poll(
+        () =>
+          events.some(
+            (e) =>
+              e.channel === 'project@job' &&
+              (e.payload as JobProgress).kind === 'thumbnails' &&
+              (e.payload as JobProgress).state === 'done',
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    const thumbs = readdirSync(path.join(services.session.require().cacheDir, 'thumbnails'));
+    expect(thumbs.filter((f) => f.endsWith('.jpg')).length).toBe(52);
   });
 
   it('refuses missing folders and project folders inside the dataset, naming them', async () => {
