@@ -20,7 +20,7 @@ const { values } = parseArgs({
   },
 });
 const SAMPLES = 20_210;
-const VERSION = 1;
+const VERSION = 2;
 const treeDir =
   values.dir ?? path.join(os.tmpdir(), `segstudio-bench-ade20k-${SAMPLES}-v${VERSION}`);
 const runs = Number(values.runs ?? 3);
@@ -54,8 +54,10 @@ async function makeVariants() {
         .jpeg({ quality: 70 })
         .toBuffer(),
     );
+    // b-w: without it sharp writes single-channel input as an RGB PNG; masks are greyscale.
     masks.push(
       await sharp(ids, { raw: { width: w, height: h, channels: 1 } })
+        .toColourspace('b-w')
         .png()
         .toBuffer(),
     );

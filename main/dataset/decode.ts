@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import type { MaskEncoding } from '../../shared/dataset/descriptor';
 import { decodeBmp, type RgbImage } from './codecs/bmp';
-import { decodeIndexPng } from './codecs/png-index';
+import { decodePng8, type Png8 } from './codecs/png-index';
 import { sniffKind } from './headers';
 
 /**
@@ -67,9 +67,45 @@ function pngPalette(bytes: Buffer): Uint8Array | null {
   return null;
 }
 
+/** Mask keys from a PNG decoded by our own decoder (no colour conversion on the way). */
+export function maskKeysFromPng8(png: Png8, encoding: MaskEncoding): MaskKeys {
+  const { width, height, data, channels } = png;
+  const n = width * height;
+  if (encoding !== 'rgb') {
+    if (channels === 1) return { width, height, keys: data };
+    // An index mask saved as RGB(A) or grey+alpha: the id is the first channel (R = G = B).
+    const keys = new Uint8Array(n);
+    for (let p = 0; p < n; p++) keys[p] = data[p * channels]!;
+    return { width, height, keys };
+  }
+  const keys = new Uint32Array(n);
+  if (png.colorType === 3) {
+    const pal = png.palette ?? new Uint8Array(0);
+    for (let p = 0; p < n; p++) {
+      const i = data[p]! * 3;
+      keys[p] = colorKey(pal[i] ?? 0, pal[i + 1] ?? 0, pal[i + 2] ?? 0);
+    }
+  } else if (channels <= 2) {
+    for (let p = 0; p < n; p++) {
+      const v = data[p * channels]!;
+      keys[p] = colorKey(v, v, v);
+    }
+  } else {
+    for (let p = 0; p < n; p++) {
+      const o = p * channels;
+      keys[p] = colorKey(data[o]!, data[o + 1]!, data[o + 2]!);
+    }
+  }
+  return { width, height, keys };
+}
+
 export async function decodeMask(file: string, encoding: MaskEncoding): Promise<MaskKeys> {
   const bytes = await fs.readFile(file);
   const kind = sniffKind(bytes);
+  if (kind === 'png') {
+    const png = await decodePng8(bytes);
+    if (png) return maskKeysFromPng8(png, encoding);
+  }
   if (encoding === 'rgb') {
     const rgb = kind === 'bmp' ? decodeBmp(bytes) : await decodeRgbBytes(bytes);
     const keys = new Uint32Array(rgb.width * rgb.height);
@@ -79,8 +115,7 @@ export async function decodeMask(file: string, encoding: MaskEncoding): Promise<
     return { width: rgb.width, height: rgb.height, keys };
   }
   if (kind === 'png') {
-    const fast = await decodeIndexPng(bytes);
-    if (fast) return { width: fast.width, height: fast.height, keys: fast.values };
+    // Low-bit-depth palette PNGs: let sharp expand, then map colours back to indices.
     const palette = pngPalette(bytes);
     if (palette) {
       const rgb = await decodeRgbBytes(bytes);

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { ScanReply, ScanRequest } from '../dataset/decode-protocol';
-import { scanMaskInProcess } from '../dataset/scan';
+import { scanMaskBlocking } from '../dataset/scan';
 
 /**
  * A worker thread of the dataset decode pool: decodes annotation masks and counts their
@@ -10,7 +10,7 @@ if (!parentPort) throw new Error('decode-worker must run as a worker thread');
 const port = parentPort;
 
 port.on('message', (request: ScanRequest) => {
-  scanMaskInProcess(request.file, request.encoding).then(
+  scanMaskBlocking(request.file, request.encoding).then(
     (scan) => port.postMessage({ id: request.id, ok: true, scan } satisfies ScanReply),
     (err: unknown) =>
       port.postMessage({

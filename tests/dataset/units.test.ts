@@ -7,6 +7,8 @@ import { readImageHeader } from '../../main/dataset/headers';
 import { DirCache } from '../../main/dataset/dir-cache';
 import { rerootPath } from '../../main/dataset/formats/pairlist';
 import { resizeNearest } from '../../main/dataset/sample-source';
+import { decodePng8 } from '../../main/dataset/codecs/png-index';
+import { maskKeysFromPng8 } from '../../main/dataset/decode';
 import { encodePng } from './fixtures/png';
 import { photoJpeg } from './fixtures/images';
 import { tempDir } from './helpers';
@@ -139,6 +141,57 @@ describe('image headers', () => {
       ok: false,
       reason: 'missing_image',
     });
+  });
+});
+
+describe('own PNG decoder', () => {
+  it('matches sharp on grey, RGB and RGBA with adaptive filtering', async () => {
+    const sharp = (await import('sharp')).default;
+    const w = 37;
+    const h = 23;
+    const seen = new Set<number>();
+    for (const channels of [1, 3, 4] as const) {
+      const pixels = new Uint8Array(w * h * channels).map(
+        (_, i) => (i * 7919 + (i >> 5) * 13) & 0xff,
+      );
+      const png = await sharp(pixels, { raw: { width: w, height: h, channels } })
+        .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+        .png({ adaptiveFiltering: true, compressionLevel: 9 })
+        .toBuffer();
+      const ours = (await decodePng8(png))!;
+      seen.add(ours.colorType);
+      // sharp expands grey to 3 channels unless asked to stay b-w.
+      const theirs = await sharp(png)
+        .toColourspace(ours.channels <= 2 ? 'b-w' : 'srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect(theirs.info.channels).toBe(ours.channels);
+      expect(Buffer.from(ours.data).equals(theirs.data)).toBe(true);
+    }
+    expect([...seen].sort()).toEqual([0, 2, 6]);
+  });
+
+  it('turns an RGB-saved index mask into ids and a palette mask into colours', async () => {
+    const rgb = encodePng({
+      width: 2,
+      height: 1,
+      colorType: 2,
+      data: new Uint8Array([5, 5, 5, 9, 9, 9]),
+    });
+    expect([...maskKeysFromPng8((await decodePng8(rgb))!, 'index').keys]).toEqual([5, 9]);
+    const palette = new Uint8Array([0, 0, 0, 10, 20, 30]);
+    const pal = encodePng({
+      width: 2,
+      height: 1,
+      colorType: 3,
+      data: new Uint8Array([1, 0]),
+      palette,
+    });
+    expect([...maskKeysFromPng8((await decodePng8(pal))!, 'rgb').keys]).toEqual([
+      (10 << 16) | (20 << 8) | 30,
+      0,
+    ]);
+    expect([...maskKeysFromPng8((await decodePng8(pal))!, 'palette').keys]).toEqual([1, 0]);
   });
 });
 

@@ -1,32 +1,56 @@
 import { promisify } from 'node:util';
-import { inflate as inflateCb } from 'node:zlib';
+import { inflate as inflateCb, inflateSync } from 'node:zlib';
 
 const inflate = promisify(inflateCb);
 
 /**
- * A deliberately small PNG decoder for the one shape masks usually have: 8-bit, single sample
- * per pixel (greyscale or palette), not interlaced. It returns the stored sample values
- * exactly — the class ids — where a general decoder would expand palettes to colours and
- * greyscale to RGB. Inflate runs on the libuv pool; unfiltering is one pass over the bytes.
- * Anything else returns null and the caller falls back to sharp.
+ * A deliberately small PNG decoder for the shapes masks come in: 8 bits per sample, not
+ * interlaced, any colour type (grey, palette, RGB, with or without alpha). It returns the
+ * stored samples exactly — palette indices stay indices, grey stays one channel — where a
+ * general decoder would expand palettes and convert colour spaces. Inflate runs on libuv's
+ * pool (or synchronously in worker threads); unfiltering is one pass over the bytes.
+ * Anything else (16-bit, 1/2/4-bit, interlaced) returns null and the caller uses sharp.
  */
-export interface IndexPng {
+export interface Png8 {
   readonly width: number;
   readonly height: number;
-  /** One byte per pixel: the grey value or the palette index. */
-  readonly values: Uint8Array;
+  /** PNG colour type: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA. */
+  readonly colorType: number;
+  readonly channels: number;
+  /** Samples row-major, channels interleaved. */
+  readonly data: Uint8Array;
   /** PLTE entries as RGB triplets (palette PNGs only). */
   readonly palette: Uint8Array | null;
 }
 
-export async function decodeIndexPng(file: Buffer): Promise<IndexPng | null> {
+/** One-channel PNGs (grey or palette): the value per pixel. */
+export interface IndexPng {
+  readonly width: number;
+  readonly height: number;
+  readonly values: Uint8Array;
+  readonly palette: Uint8Array | null;
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+interface Layout {
+  readonly width: number;
+  readonly height: number;
+  readonly colorType: number;
+  readonly channels: number;
+  readonly idat: Buffer;
+  readonly palette: Uint8Array | null;
+}
+
+function layout(file: Buffer): Layout | null {
   if (file.length < 33 || file.readUInt32BE(0) !== 0x89504e47) return null;
   const width = file.readUInt32BE(16);
   const height = file.readUInt32BE(20);
   const bitDepth = file[24];
-  const colorType = file[25];
+  const colorType = file[25] ?? -1;
   const interlace = file[28];
-  if (bitDepth !== 8 || (colorType !== 0 && colorType !== 3) || interlace !== 0) return null;
+  const channels = CHANNELS[colorType];
+  if (bitDepth !== 8 || channels === undefined || interlace !== 0) return null;
   const idat: Buffer[] = [];
   let palette: Uint8Array | null = null;
   let off = 8;
@@ -39,23 +63,62 @@ export async function decodeIndexPng(file: Buffer): Promise<IndexPng | null> {
     else if (type === 'IEND') break;
     off += 12 + len;
   }
-  const raw = await inflate(Buffer.concat(idat));
-  const stride = width + 1;
-  if (raw.length < stride * height) throw new Error('PNG image data is shorter than its size');
-  return { width, height, values: unfilter(raw, width, height), palette };
+  const joined = idat.length === 1 ? idat[0]! : Buffer.concat(idat);
+  return { width, height, colorType, channels, idat: joined, palette };
 }
 
-/** Reverses PNG's per-row filters for 1 byte per pixel (so `a` is simply the left byte). */
-function unfilter(raw: Buffer, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height);
+function finish(png: Layout, raw: Buffer): Png8 {
+  const rowBytes = png.width * png.channels;
+  if (raw.length < (rowBytes + 1) * png.height) {
+    throw new Error('PNG image data is shorter than its size');
+  }
+  return {
+    width: png.width,
+    height: png.height,
+    colorType: png.colorType,
+    channels: png.channels,
+    data: unfilter(raw, rowBytes, png.height, png.channels),
+    palette: png.palette,
+  };
+}
+
+export async function decodePng8(file: Buffer): Promise<Png8 | null> {
+  const png = layout(file);
+  return png && finish(png, await inflate(png.idat));
+}
+
+/** Same, blocking: for worker threads, where a libuv round trip per mask only costs time. */
+export function decodePng8Sync(file: Buffer): Png8 | null {
+  const png = layout(file);
+  return png && finish(png, inflateSync(png.idat));
+}
+
+const asIndex = (png: Png8 | null): IndexPng | null =>
+  png && png.channels === 1
+    ? { width: png.width, height: png.height, values: png.data, palette: png.palette }
+    : null;
+
+export async function decodeIndexPng(file: Buffer): Promise<IndexPng | null> {
+  const png = layout(file);
+  return png && png.channels === 1 ? asIndex(finish(png, await inflate(png.idat))) : null;
+}
+
+export function decodeIndexPngSync(file: Buffer): IndexPng | null {
+  const png = layout(file);
+  return png && png.channels === 1 ? asIndex(finish(png, inflateSync(png.idat))) : null;
+}
+
+/** Reverses PNG's per-row filters; `bpp` bytes per pixel (the left neighbour's distance). */
+function unfilter(raw: Buffer, rowBytes: number, height: number, bpp: number): Uint8Array {
+  const out = new Uint8Array(rowBytes * height);
   for (let y = 0; y < height; y++) {
-    const filter = raw[y * (width + 1)];
-    const src = y * (width + 1) + 1;
-    const row = y * width;
-    const prev = row - width;
-    for (let x = 0; x < width; x++) {
+    const filter = raw[y * (rowBytes + 1)];
+    const src = y * (rowBytes + 1) + 1;
+    const row = y * rowBytes;
+    const prev = row - rowBytes;
+    for (let x = 0; x < rowBytes; x++) {
       const v = raw[src + x]!;
-      const a = x > 0 ? out[row + x - 1]! : 0;
+      const a = x >= bpp ? out[row + x - bpp]! : 0;
       const b = y > 0 ? out[prev + x]! : 0;
       let p: number;
       switch (filter) {
@@ -72,7 +135,7 @@ function unfilter(raw: Buffer, width: number, height: number): Uint8Array {
           p = (a + b) >> 1;
           break;
         case 4: {
-          const c = x > 0 && y > 0 ? out[prev + x - 1]! : 0;
+          const c = x >= bpp && y > 0 ? out[prev + x - bpp]! : 0;
           const pa = Math.abs(b - c);
           const pb = Math.abs(a - c);
           const pc = Math.abs(a + b - 2 * c);
