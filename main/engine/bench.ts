@@ -36,6 +36,11 @@ export interface BenchResult {
   readonly backend: string;
   readonly native: boolean;
   readonly parameters: number;
+  /**
+   * Process CPU seconds per step (user + system). On a busy machine, cpu_s_per_step / cores
+   * estimates the step time the machine would give this process alone.
+   */
+  readonly cpu_s_per_step: number;
 }
 
 class RandomSource implements SampleSource {
@@ -93,13 +98,17 @@ export async function benchmarkTraining(opts: BenchOptions): Promise<BenchResult
   );
   try {
     const times: number[] = [];
+    let cpuStart: NodeJS.CpuUsage | null = null;
     for (let i = 0; i < warmup + opts.steps; i++) {
+      if (i === warmup) cpuStart = process.cpuUsage();
       const r = await trainer.step();
       if (i >= warmup) {
         times.push(r.stepSeconds);
         opts.onStep?.(i - warmup, r.stepSeconds);
       }
     }
+    const cpu = process.cpuUsage(cpuStart ?? undefined);
+    const cpuPerStep = (cpu.user + cpu.system) / 1e6 / Math.max(1, opts.steps);
     times.sort((a, b) => a - b);
     const mid = Math.floor(times.length / 2);
     const median = times.length % 2 === 1 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
@@ -116,6 +125,7 @@ export async function benchmarkTraining(opts: BenchOptions): Promise<BenchResult
       backend: info.backend,
       native: info.native,
       parameters: trainer.model.countParams(),
+      cpu_s_per_step: cpuPerStep,
     };
   } finally {
     trainer.dispose();

@@ -12,31 +12,54 @@ async function weightsOf(t: Trainer): Promise<Map<string, Float32Array>> {
   return new Map((await t.getWeights()).map((w) => [w.name, w.data]));
 }
 
+const CASES = [
+  {
+    name: 'default preset, 64x64, augmentation + class weights',
+    config: smallDefaultConfig({ epochs: 3 }),
+    source: () => new SyntheticSource(16),
+    // 16 samples / batch 4 = 4 steps per epoch: 10 steps cross two epoch boundaries and the
+    // split at 5 is mid-epoch (epoch 1, step 1) with a prefetched batch pending at save time.
+    steps: 10,
+    split: 5,
+  },
+  {
+    name: 'seed-alexnet-fcn, 96x96, frozen features',
+    config: {
+      preset: 'seed-alexnet-fcn' as const,
+      inputSize: { width: 96, height: 96 },
+      batchSize: 2,
+      epochs: 2,
+      freezeFeatures: true,
+      augmentation: { scale: [0.9, 1.2] as [number, number], flip: true },
+      seed: 11,
+    },
+    source: () => new SyntheticSource(6, 96),
+    steps: 5,
+    split: 2,
+  },
+];
+
 describe('Trainer: exact resume', () => {
-  it('N steps straight == N/2 + checkpoint + resume (new Trainer) + N/2', async () => {
-    const config = smallDefaultConfig({ epochs: 3 });
-    const N = 8; // 16 samples / batch 4 = 4 steps per epoch: crosses an epoch boundary
-    const straight = await Trainer.create(config, { train: new SyntheticSource(16) });
+  it.each(CASES)('$name: N steps straight == split + checkpoint + resume + rest', async (c) => {
+    const straight = await Trainer.create(c.config, { train: c.source() });
     const lossesA: number[] = [];
-    for (let i = 0; i < N; i++) lossesA.push((await straight.step()).loss);
+    for (let i = 0; i < c.steps; i++) lossesA.push((await straight.step()).loss);
     const wA = await weightsOf(straight);
     const slotsA = await straight.getState();
     straight.dispose();
 
     const { dir, cleanup } = tempRunDir();
     runs.push(cleanup);
-    const first = await Trainer.create(config, { train: new SyntheticSource(16) });
+    const first = await Trainer.create(c.config, { train: c.source() });
     const lossesB: number[] = [];
-    for (let i = 0; i < N / 2 - 1; i++) lossesB.push((await first.step()).loss);
-    // A mid-epoch position (3 of 4) with a prefetched batch pending at save time.
-    lossesB.push((await first.step()).loss);
+    for (let i = 0; i < c.split; i++) lossesB.push((await first.step()).loss);
     await first.saveCheckpoint(dir, 'pause');
     first.dispose();
 
-    const resumed = await Trainer.resume(dir, { train: new SyntheticSource(16) });
+    const resumed = await Trainer.resume(dir, { train: c.source() });
     expect(resumed.resumedFrom).toBe('last');
-    expect(resumed.globalStep).toBe(N / 2);
-    for (let i = 0; i < N / 2; i++) lossesB.push((await resumed.step()).loss);
+    expect(resumed.globalStep).toBe(c.split);
+    for (let i = c.split; i < c.steps; i++) lossesB.push((await resumed.step()).loss);
     const wB = await weightsOf(resumed);
     const slotsB = await resumed.getState();
     resumed.dispose();
@@ -51,15 +74,18 @@ describe('Trainer: exact resume', () => {
       worstSlot = Math.max(worstSlot, maxAbsDiff(s.data, slotsB.optimizer[i]!.data));
     });
     expect(worstSlot).toBeLessThanOrEqual(1e-5);
-    expect(slotsB.state.optimizer.iterations).toBe(N);
+    expect(slotsB.state.optimizer.iterations).toBe(c.steps);
     expect(slotsB.state.epoch).toBe(slotsA.state.epoch);
     expect(slotsB.state.stepInEpoch).toBe(slotsA.state.stepInEpoch);
-    console.log(`exact resume: max |dw| = ${worst}, max |d slot| = ${worstSlot}`);
+    expect(slotsB.state.data.order).toEqual(slotsA.state.data.order);
+    console.log(`exact resume (${c.name}): max |dw| = ${worst}, max |d slot| = ${worstSlot}`);
   });
 });
 
 describe('Trainer: learning and memory', () => {
   it('default preset: loss falls and numTensors is stable across epochs', async () => {
+    const memRun = tempRunDir();
+    runs.push(memRun.cleanup);
     const t = await Trainer.create(smallDefaultConfig({ epochs: 6 }), {
       train: new SyntheticSource(16),
     });
@@ -72,6 +98,8 @@ describe('Trainer: learning and memory', () => {
       sum += r.loss;
       n++;
       if (r.epochEnded) {
+        // Checkpoints (and their tensor reads) must not leak either.
+        await t.saveCheckpoint(memRun.dir, 'epoch', { metric: -r.loss });
         epochLoss.push(sum / n);
         tensorsAfterEpoch.push(tf.memory().numTensors);
         sum = 0;
