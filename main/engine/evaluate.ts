@@ -2,9 +2,10 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { EvalReport, PerClassMetric, PerImageMetric } from '../../shared/contracts/evaluation';
 import { ConfusionMatrix, imageMetrics, summarize } from '../../shared/metrics/confusion';
 import type { NormalizationConfig } from '../../shared/training/config';
+import { resizeNearest } from '../dataset/sample-source';
 import { IGNORE_LABEL, type DecodedSample, type SampleSource } from '../dataset/source';
 import { getTf, type Tf } from '../native/backend';
-import { normalizeImage } from './data';
+import { inputBatch, resizeRgb } from './predict-input';
 
 /**
  * Where metrics are computed. `original` (default) is what papers report: logits are upsampled
@@ -66,36 +67,33 @@ interface LoadedBatch {
   readonly labels: readonly DecodedSample[];
 }
 
+/**
+ * Decodes each sample once, at its own size, and derives the model input (bilinear, as the
+ * source would) and, for `model` resolution, the nearest-resized labels.
+ */
 async function loadBatch(
   source: SampleSource,
   indices: readonly number[],
   size: { width: number; height: number },
   resolution: EvalResolution,
 ): Promise<LoadedBatch> {
-  const inputs = await Promise.all(indices.map((i) => source.load(i, { resize: size })));
+  const originals = await Promise.all(indices.map((i) => source.load(i)));
+  const inputs = await Promise.all(
+    originals.map(async (s) => ({
+      ...s,
+      ...size,
+      image: await resizeRgb(s.image, s.width, s.height, size),
+    })),
+  );
   const labels =
-    resolution === 'model' ? inputs : await Promise.all(indices.map((i) => source.load(i)));
+    resolution === 'original'
+      ? originals
+      : originals.map((s) => ({
+          ...s,
+          ...size,
+          label: resizeNearest(s.label, s.width, s.height, size.width, size.height),
+        }));
   return { inputs, labels };
-}
-
-/** Normalised NHWC float batch from samples already at the model's input size. */
-export function inputBatch(
-  tf: Tf,
-  samples: readonly DecodedSample[],
-  size: { width: number; height: number },
-  norm: NormalizationConfig,
-): tfjs.Tensor4D {
-  const plane = size.width * size.height * 3;
-  const data = new Float32Array(samples.length * plane);
-  samples.forEach((s, k) => {
-    if (s.width !== size.width || s.height !== size.height) {
-      throw new Error(
-        `sample ${s.id} is ${s.width}x${s.height}, expected ${size.width}x${size.height}`,
-      );
-    }
-    data.set(normalizeImage(s.image, norm), k * plane);
-  });
-  return tf.tensor4d(data, [samples.length, size.height, size.width, 3], 'float32');
 }
 
 /**

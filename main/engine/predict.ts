@@ -5,7 +5,8 @@ import { decodeRgb } from '../dataset/decode';
 import { resizeNearest } from '../dataset/sample-source';
 import { writeFileAtomic } from '../fs/atomic';
 import { getTf } from '../native/backend';
-import { inputBatch, MAX_UPSAMPLED_LOGITS, modelInputSize } from './evaluate';
+import { MAX_UPSAMPLED_LOGITS, modelInputSize } from './evaluate';
+import { inputBatch, resizeRgb } from './predict-input';
 import type { ModelManifest } from './export-manifest';
 import { encodeIndexedPng } from './predict-png';
 
@@ -25,21 +26,6 @@ export interface LabelMap {
   readonly height: number;
   /** Training index per pixel. */
   readonly label: Uint8Array;
-}
-
-async function resizeRgb(
-  image: Uint8Array,
-  width: number,
-  height: number,
-  size: { width: number; height: number },
-): Promise<Uint8Array> {
-  if (width === size.width && height === size.height) return image;
-  // Same resampling as the dataset source the model was trained on (libvips linear, fill).
-  const buf = await sharp(image, { raw: { width, height, channels: 3 } })
-    .resize(size.width, size.height, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
 /** Predicted training index per pixel for an RGB image, at the image's own size. */

@@ -6,7 +6,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { EvalReport } from '../../shared/contracts/evaluation';
 import { ConfusionMatrix, summarize } from '../../shared/metrics/confusion';
 import { IGNORE_LABEL } from '../../main/dataset/source';
-import { evaluateModel, inputBatch } from '../../main/engine/evaluate';
+import { evaluateModel } from '../../main/engine/evaluate';
+import { inputBatch } from '../../main/engine/predict-input';
 import { getTf } from '../../main/native/backend';
 import { createFixtureDataset, tinySegModel, type FixtureDataset } from './helpers/fixture-dataset';
 
