@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
+import { openBrowser, repoRoot, screenshot, startServe, stop, type ServeHandle } from './harness';
 
 // The workbench as a user drives it, in serve mode: open a CamVid copy, inspect classes,
 // browse and filter, hover a mask, train/pause/resume/stop, evaluate, export, reload via CLI.
@@ -11,6 +13,7 @@ import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './h
 const CAMVID = '/work/shared/datasets/camvid';
 const TRAIN_COUNT = 24;
 const VAL_COUNT = 8;
+const RUN = 'e2e-run';
 
 /**
  * Copies the list files, labels.json and a subset of images. List lines are kept verbatim
@@ -188,6 +191,112 @@ describe('workbench: dataset views', () => {
     await page.getByTestId('mode-overlay').click();
     await page.getByTestId('opacity').fill('0.8');
     await shot('sample-overlay');
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('workbench: train, evaluate, export', () => {
+  it('trains a tiny run with live charts, pause, checkpoint, resume and stop', async () => {
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('train-form').waitFor();
+    // Preset defaults load from the service before the form is edited.
+    await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
+    await page.getByTestId('train-runName').fill('bad name!');
+    await waitForText('error-runName', /letters, digits/);
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
+    await page.getByTestId('train-runName').fill(RUN);
+    await page.getByTestId('train-width').fill('64');
+    await page.getByTestId('train-height').fill('64');
+    await page.getByTestId('train-batch').fill('2');
+    // Enough epochs that Pause lands mid-run; the run is stopped long before it ends.
+    await page.getByTestId('train-epochs').fill('40');
+    await page.getByTestId('train-start').click();
+
+    await waitForText('run-state', /running/, 120_000);
+    const points = async () => countOf(await page.getByTestId('loss-points').innerText());
+    await expect.poll(points, { timeout: 120_000 }).toBeGreaterThan(0);
+    const early = await points();
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(early);
+    await waitForText('img-per-sec', /\d+\.\d/);
+    await shot('train-running');
+
+    await page.getByTestId('train-pause').click();
+    await waitForText('run-state', /^paused$/, 120_000);
+    await page.getByTestId('checkpoint-last').waitFor({ timeout: 30_000 });
+    await shot('train-paused');
+
+    const pausedAt = await points();
+    await page.getByTestId('train-resume').click();
+    await waitForText('run-state', /running/, 120_000);
+    await expect.poll(points, { timeout: 120_000 }).toBeGreaterThan(pausedAt);
+    // Let at least one epoch finish so the validation chart and a best checkpoint exist.
+    await expect
+      .poll(() => page.locator('[data-testid="checkpoint-best"]').count(), { timeout: 180_000 })
+      .toBe(1);
+    await page.getByTestId('train-stop').click();
+    await waitForText('run-state', /^stopped$/, 120_000);
+    await shot('train');
+  });
+
+  it('evaluates the run: summary, per-class IoU, confusion matrix, worst cases', async () => {
+    await page.getByTestId('nav-evaluate').click();
+    await page.getByTestId('pick-run').selectOption(RUN);
+    await page.getByTestId('pick-split').selectOption('val');
+    await page.getByTestId('pick-checkpoint').selectOption('last');
+    await page.getByTestId('evaluate').click();
+    await waitForText('card-miou', /\d+\.\d%/, 180_000);
+    await waitForText('card-pixacc', /\d+\.\d%/);
+    await waitForText('card-classacc', /\d+\.\d%|—/);
+    await expect.poll(() => page.locator('[data-testid^="iou-row-"]').count()).toBe(11);
+    // Sorting by name puts Bicyclist first whatever the scores.
+    await page.getByTestId('sort-name').click();
+    expect(await page.locator('[data-testid^="iou-row-"]').first().innerText()).toMatch(
+      /Bicyclist/,
+    );
+    await page.getByTestId('confusion-canvas').hover({ position: { x: 10, y: 10 } });
+    await waitForText('confusion-tip', /px/);
+    await page.getByTestId('failure-case-0').locator('img').first().waitFor();
+    await shot('evaluate');
+
+    const worst = await page.getByTestId('failure-case-0').getAttribute('data-sample');
+    await page.getByTestId('failure-case-0').scrollIntoViewIfNeeded();
+    await page.getByTestId('failure-case-0').click();
+    await waitForText('sample-title', new RegExp(`val/${worst}`));
+    await page.getByTestId('layer-gt').waitFor();
+  });
+
+  it('exports the weights and loads them back through the CLI', async () => {
+    await page.getByTestId('nav-export').click();
+    await page.getByTestId('pick-run').selectOption(RUN);
+    await page.getByTestId('pick-checkpoint').selectOption('last');
+    await page.getByTestId('model-folder').check();
+    await page.getByTestId('export-model-run').click();
+    await page.getByTestId('export-model-result').waitFor({ timeout: 120_000 });
+    const href = await page.getByTestId('export-model-download').getAttribute('href');
+    expect(href).toMatch(/^\/media\//);
+    await shot('export');
+
+    const exported = await page
+      .getByTestId('export-model-result')
+      .locator('[title]')
+      .first()
+      .getAttribute('title');
+    expect(exported).toBeTruthy();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin', 'segstudio.cjs'),
+        'eval',
+        exported!,
+        '--dataset',
+        datasetDir,
+        '--json',
+      ],
+      { cwd: repoRoot, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const last = stdout.trim().split('\n').pop()!;
+    const result = JSON.parse(last) as { mIoU?: unknown };
+    expect(typeof result.mIoU === 'number' || result.mIoU === null).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 });
