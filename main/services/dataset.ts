@@ -177,15 +177,18 @@ export function createDatasetService(workspace: Workspace): DatasetService {
         if (state.stats.has(split)) continue;
         const job = startJob(workspace.events, 'statistics', `Class statistics of ${split}`);
         try {
-          const total = state.index.split(split).samples.length;
-          const found = await classPresence(state.index, split, project.cacheDir, (d) =>
-            job.progress(d, total * 2),
+          // Progress counts masks: the presence pass decodes each once, and the statistics
+          // pass reuses those scans (it only decodes when presence came from the cache).
+          const found = await classPresence(state.index, split, project.cacheDir, (d, t) =>
+            job.progress(d, t),
           );
           state.presence.set(split, found.presence);
           const stats = await classStatistics(state.index, split, {
             cacheDir: project.cacheDir,
             scanner: reuseScans(found.scans),
-            onProgress: (d) => job.progress(total + d, total * 2),
+            ...(found.scans.size === 0 && {
+              onProgress: (d: number, t: number) => job.progress(d, t),
+            }),
           });
           state.stats.set(split, stats);
           job.finish();
