@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTrainingConfig } from '../../shared/training/config';
 import { alexnetFcnPytorchMapping, buildModel } from '../../main/engine/models';
@@ -49,23 +46,27 @@ describe('models', () => {
       widthMultiplier: 0.5,
     });
     const { model } = buildModel(tf, config, 3);
-    const dir = mkdtempSync(join(tmpdir(), 'segstudio-model-'));
-    try {
-      await model.save(`file://${dir}`);
-      const loaded = await tf.loadLayersModel(`file://${join(dir, 'model.json')}`);
-      const x = tf.randomUniform([1, 48, 64, 3], -1, 1, 'float32', 1);
-      const diff = tf.tidy(
-        () =>
-          tf
-            .max(tf.abs(tf.sub(model.predict(x) as tfjs.Tensor, loaded.predict(x) as tfjs.Tensor)))
-            .dataSync()[0],
-      );
-      expect(diff).toBeLessThan(1e-5);
-      x.dispose();
-      loaded.dispose();
-    } finally {
-      model.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // In-memory IO handlers: works on the native and the pure-JS backend alike.
+    let artifacts: tfjs.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const x = tf.randomUniform([1, 48, 64, 3], -1, 1, 'float32', 1);
+    const diff = tf.tidy(
+      () =>
+        tf
+          .max(tf.abs(tf.sub(model.predict(x) as tfjs.Tensor, loaded.predict(x) as tfjs.Tensor)))
+          .dataSync()[0],
+    );
+    expect(diff).toBeLessThan(1e-5);
+    const layerClasses = new Set(loaded.layers.map((l) => l.getClassName()));
+    expect(layerClasses.has('BatchNormalization')).toBe(true);
+    x.dispose();
+    loaded.dispose();
+    model.dispose();
   });
 });
