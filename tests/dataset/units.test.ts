@@ -136,6 +136,21 @@ describe('image headers', () => {
     expect(await readImageHeader(cut)).toMatchObject({ ok: false, reason: 'truncated_file' });
   });
 
+  it.skipIf(process.getuid?.() === 0)(
+    'reports a file without read permission as unreadable',
+    async () => {
+      const { chmodSync } = await import('node:fs');
+      const file = path.join(work.dir, 'locked.png');
+      writeFileSync(
+        file,
+        encodePng({ width: 1, height: 1, colorType: 0, data: new Uint8Array(1) }),
+      );
+      chmodSync(file, 0o000);
+      expect(await readImageHeader(file)).toMatchObject({ ok: false, reason: 'unreadable' });
+      chmodSync(file, 0o644);
+    },
+  );
+
   it('reports missing files without throwing', async () => {
     expect(await readImageHeader(path.join(work.dir, 'nope.png'))).toMatchObject({
       ok: false,

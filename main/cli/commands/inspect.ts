@@ -27,11 +27,15 @@ function groupProblems(problems: readonly Problem[]): string[] {
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'Open a dataset folder as it is: format, splits, classes and every bad file',
-  usage: 'inspect DIR [--format F] [--labels FILE] [--quick] [--max-mpx N] [--json]',
+  // Full check by default (a person asking what is wrong wants the mask values checked too);
+  // --quick reads headers only, as opening a dataset in the app does. --deep is the default,
+  // accepted so scripts can say what they mean.
+  usage: 'inspect DIR [--format F] [--labels FILE] [--quick | --deep] [--max-mpx N] [--json]',
   options: {
     format: { type: 'string' },
     labels: { type: 'string' },
     quick: { type: 'boolean' },
+    deep: { type: 'boolean' },
     'max-mpx': { type: 'string' },
   },
   allowPositionals: true,
@@ -53,6 +57,9 @@ export const inspectCommand: CliCommand = {
     const labels = stringOption(values, 'labels');
     if (labels && !existsSync(labels)) throw new CliError(`labels file ${labels} does not exist`);
     const maxMpx = numberOption(values, 'max-mpx', { min: 0.001 });
+    if (values['quick'] === true && values['deep'] === true) {
+      throw new CliError('--quick and --deep contradict each other', 2);
+    }
 
     const guess = await detectFormat(root);
     if (!format && !guess.format) {
