@@ -180,7 +180,10 @@ export async function writeCheckpoint(
 ): Promise<CheckpointWriteResult> {
   const started = performance.now();
   const root = checkpointsRoot(runDir);
-  await fs.mkdir(root, { recursive: true });
+  if (!(await exists(root))) {
+    await fs.mkdir(root, { recursive: true });
+    await fsyncDir(runDir);
+  }
   const model = packTensors(payload.model);
   const optimizer = packTensors(payload.optimizer);
   const files = new Map<string, Uint8Array | string>([
