@@ -158,6 +158,11 @@ export interface BrowserHandle {
  * the server sets the session cookie and redirects to `/`). Viewport 1440x900 like the app.
  */
 export async function openBrowser(url?: string): Promise<BrowserHandle> {
+  if (!existsSync(chromiumPath())) {
+    throw new Error(
+      `chromium not found at ${chromiumPath()}: run \`apt-get install -y chromium\` (or \`npm run setup -- --with-chromium\`), or set SEGSTUDIO_CHROMIUM`,
+    );
+  }
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   cleanups.push(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
