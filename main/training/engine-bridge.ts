@@ -129,11 +129,7 @@ export const openEngineSession =
     const val = valSource(index, run, log);
     const trainerLog = (message: string): void => log('info', message);
 
-    if (mode.kind === 'start' && (await hasAnyCheckpoint(runDir))) {
-      throw new Error(`${runDir} already has checkpoints: resume the run instead of starting it`);
-    }
-    if (mode.kind === 'start' || !(await hasAnyCheckpoint(runDir))) {
-      if (mode.kind === 'resume') log('info', 'No checkpoint yet: the run starts from step 0');
+    const fresh = async (): Promise<OpenedSession> => {
       const trainer = await Trainer.create(run.config, { train, log: trainerLog });
       return {
         session: new EngineSession(run, trainer, runDir, val),
@@ -141,8 +137,23 @@ export const openEngineSession =
         history: [],
         fallbackMessage: null,
       };
+    };
+    if (mode.kind === 'start') {
+      if (await hasAnyCheckpoint(runDir)) {
+        throw new Error(`${runDir} already has checkpoints: resume the run instead of starting it`);
+      }
+      return fresh();
     }
-    const loaded = await loadForResume(runDir, mode.from);
+    let loaded: Awaited<ReturnType<typeof loadForResume>>;
+    try {
+      loaded = await loadForResume(runDir, mode.from);
+    } catch (err) {
+      // Nothing was ever saved (or only a torn first write): the run simply starts over.
+      // Damaged checkpoints that did exist are an error the user must hear about.
+      if (mode.from !== 'last' || (await hasAnyCheckpoint(runDir))) throw err;
+      log('info', 'No checkpoint yet: the run starts from step 0');
+      return fresh();
+    }
     const state = TrainerState.parse(loaded.payload.state);
     const trainer = await Trainer.create(state.config, {
       train,

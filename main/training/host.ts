@@ -55,8 +55,6 @@ interface ActiveRun {
   state: TrainingState;
   run: RunFile;
   port: WorkerPort | null;
-  /** Set once the worker wrote any checkpoint, so a crash restart can resume instead of restart. */
-  hasCheckpoint: boolean;
   lastCheckpoint: CheckpointInfo | null;
   lastPosition: RunPosition | null;
   progress: StepProgress | null;
@@ -188,7 +186,6 @@ export class TrainingHost {
       state: 'starting',
       run: runFile,
       port: null,
-      hasCheckpoint: mode.kind === 'resume',
       lastCheckpoint: null,
       lastPosition: null,
       progress: null,
@@ -255,7 +252,6 @@ export class TrainingHost {
         return;
       }
       case 'started': {
-        if (event.resumedFrom) run.hasCheckpoint = true;
         if (event.fallbackMessage) {
           run.message = event.fallbackMessage;
           this.emit({ type: 'log', level: 'warn', message: event.fallbackMessage });
@@ -287,7 +283,6 @@ export class TrainingHost {
         return;
       }
       case 'checkpoint':
-        run.hasCheckpoint = true;
         if (event.checkpoint.kind !== 'best') run.lastCheckpoint = event.checkpoint;
         void this.persist(run, {
           epoch: event.checkpoint.epoch,
@@ -378,8 +373,9 @@ export class TrainingHost {
     run.state = 'starting';
     run.progress = null;
     this.emitState(run);
-    // Before any checkpoint exists the run simply starts again from step 0.
-    this.spawnWorker(run, run.hasCheckpoint ? { kind: 'resume', from: 'last' } : { kind: 'start' });
+    // Always `resume`: it falls back past a checkpoint torn by the crash, and a run that died
+    // before its first checkpoint simply starts again from step 0.
+    this.spawnWorker(run, { kind: 'resume', from: 'last' });
   }
 
   private requestSettle(state: 'pausing' | 'stopping', command: WorkerCommand): RunSummary | null {

@@ -191,12 +191,13 @@ describe('after an app restart', () => {
       await dispatch('training:resume', { runName: 'svc-run' });
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
-          if (seen.includes('finished')) {
+          if (seen.some((state) => ['finished', 'paused', 'stopped', 'crashed'].includes(state))) {
             clearInterval(timer);
             resolve();
           }
         }, 100);
       });
+      expect(seen.at(-1)).toBe('finished');
       expect((await dispatch<RunSummary[]>('training:runs'))[0]?.state).toBe('finished');
     } finally {
       await fresh.dispose();
