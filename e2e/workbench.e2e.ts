@@ -269,11 +269,21 @@ describe('workbench: train, evaluate, export', () => {
     await page.getByTestId('nav-export').click();
     await page.getByTestId('pick-run').selectOption(RUN);
     await page.getByTestId('pick-checkpoint').selectOption('last');
+    // The archive is a browser download in serve mode...
+    await page.getByTestId('model-archive').check();
+    await page.getByTestId('export-model-run').click();
+    const download = page.getByTestId('export-model-download');
+    await download.waitFor({ timeout: 120_000 });
+    const href = (await download.getAttribute('href'))!;
+    expect(href).toMatch(/^\/media\/.*\.zip$/);
+    const response = await page.request.get(new URL(href, serve.origin).toString());
+    expect(response.status()).toBe(200);
+    expect((await response.body()).subarray(0, 2).toString()).toBe('PK');
+
+    // ...the folder stays on the server, where the CLI can load it.
     await page.getByTestId('model-folder').check();
     await page.getByTestId('export-model-run').click();
-    await page.getByTestId('export-model-result').waitFor({ timeout: 120_000 });
-    const href = await page.getByTestId('export-model-download').getAttribute('href');
-    expect(href).toMatch(/^\/media\//);
+    await waitForText('export-model-result', /folder on the server/, 120_000);
     await shot('export');
 
     const exported = await page
