@@ -15,7 +15,7 @@ import {
   readLabelsFile,
 } from './classes';
 import { mapLimit } from './concurrency';
-import { decodeMask, keyHistogram } from './decode';
+import { decodeMask, keyColor, keyHistogram } from './decode';
 import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import { detectFormat } from './detect';
 import { DirCache } from './dir-cache';
@@ -64,21 +64,34 @@ function encodingFor(color: ColorType | null): MaskEncoding {
   return 'index';
 }
 
-/** Seed masks keep the id in R (G = B = 0); I2DL masks use the labels' colours. Count both. */
-async function guessRgbMapping(
-  annotation: string,
-  classes: readonly ClassDef[],
-): Promise<RgbMapping> {
-  const histogram = keyHistogram((await decodeMask(annotation, 'rgb')).keys);
-  const colors = new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'colors' });
-  const red = new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'red-id' });
+/**
+ * Colour PNG masks can mean three things: an index mask saved as RGB (R = G = B = id, common
+ * after a PIL/OpenCV round trip), the seed's id-in-red (G = B = 0), or colours looked up in the
+ * labels (I2DL). The first few masks decide: the reading that explains the most pixels wins.
+ */
+async function guessColorMasks(
+  annotations: readonly string[],
+  classes: readonly ClassDef[] | null,
+): Promise<{ encoding: MaskEncoding; rgbMapping?: RgbMapping }> {
+  const ids = classes ? new Set(classes.map((c) => c.id)) : null;
+  const colors = classes && new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'colors' });
+  const red = classes && new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'red-id' });
+  let total = 0;
+  let byGrey = 0;
   let byColor = 0;
   let byRed = 0;
-  for (const [key, count] of histogram) {
-    if (colors.idOfKey(key) !== undefined) byColor += count;
-    if (red.idOfKey(key) !== undefined) byRed += count;
+  for (const file of annotations.slice(0, 3)) {
+    const histogram = keyHistogram((await decodeMask(file, 'rgb')).keys);
+    for (const [key, count] of histogram) {
+      total += count;
+      const [r, g, b] = keyColor(key);
+      if (r === g && g === b && (!ids || ids.has(r))) byGrey += count;
+      if (colors?.idOfKey(key) !== undefined) byColor += count;
+      if (red?.idOfKey(key) !== undefined) byRed += count;
+    }
   }
-  return byRed > byColor ? 'red-id' : 'colors';
+  if (total > 0 && byGrey === total && byGrey > byColor) return { encoding: 'index' };
+  return { encoding: 'rgb', rgbMapping: byRed > byColor ? 'red-id' : 'colors' };
 }
 
 interface ClassChoice {
@@ -158,7 +171,7 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   const problems: Problem[] = [];
   const records = new Map<string, SampleRecord[]>();
   let firstAnnotationColor: ColorType | null = null;
-  let firstAnnotation: string | null = null;
+  const samplesAnnotations: string[] = [];
   plan.splits.forEach((split, i) => {
     problems.push(...split.problems);
     const usable: SampleRecord[] = [];
@@ -166,27 +179,26 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
       problems.push(...c.problems);
       if (c.record) {
         usable.push(c.record);
-        if (!firstAnnotation) {
-          firstAnnotation = c.record.annotation;
-          firstAnnotationColor = c.annotationColor;
-        }
+        if (samplesAnnotations.length === 0) firstAnnotationColor = c.annotationColor;
+        if (samplesAnnotations.length < 3) samplesAnnotations.push(c.record.annotation);
       }
     }
     records.set(split.name, usable);
   });
 
-  const encoding =
-    options.descriptor?.encoding ?? plan.encoding ?? encodingFor(firstAnnotationColor);
   const choice = await chooseClasses(plan, options, cache);
   problems.unshift(...choice.problems);
+  let encoding: MaskEncoding;
   let rgbMapping: RgbMapping | undefined;
-  if (encoding === 'rgb') {
-    rgbMapping =
-      options.descriptor?.rgbMapping ??
-      plan.rgbMapping ??
-      (choice.classes && firstAnnotation
-        ? await guessRgbMapping(firstAnnotation, choice.classes)
-        : 'colors');
+  if (options.descriptor) {
+    encoding = options.descriptor.encoding;
+    rgbMapping = options.descriptor.rgbMapping;
+  } else {
+    encoding = plan.encoding ?? encodingFor(firstAnnotationColor);
+    rgbMapping = plan.rgbMapping;
+    if (encoding === 'rgb' && !rgbMapping && samplesAnnotations.length > 0) {
+      ({ encoding, rgbMapping } = await guessColorMasks(samplesAnnotations, choice.classes));
+    }
   }
   const defaultVoid = rgbMapping === 'red-id' ? 0 : plan.defaultVoidId;
 

@@ -6,6 +6,7 @@ import {
   makeFolders,
   makeFoldersRgbCsv,
   makeI2dl,
+  makePairListRgbIndex,
   makeSeed,
   makeVoc,
 } from './fixtures/formats';
@@ -176,6 +177,18 @@ describe('dataset formats', () => {
     ]);
     expect(index.descriptor.labelsSource).toBe('discovered');
     expect(index.splits['train']!.usable).toBe(4);
+  });
+
+  it('pair list from Windows with index masks saved as RGB: still index, ids from R', async () => {
+    const root = await fixture('pairlist-rgb-index', makePairListRgbIndex);
+    const index = await openDataset(root, { deep: true });
+    expect(index.problems).toEqual([]);
+    expect(index.descriptor).toMatchObject({ format: 'pairlist', encoding: 'index', voidId: 2 });
+    expect(index.splits['train']).toMatchObject({ listed: 2, usable: 2 });
+    expect(index.splits['train']!.samples[1]!.annotation).toBe(
+      path.join(root, 'annotations', 'f2.png'),
+    );
+    expect(await labelValues(root, 'train')).toEqual([0, 1, IGNORE_LABEL]);
   });
 
   it('honours an explicit format and labels file', async () => {
