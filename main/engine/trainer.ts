@@ -113,6 +113,7 @@ export class Trainer {
   private lastLr: number;
   private lastCheckpointAt = Date.now();
   private disposed = false;
+  private busy = false;
 
   private constructor(
     tf: Tf,
@@ -233,6 +234,16 @@ export class Trainer {
   async step(): Promise<StepResult> {
     if (this.disposed) throw new Error('trainer is disposed');
     if (this.finished) throw new Error('training is finished');
+    if (this.busy) throw new Error('a step or checkpoint is already in progress');
+    this.busy = true;
+    try {
+      return await this.runStep();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async runStep(): Promise<StepResult> {
     const tf = this.tf;
     const started = performance.now();
     const pos: Position = { epoch: this.epochValue, stepInEpoch: this.stepInEpochValue };
@@ -460,24 +471,31 @@ export class Trainer {
   }
 
   /**
-   * Writes a checkpoint of the current state (call between steps). `metric` (higher is
-   * better, e.g. val mIoU) also updates `best` when it improves.
+   * Writes a checkpoint of the current state. Call between steps (never concurrently with
+   * `step()`: that throws). `metric` (higher is better, e.g. val mIoU) also updates `best`
+   * when it beats the metric stored in `best`.
    */
   async saveCheckpoint(
     runDir: string,
     reason: string,
     opts: { metric?: number | null } = {},
   ): Promise<CheckpointWriteResult> {
-    const payload = await this.getState();
-    const result = await writeCheckpoint(runDir, payload, {
-      reason,
-      globalStep: this.globalStepValue,
-      epoch: this.epochValue,
-      stepInEpoch: this.stepInEpochValue,
-      metric: opts.metric ?? null,
-    });
-    this.lastCheckpointAt = Date.now();
-    return result;
+    if (this.busy) throw new Error('a step or checkpoint is already in progress');
+    this.busy = true;
+    try {
+      const payload = await this.getState();
+      const result = await writeCheckpoint(runDir, payload, {
+        reason,
+        globalStep: this.globalStepValue,
+        epoch: this.epochValue,
+        stepInEpoch: this.stepInEpochValue,
+        metric: opts.metric ?? null,
+      });
+      this.lastCheckpointAt = Date.now();
+      return result;
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Frees the model and optimizer tensors. The trainer is unusable afterwards. */

@@ -192,3 +192,18 @@ describe('resume from a chosen slot', () => {
     t.dispose();
   });
 });
+
+describe('pause semantics', () => {
+  it('refuses a checkpoint while a step is running; works right after it', async () => {
+    const { dir, cleanup } = tempRunDir();
+    cleanups.push(cleanup);
+    const t = await Trainer.create(config, { train: source() });
+    const running = t.step();
+    await expect(t.saveCheckpoint(dir, 'pause')).rejects.toThrow(/in progress/);
+    await running;
+    const written = await t.saveCheckpoint(dir, 'pause');
+    expect(written.bytes).toBeGreaterThan(0);
+    expect((await loadLatestCheckpoint(dir)).manifest.reason).toBe('pause');
+    t.dispose();
+  });
+});
