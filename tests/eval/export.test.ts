@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +79,27 @@ describe('exportModel / importModel', () => {
     const loaded = await tf.loadLayersModel(`file://${path.join(out, 'model.json')}`);
     expect(Array.from(predict(loaded))).toEqual(Array.from(predict(model)));
     loaded.dispose();
+  });
+
+  it('loads over HTTP like a browser would (tf.io.http, relative weight paths)', async () => {
+    const out = path.join(dir, 'served');
+    await exportModel(model, FIELDS, out);
+    const server = createServer((req, res) => {
+      const file = path.join(out, path.basename(req.url ?? ''));
+      readFile(file).then(
+        (data) => res.writeHead(200).end(data),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const loaded = await tf.loadLayersModel(tf.io.http(`http://127.0.0.1:${port}/model.json`));
+      expect(Array.from(predict(loaded))).toEqual(Array.from(predict(model)));
+      loaded.dispose();
+    } finally {
+      server.close();
+    }
   });
 
   it('refuses to replace a folder that is not an export, and a mismatched manifest', async () => {
