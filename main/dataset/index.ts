@@ -15,6 +15,9 @@
  *   classStatistics(index, split, { cacheDir, onProgress })      per-class pixel counts, cached
  *   thumbnail(index, sampleId, cacheDir, size, { split?, kind })  lazily cached JPEG/PNG path
  *   renderMaskPng({ width, height, label }, classes)             colour PNG of a label map
+ *       (SourceClass[] -> values are training indices; descriptor ClassDef[] -> raw dataset ids)
+ *   createDecodePool()                     worker threads decoding masks -> { scan, close }
+ *       (openDataset/classStatistics make their own; pass `scanner` to share one)
  */
 export { detectFormat, type FormatGuess } from './detect';
 export { openDataset, DEFAULT_MAX_PIXELS, type OpenOptions } from './open';
@@ -24,5 +27,7 @@ export { saveDescriptor, loadDescriptor, DESCRIPTOR_FILE } from './descriptor-st
 export { classStatistics, type ClassStatistics, type ClassPixelCount } from './statistics';
 export { thumbnail, type ThumbnailKind, type ThumbnailOptions } from './thumbnails';
 export { renderMaskPng, renderMaskRgb, type LabelMap } from './render-mask';
+export { createDecodePool, type DecodePool } from './decode-pool';
+export type { MaskScan, MaskScanner } from './scan';
 export { IGNORE_LABEL, type SampleSource, type DecodedSample, type SourceClass } from './source';
 export type { DatasetDescriptor, Problem, ClassDef } from '../../shared/dataset/descriptor';
