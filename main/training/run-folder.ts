@@ -126,6 +126,11 @@ export async function createRunFolder(
   if (await isRunFolder(runDir)) {
     throw new RunFolderError(`${runDir} already holds a run; resume it or choose another name`);
   }
+  const existing = await fs.readdir(runDir).catch(() => []);
+  if (existing.length > 0) {
+    // Never mix a run into a folder of the user's own files.
+    throw new RunFolderError(`${runDir} exists and is not empty; choose a new folder for the run`);
+  }
   const request = TrainRequestSchema.parse(init.request);
   const now = Date.now();
   const run: RunFile = {

@@ -1,10 +1,17 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RunName, type CheckpointKind } from '../../../shared/contracts/common';
 import { TrainRequest } from '../../../shared/contracts/training';
 import { builtEntry } from '../../paths';
 import { TrainingHost, type HostEvent, type RunOutcome } from '../../training/host';
 import { configFromRequest } from '../../training/request';
-import { createRunFolder, isRunFolder, readRunFile, runPaths } from '../../training/run-folder';
+import {
+  RunFolderError,
+  createRunFolder,
+  isRunFolder,
+  readRunFile,
+  runPaths,
+} from '../../training/run-folder';
 import { forkNodeWorker } from '../../worker/port';
 import type { ProgressBar } from '../progress';
 import {
@@ -90,12 +97,29 @@ export const trainCommand: CliCommand = {
       request,
       config: configFromRequest(request),
       dataset: { root: path.resolve(dataset), descriptor: null },
+    }).catch((err: unknown) => {
+      throw err instanceof RunFolderError ? new CliError(err.message) : err;
     });
     out.info(`run folder ${runDir} (preset ${request.preset})`);
     const steps = numberOption(values, 'steps', { integer: true, min: 1 }) ?? null;
-    return driveRun(ctx, runDir, { kind: 'start' }, steps);
+    const code = await driveRun(ctx, runDir, { kind: 'start' }, steps);
+    if (code !== 0 && !(await hasCheckpoints(runDir))) {
+      // Nothing was trained (bad dataset, missing split): do not leave a run that blocks a
+      // corrected retry. The folder was created empty by this command, so it is ours to remove.
+      await fs.rm(runDir, { recursive: true, force: true });
+      out.info(`removed ${runDir}: nothing was trained`);
+    }
+    return code;
   },
 };
+
+async function hasCheckpoints(runDir: string): Promise<boolean> {
+  try {
+    return (await fs.readdir(runPaths(runDir).checkpoints)).length > 0;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Runs (or resumes) a run in a worker process until it pauses, stops, finishes or crashes,
@@ -131,14 +155,19 @@ export async function driveRun(
   try {
     const outcome = await host.waitForSettled()!;
     view.finish(outcome);
-    await reportOutcome(out, runDir, outcome);
+    await reportOutcome(out, runDir, outcome, view.printed);
     return outcome.state === 'crashed' ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
-async function reportOutcome(out: Output, runDir: string, outcome: RunOutcome): Promise<void> {
+async function reportOutcome(
+  out: Output,
+  runDir: string,
+  outcome: RunOutcome,
+  alreadyPrinted: ReadonlySet<string>,
+): Promise<void> {
   const run = await readRunFile(runDir);
   const position = outcome.position;
   const checkpoint = position?.checkpoint ?? null;
@@ -164,12 +193,15 @@ async function reportOutcome(out: Output, runDir: string, outcome: RunOutcome): 
     message: outcome.message,
   };
   out.result(result, () => {
+    if (outcome.state === 'crashed' && result.globalStep === 0) {
+      return `training failed: ${outcome.message ?? 'the worker ended before its first step'}`;
+    }
     const lines = [
       `${outcome.state}: ${run.runName} at step ${result.globalStep}/${result.totalSteps} (epoch ${result.epoch}/${result.epochs})`,
     ];
     if (result.loss !== null) lines.push(`loss ${result.loss.toFixed(4)}`);
     if (result.checkpoint) lines.push(`checkpoint ${result.checkpoint.path}`);
-    if (outcome.message) lines.push(outcome.message);
+    if (outcome.message && !alreadyPrinted.has(outcome.message)) lines.push(outcome.message);
     if (outcome.state === 'paused') lines.push(`continue with: segstudio resume ${runDir}`);
     return lines.join('\n');
   });
@@ -178,6 +210,8 @@ async function reportOutcome(out: Output, runDir: string, outcome: RunOutcome): 
 /** Progress bar over the steps this invocation will run, plus human notes on events. */
 class ProgressView {
   private bar: ProgressBar | null = null;
+  private readonly errors: string[] = [];
+  readonly printed = new Set<string>();
   private firstStep = 0;
 
   constructor(
@@ -218,7 +252,8 @@ class ProgressView {
         return;
       }
       case 'error':
-        this.out.warn(event.message);
+        // A fatal error also ends up as the outcome's message: printed once, at the end.
+        this.errors.push(event.message);
         return;
       case 'log':
         if (event.level === 'warn') this.out.warn(event.message);
@@ -230,6 +265,11 @@ class ProgressView {
   }
 
   finish(outcome: RunOutcome): void {
+    for (const message of this.errors) {
+      if (message === outcome.message || this.printed.has(message)) continue;
+      this.out.warn(message);
+      this.printed.add(message);
+    }
     if (outcome.position) this.bar?.update(outcome.position.globalStep - this.firstStep);
     this.bar?.finish(outcome.state);
   }
