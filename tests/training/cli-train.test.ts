@@ -88,6 +88,13 @@ describe('segstudio train / resume on a few CamVid val images', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('segstudio resume');
 
+    // A bad split fails clearly, and leaves no half-made run behind to block the retry.
+    const badDir = path.join(runs, 'bad-split');
+    const bad = segstudio('train', '--dataset', dataset, '--run', badDir, '--train', 'nosuch');
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('training failed: The dataset has no train split "nosuch"');
+    expect(existsSync(badDir)).toBe(false);
+
     const second = segstudio('resume', runDir, '--steps', '6', '--json');
     expect(second.status, second.stderr).toBe(0);
     expect(lastJson(second.stdout)).toMatchObject({ state: 'paused', epoch: 1, globalStep: 6 });
