@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../main/paths';
@@ -23,15 +24,34 @@ interface InspectJson {
   problems: { split: string; sample: string; path: string; reason: string }[];
 }
 
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsStale(): boolean {
+  const bundle = path.join(root, 'out', 'main', 'cli.cjs');
+  if (!existsSync(bundle)) return true;
+  const built = statSync(bundle).mtimeMs;
+  return ['main', 'shared'].some((dir) => newestSource(path.join(root, dir)) > built);
+}
+
 const lastJson = (stdout: string): InspectJson =>
   JSON.parse(stdout.trim().split('\n').at(-1)!) as InspectJson;
 
 describe('segstudio inspect (real CLI process)', () => {
   beforeAll(() => {
-    // The CLI runs from the bundle; build the node entries (fast, no renderer).
-    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--no-renderer'], {
-      stdio: 'pipe',
-    });
+    // The CLI runs from the bundle. Rebuild the node entries (fast, no renderer) only when a
+    // source is newer than it, so a fresh `npm run build` is not rewritten under other tests.
+    if (bundleIsStale()) {
+      execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--no-renderer'], {
+        stdio: 'pipe',
+      });
+    }
   });
 
   it('prints CamVid as one JSON object on the last stdout line', () => {
