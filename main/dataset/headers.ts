@@ -201,7 +201,11 @@ function tiffOrientation(t: Buffer): number {
   for (let i = 0; i < count; i++) {
     const entry = ifd + 2 + i * 12;
     if (entry + 12 > t.length) break;
-    if (u16(entry) === 0x0112) return u16(entry + 8);
+    if (u16(entry) === 0x0112) {
+      // Only 2..8 turn the picture; some writers store 0 meaning "unknown".
+      const value = u16(entry + 8);
+      return value >= 2 && value <= 8 ? value : 1;
+    }
   }
   return 1;
 }
