@@ -49,13 +49,16 @@ function copyCamvidSubset(): string {
 }
 
 let datasetDir: string;
+let dataDir: string;
 let serve: ServeHandle;
 let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   datasetDir = copyCamvidSubset();
-  serve = await startServe();
+  // Our own data dir, so projects and runs survive the host restart below.
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-e2e-data-'));
+  serve = await startServe({ dataDir });
   ({ page } = await openBrowser(serve.url));
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.getByTestId('nav-start').waitFor();
@@ -64,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop();
   rmSync(datasetDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function shot(name: string): Promise<void> {
@@ -307,6 +311,43 @@ describe('workbench: train, evaluate, export', () => {
     const last = stdout.trim().split('\n').pop()!;
     const result = JSON.parse(last) as { mIoU?: unknown };
     expect(typeof result.mIoU === 'number' || result.mIoU === null).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('workbench: host restart', () => {
+  it('shows a run interrupted by a host restart as paused, and resumes it', async () => {
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('train-form').waitFor();
+    await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
+    await page.getByTestId('train-runName').fill('e2e-restart');
+    await page.getByTestId('train-width').fill('64');
+    await page.getByTestId('train-height').fill('64');
+    await page.getByTestId('train-batch').fill('2');
+    await page.getByTestId('train-epochs').fill('40');
+    await page.getByTestId('train-start').click();
+    await waitForText('run-state', /running/, 120_000);
+    const points = async () => countOf(await page.getByTestId('loss-points').innerText());
+    await expect.poll(points, { timeout: 120_000 }).toBeGreaterThan(1);
+
+    await serve.stop();
+    serve = await startServe({ dataDir });
+    await page.goto(serve.url);
+    await page.getByTestId('recent-projects').locator('button').first().click();
+    await page.getByTestId('class-table').waitFor();
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('run-e2e-restart').click();
+    await waitForText('run-state', /^paused$/, 60_000);
+    await page.getByTestId('checkpoint-last').waitFor({ timeout: 30_000 });
+    const restored = await points();
+    expect(restored).toBeGreaterThan(0);
+    await shot('train-after-restart');
+
+    await page.getByTestId('train-resume').click();
+    await waitForText('run-state', /running/, 120_000);
+    await expect.poll(points, { timeout: 120_000 }).toBeGreaterThan(restored);
+    await page.getByTestId('train-stop').click();
+    await waitForText('run-state', /^stopped$/, 120_000);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -53,7 +53,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     try {
       const file = await call();
       produced.value = { ...produced.value, [kind]: file };
-      notices.success(`${what} finished`, file.path);
+      notices.success(`${what} finished`, file.path.split(/[\\/]/).pop());
       return file;
     } catch (err) {
       notices.error(what, err);

@@ -22,7 +22,8 @@ export const useNoticeStore = defineStore('notices', () => {
     if (notices.value.some((n) => n.title === notice.title && n.message === notice.message)) return;
     const id = nextId++;
     notices.value = [...notices.value.slice(-4), { ...notice, id }];
-    const ttl = ttlMs ?? (notice.level === 'error' ? 12_000 : 5_000);
+    const ttl =
+      ttlMs ?? (notice.level === 'error' ? 12_000 : notice.level === 'warning' ? 8_000 : 3_500);
     setTimeout(() => dismiss(id), ttl);
   }
 
