@@ -7,7 +7,8 @@ import { driveRun } from './train';
 export const resumeCommand: CliCommand = {
   name: 'resume',
   summary: 'Continue a paused (or interrupted) run from its last checkpoint',
-  usage: 'resume RUN [--steps N] [--from last|previous|best] [--json]',
+  usage:
+    'resume RUN [--steps N] [--from last|previous|best] [--json]   (--steps N: pause once the run has N steps in total)',
   options: {
     steps: { type: 'string' },
     from: { type: 'string' },

@@ -44,7 +44,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a model on a dataset folder; Ctrl-C pauses with a checkpoint',
   usage:
-    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--json]',
+    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--json]   (--steps N: pause after N optimizer steps in total)',
   options: {
     dataset: { type: 'string' },
     run: { type: 'string' },
