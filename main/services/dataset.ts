@@ -12,6 +12,8 @@ import { latestPerImageIoU, type PerImageIoU } from './eval-reports';
 import { startJob } from './jobs';
 import type { SampleLayerLookup } from './media';
 import { predictionFile, sampleLayerFile } from './sample-layers';
+import { createPredictions } from './predictions';
+import type { OpenProject } from './project-session';
 import type { Workspace } from './workspace';
 
 export interface DatasetService {
@@ -49,7 +51,29 @@ function editClass(
   return { ...descriptor, classes, voidId };
 }
 
+/** How long opening a sample waits for its run's predicted masks before showing it without. */
+const PREDICTION_WAIT_MS = 30_000;
+
 export function createDatasetService(workspace: Workspace): DatasetService {
+  const predictions = createPredictions({
+    events: workspace.events,
+    ...(workspace.host.spawnWorker && { spawnWorker: workspace.host.spawnWorker }),
+  });
+  const predictionsReady = async (project: OpenProject, run: string, split: string) => {
+    const ready = predictions.ensure(project, run, split).catch(() => undefined);
+    await Promise.race([ready, new Promise((r) => setTimeout(r, PREDICTION_WAIT_MS).unref())]);
+  };
+  // A finished evaluation writes its report just after its job ends: look a few times.
+  workspace.events.addSink((channel, payload) => {
+    const job = payload as { kind?: string; state?: string };
+    if (channel !== 'project@job' || job.kind !== 'evaluate' || job.state !== 'done') return;
+    for (const delay of [300, 1500, 5000]) {
+      setTimeout(() => {
+        const project = workspace.session.current();
+        if (project) void predictions.refreshAll(project);
+      }, delay).unref();
+    }
+  });
   const iouFor = async (split: string | undefined, runName: string | undefined) => {
     const { state, project } = workspace.require();
     const splits = split ? [split] : Object.keys(state.index.splits);
@@ -144,7 +168,8 @@ export function createDatasetService(workspace: Workspace): DatasetService {
       const record = state.index.findSample(id, split);
       const iou = (await latestPerImageIoU(project.runsDir, split, runName)) ?? null;
       const run = runName ?? iou?.runName ?? null;
-      const hasPred = run !== null && predictionFile(project.runsDir, run, split, id) !== null;
+      if (run !== null) await predictionsReady(project, run, split);
+      const hasPred = run !== null && predictionFile(project, run, split, id) !== null;
       const layer = (name: string) => (record ? mediaPath('sample', split, id, name) : null);
       const predLayer = (name: string) =>
         hasPred && run ? mediaPath('sample', split, id, name, run) : null;

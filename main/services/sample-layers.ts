@@ -8,6 +8,7 @@ import { IGNORE_LABEL, renderMaskPng, thumbnail, type DatasetIndex } from '../da
 import type { SampleRecord } from '../dataset/records';
 import { writeFileAtomic } from '../fs/atomic';
 import type { SampleLayer, SampleLayerFile } from '../media/resolve';
+import { predictionsDir } from './predictions';
 import type { OpenProject } from './project-session';
 
 /**
@@ -35,13 +36,19 @@ export interface PredictionFile {
 }
 
 export function predictionFile(
-  runsDir: string,
+  project: Pick<OpenProject, 'runsDir' | 'cacheDir'>,
   run: string,
   split: string,
   id: string,
 ): PredictionFile | null {
   if (!RunName.safeParse(run).success) return null;
+  const runsDir = project.runsDir;
   const candidates: PredictionFile[] = [
+    // Made after each evaluation by predictions.ts (the usual case).
+    {
+      file: path.join(predictionsDir(project.cacheDir, run, split), `${id}.png`),
+      encoding: 'dataset',
+    },
     {
       file: path.join(runsDir, run, 'eval', safeSplit(split), 'pred', `${id}.png`),
       encoding: 'training',
@@ -166,7 +173,7 @@ export async function sampleLayerFile(
     case 'predIndex':
     case 'error': {
       if (!run) return null;
-      const pred = predictionFile(project.runsDir, run, split, id);
+      const pred = predictionFile(project, run, split, id);
       if (!pred) return null;
       if (layer === 'predIndex' && pred.encoding === 'training') {
         return { file: pred.file, roots: [project.runsDir] };
