@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeTrainingConfig } from '../../shared/training/config';
 import { alexnetFcnPytorchMapping, buildModel } from '../../main/engine/models';
+import { resizeHalfPixel } from '../../main/engine/models/common';
 import { getTf } from '../../main/native/backend';
 import type * as tfjs from '@tensorflow/tfjs';
 
@@ -67,6 +68,31 @@ describe('models', () => {
     expect(layerClasses.has('BatchNormalization')).toBe(true);
     x.dispose();
     loaded.dispose();
+    model.dispose();
+  });
+});
+
+describe('resizeHalfPixel', () => {
+  it.each([
+    [6, 30, 5],
+    [3, 12, 4],
+    [4, 10, 3],
+  ])('%i -> %i follows resizeBilinear(halfPixelCenters)', (h, H) => {
+    const input = tf.input({ shape: [h, h + 1, 2] });
+    const out = resizeHalfPixel(tf, input, H, H + Math.ceil(H / h), 'r');
+    const model = tf.model({ inputs: input, outputs: out });
+    const x = tf.randomUniform([1, h, h + 1, 2], -1, 1, 'float32', 2);
+    const W = H + Math.ceil(H / h);
+    const got = model.predict(x) as tfjs.Tensor;
+    expect(got.shape).toEqual([1, H, W, 2]);
+    const f = Math.ceil(H / h);
+    const want = tf.image.resizeBilinear(x as tfjs.Tensor4D, [H, W], false, true);
+    const diff = tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]!;
+    // Exact for integer odd factors; within half an output pixel for even factors; only
+    // approximate (ceil factor + crop) when the size is not a multiple.
+    if (H % h === 0 && f % 2 === 1) expect(diff).toBeLessThan(1e-5);
+    else if (H % h === 0) expect(diff).toBeLessThan(0.6);
+    tf.dispose([x, got, want]);
     model.dispose();
   });
 });

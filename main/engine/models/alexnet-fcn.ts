@@ -1,10 +1,11 @@
 import type { Tf } from '../../native/backend';
-import { resizeTo, type LayersModel, type SymbolicTensor } from './common';
+import { resizeHalfPixel, type LayersModel, type SymbolicTensor } from './common';
 
 /**
  * `seed-alexnet-fcn`: torchvision `alexnet().features` (conv 11x11/4 64 -> maxpool 3/2 ->
  * conv 5x5 192 -> maxpool 3/2 -> conv 3x3 384 -> 256 -> 256 -> maxpool 3/2, ReLUs) followed by
- * a 1x1 conv to the classes (`conv_to101` in the seed) and a bilinear upsample to the input.
+ * a 1x1 conv to the classes (`conv_to101` in the seed) and a bilinear upsample to the input
+ * with PyTorch `align_corners=False` semantics (see `resizeHalfPixel`).
  *
  * Torch's explicit conv padding is reproduced with ZeroPadding2D + 'valid' convs so shapes and
  * weights line up 1:1 with the PyTorch module. Layers carrying weights are named after the
@@ -80,7 +81,7 @@ export function buildAlexnetFcn(
       name: ALEXNET_CLASSIFIER,
     })
     .apply(x) as SymbolicTensor;
-  const logits = resizeTo(tf, x, opts.height, opts.width, 'logits');
+  const logits = resizeHalfPixel(tf, x, opts.height, opts.width, 'logits');
   return tf.model({ inputs: input, outputs: logits, name: 'seed_alexnet_fcn' });
 }
 

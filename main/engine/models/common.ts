@@ -59,6 +59,69 @@ export function staticShape(shape: readonly (number | null)[], name: string): nu
   });
 }
 
+/**
+ * Bilinear resize to (height, width) with PyTorch `F.interpolate(mode='bilinear',
+ * align_corners=False)` (half-pixel centres) semantics, from standard Layers only.
+ *
+ * tfjs' UpSampling2D samples at y / f (top-left aligned), which shifts the output by
+ * (f - 1) / 2 pixels: ~20 px for AlexNet's x40. Here the map is first replicate-padded by one
+ * row/column at the top/left (Cropping2D + Concatenate), upsampled by f and cropped by
+ * (f + 1) / 2, which gives exactly in[(y + 0.5) / f - 0.5] (edge-clamped) for odd f and is
+ * within half an output pixel for even f. Used where imported PyTorch weights must predict
+ * the same maps (seed-alexnet-fcn).
+ */
+export function resizeHalfPixel(
+  tf: Tf,
+  x: SymbolicTensor,
+  height: number,
+  width: number,
+  name: string,
+): SymbolicTensor {
+  const [h, w] = spatialShape(x);
+  if (h === height && w === width) return x;
+  if (h > height || w > width) throw new Error(`resizeHalfPixel(${name}): cannot shrink`);
+  const firstRow = tf.layers
+    .cropping2D({
+      cropping: [
+        [0, h - 1],
+        [0, 0],
+      ],
+      name: `${name}_row0`,
+    })
+    .apply(x) as SymbolicTensor;
+  let y = tf.layers
+    .concatenate({ axis: 1, name: `${name}_padtop` })
+    .apply([firstRow, x]) as SymbolicTensor;
+  const firstCol = tf.layers
+    .cropping2D({
+      cropping: [
+        [0, 0],
+        [0, w - 1],
+      ],
+      name: `${name}_col0`,
+    })
+    .apply(y) as SymbolicTensor;
+  y = tf.layers
+    .concatenate({ axis: 2, name: `${name}_padleft` })
+    .apply([firstCol, y]) as SymbolicTensor;
+  const fy = Math.ceil(height / h);
+  const fx = Math.ceil(width / w);
+  y = tf.layers
+    .upSampling2d({ size: [fy, fx], interpolation: 'bilinear', name: `${name}_up` })
+    .apply(y) as SymbolicTensor;
+  const top = Math.floor((fy + 1) / 2);
+  const left = Math.floor((fx + 1) / 2);
+  return tf.layers
+    .cropping2D({
+      cropping: [
+        [top, (h + 1) * fy - top - height],
+        [left, (w + 1) * fx - left - width],
+      ],
+      name: `${name}_crop`,
+    })
+    .apply(y) as SymbolicTensor;
+}
+
 function fanIn(shape: readonly number[], kind: 'kernel' | 'depthwise_kernel'): number {
   // Conv kernels are [kh, kw, in, out]; depthwise kernels [kh, kw, in, multiplier].
   const [kh = 1, kw = 1, cin = 1] = shape;
