@@ -269,6 +269,28 @@ describe('workbench: train, evaluate, export', () => {
     await page.getByTestId('layer-gt').waitFor();
   });
 
+  it('browses by per-image IoU of the evaluated run, worst first', async () => {
+    await page.getByTestId('nav-browse').click();
+    await page.getByTestId('filter-split').selectOption('val');
+    await page.getByTestId('filter-run').selectOption(RUN);
+    await page.getByTestId('sort').selectOption('iou-asc');
+    await waitForText('sample-count', new RegExp(`^${VAL_COUNT} samples`));
+    const first = page.getByTestId('thumb').first();
+    await expect.poll(() => first.locator('.iou').count()).toBe(1);
+    const ious = await page
+      .locator('[data-testid="thumb"] .iou')
+      .evaluateAll((els) => els.map((e) => parseFloat(e.textContent ?? '')));
+    expect(ious).toHaveLength(VAL_COUNT);
+    expect([...ious].sort((a, b) => a - b)).toEqual(ious);
+    await page.getByTestId('filter-iou').selectOption('lt25');
+    await expect
+      .poll(async () => countOf(await page.getByTestId('sample-count').innerText()))
+      .toBe(ious.filter((v) => v < 25).length);
+    await shot('browse-iou');
+    await page.getByTestId('filter-run').selectOption('');
+    await page.getByTestId('filter-split').selectOption('');
+  });
+
   it('exports the weights and loads them back through the CLI', async () => {
     await page.getByTestId('nav-export').click();
     await page.getByTestId('pick-run').selectOption(RUN);
