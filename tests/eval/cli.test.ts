@@ -15,17 +15,10 @@ import { getTf } from '../../main/native/backend';
 import { restoreModel } from '../../main/training/engine-bridge';
 import { packageRoot } from '../../main/paths';
 import { ensureBuilt } from '../support/build';
+import { CAMVID } from '../support/datasets';
 
 const root = packageRoot();
 const cli = path.join(root, 'bin', 'segstudio.cjs');
-// The read-only datasets sit in /work/shared locally and in ../shared beside a CI clone.
-const CAMVID =
-  [
-    process.env['SEGSTUDIO_CAMVID'],
-    '/work/shared/datasets/camvid',
-    path.resolve(root, '..', 'shared', 'datasets', 'camvid'),
-  ].find((p): p is string => !!p && existsSync(path.join(p, 'val.txt'))) ??
-  '/work/shared/datasets/camvid';
 const VAL_IMAGE = path.join(CAMVID, 'val', '0016E5_07959.png');
 
 let dir: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineContract, methodChannel } from '../../shared/ipc/contract';
 import { createClient } from '../../shared/ipc/transport';
-import { Dispatcher, EventHub, UserFacingError } from '../../main/ipc/dispatcher';
+import { Dispatcher, EventHub, UserFacingError, type HandlerMap } from '../../main/ipc/dispatcher';
 
 const demo = defineContract({
   service: 'demo',
@@ -18,14 +18,15 @@ const demo = defineContract({
 const contracts = { demo } as const;
 
 function makeDispatcher() {
-  return new Dispatcher<{ clientId: string }>(contracts, {
+  const handlers: HandlerMap<typeof contracts, { clientId: string }> = {
     demo: {
       add: ({ a, b }) => ({ sum: a + b }),
       fail: () => {
         throw new UserFacingError('File /x/y.png is not a PNG', 'bad_file');
       },
     },
-  });
+  };
+  return new Dispatcher<{ clientId: string }>(contracts, handlers);
 }
 
 describe('Dispatcher', () => {
