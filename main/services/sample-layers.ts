@@ -16,10 +16,10 @@ import type { OpenProject } from './project-session';
  * everything else is rendered on first request into `<project>/cache/layers` (masks in the
  * classes' colours, a greyscale training-index PNG for hover lookups, the error map).
  *
- * Predictions are read from the run folder, as the evaluation service writes them:
- * `<runsDir>/<run>/eval/<split>/pred/<id>.png`, 8-bit greyscale, pixel = training index
- * (255 = void/unknown); or `<runsDir>/<run>/predictions/<split>/<id>.png` in the dataset's own
- * mask encoding (what `predict` writes), decoded exactly like the ground truth.
+ * Predicted masks, first found wins: `<cache>/predictions/<run>/<split>/<id>.png` (made after
+ * each evaluation by predictions.ts), `<runsDir>/<run>/eval/<split>/pred/<id>.png` (8-bit
+ * greyscale, pixel = training index, 255 = void), `<runsDir>/<run>/predictions/<split>/<id>.png`.
+ * All but the second are in the dataset's own mask encoding, decoded exactly like the truth.
  */
 export const THUMB_SIZE = 192;
 
