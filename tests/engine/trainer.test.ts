@@ -1,10 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { getTf } from '../../main/native/backend';
+import { backendInfo, getTf } from '../../main/native/backend';
 import { Trainer } from '../../main/engine/trainer';
 import { SyntheticSource } from './synthetic-source';
 import { maxAbsDiff, smallDefaultConfig, tempRunDir } from './helpers';
 
 const tf = getTf();
+// On the pure-JS fallback (no native libtensorflow) everything is 10-50x slower: the
+// exact-resume checks still run (with a long timeout); the learning curves are skipped.
+const FALLBACK = !backendInfo().native;
+const TIMEOUT = FALLBACK ? 900_000 : 120_000;
 const runs: (() => void)[] = [];
 afterAll(() => runs.forEach((c) => c()));
 
@@ -40,49 +44,53 @@ const CASES = [
 ];
 
 describe('Trainer: exact resume', () => {
-  it.each(CASES)('$name: N steps straight == split + checkpoint + resume + rest', async (c) => {
-    const straight = await Trainer.create(c.config, { train: c.source() });
-    const lossesA: number[] = [];
-    for (let i = 0; i < c.steps; i++) lossesA.push((await straight.step()).loss);
-    const wA = await weightsOf(straight);
-    const slotsA = await straight.getState();
-    straight.dispose();
+  it.each(CASES)(
+    '$name: N steps straight == split + checkpoint + resume + rest',
+    async (c) => {
+      const straight = await Trainer.create(c.config, { train: c.source() });
+      const lossesA: number[] = [];
+      for (let i = 0; i < c.steps; i++) lossesA.push((await straight.step()).loss);
+      const wA = await weightsOf(straight);
+      const slotsA = await straight.getState();
+      straight.dispose();
 
-    const { dir, cleanup } = tempRunDir();
-    runs.push(cleanup);
-    const first = await Trainer.create(c.config, { train: c.source() });
-    const lossesB: number[] = [];
-    for (let i = 0; i < c.split; i++) lossesB.push((await first.step()).loss);
-    await first.saveCheckpoint(dir, 'pause');
-    first.dispose();
+      const { dir, cleanup } = tempRunDir();
+      runs.push(cleanup);
+      const first = await Trainer.create(c.config, { train: c.source() });
+      const lossesB: number[] = [];
+      for (let i = 0; i < c.split; i++) lossesB.push((await first.step()).loss);
+      await first.saveCheckpoint(dir, 'pause');
+      first.dispose();
 
-    const resumed = await Trainer.resume(dir, { train: c.source() });
-    expect(resumed.resumedFrom).toBe('last');
-    expect(resumed.globalStep).toBe(c.split);
-    for (let i = c.split; i < c.steps; i++) lossesB.push((await resumed.step()).loss);
-    const wB = await weightsOf(resumed);
-    const slotsB = await resumed.getState();
-    resumed.dispose();
+      const resumed = await Trainer.resume(dir, { train: c.source() });
+      expect(resumed.resumedFrom).toBe('last');
+      expect(resumed.globalStep).toBe(c.split);
+      for (let i = c.split; i < c.steps; i++) lossesB.push((await resumed.step()).loss);
+      const wB = await weightsOf(resumed);
+      const slotsB = await resumed.getState();
+      resumed.dispose();
 
-    expect(lossesB).toEqual(lossesA);
-    expect([...wB.keys()]).toEqual([...wA.keys()]);
-    let worst = 0;
-    for (const [name, a] of wA) worst = Math.max(worst, maxAbsDiff(a, wB.get(name)!));
-    expect(worst).toBeLessThanOrEqual(1e-5);
-    let worstSlot = 0;
-    slotsA.optimizer.forEach((s, i) => {
-      worstSlot = Math.max(worstSlot, maxAbsDiff(s.data, slotsB.optimizer[i]!.data));
-    });
-    expect(worstSlot).toBeLessThanOrEqual(1e-5);
-    expect(slotsB.state.optimizer.iterations).toBe(c.steps);
-    expect(slotsB.state.epoch).toBe(slotsA.state.epoch);
-    expect(slotsB.state.stepInEpoch).toBe(slotsA.state.stepInEpoch);
-    expect(slotsB.state.data.order).toEqual(slotsA.state.data.order);
-    console.log(`exact resume (${c.name}): max |dw| = ${worst}, max |d slot| = ${worstSlot}`);
-  });
+      expect(lossesB).toEqual(lossesA);
+      expect([...wB.keys()]).toEqual([...wA.keys()]);
+      let worst = 0;
+      for (const [name, a] of wA) worst = Math.max(worst, maxAbsDiff(a, wB.get(name)!));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      let worstSlot = 0;
+      slotsA.optimizer.forEach((s, i) => {
+        worstSlot = Math.max(worstSlot, maxAbsDiff(s.data, slotsB.optimizer[i]!.data));
+      });
+      expect(worstSlot).toBeLessThanOrEqual(1e-5);
+      expect(slotsB.state.optimizer.iterations).toBe(c.steps);
+      expect(slotsB.state.epoch).toBe(slotsA.state.epoch);
+      expect(slotsB.state.stepInEpoch).toBe(slotsA.state.stepInEpoch);
+      expect(slotsB.state.data.order).toEqual(slotsA.state.data.order);
+      console.log(`exact resume (${c.name}): max |dw| = ${worst}, max |d slot| = ${worstSlot}`);
+    },
+    TIMEOUT,
+  );
 });
 
-describe('Trainer: learning and memory', () => {
+describe.skipIf(FALLBACK)('Trainer: learning and memory', () => {
   it('default preset: loss falls and numTensors is stable across epochs', async () => {
     const memRun = tempRunDir();
     runs.push(memRun.cleanup);
