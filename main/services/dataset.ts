@@ -70,7 +70,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
     for (const delay of [300, 1500, 5000]) {
       setTimeout(() => {
         const project = workspace.session.current();
-        if (project) void predictions.refreshAll(project);
+        if (project) void predictions.refreshRecent(project);
       }, delay).unref();
     }
   });

@@ -26,6 +26,7 @@ type Stamp = z.infer<typeof Stamp>;
 const ReportHead = z.object({ evaluatedAt: z.number(), checkpoint: z.string() });
 
 const STAMP_FILE = '.stamp.json';
+const RECENT_MS = 60_000;
 const safeSplit = (split: string): string => split.replace(/[^A-Za-z0-9._-]/g, '_');
 
 export function predictionsDir(cacheDir: string, run: string, split: string): string {
@@ -54,8 +55,11 @@ export interface Predictions {
    * do (or there is no report), else when the predict job that was started/running ends.
    */
   ensure(project: OpenProject, run: string, split: string): Promise<void>;
-  /** Brings every run's evaluated splits up to date in the background (after an evaluation). */
-  refreshAll(project: OpenProject): Promise<void>;
+  /**
+   * After an evaluation: predicts for the reports written in the last minute. Older reports
+   * (other runs, a deleted cache) are only redone when one of their samples is opened.
+   */
+  refreshRecent(project: OpenProject): Promise<void>;
 }
 
 export function createPredictions(options: PredictionsOptions): Predictions {
@@ -129,13 +133,15 @@ export function createPredictions(options: PredictionsOptions): Predictions {
 
   return {
     ensure,
-    async refreshAll(project) {
+    async refreshRecent(project) {
       const runs = await fs.readdir(project.runsDir, { withFileTypes: true }).catch(() => []);
       for (const run of runs) {
         if (!run.isDirectory() || !RunName.safeParse(run.name).success) continue;
         const evalDir = path.join(project.runsDir, run.name, 'eval');
         const reports = await fs.readdir(evalDir).catch(() => [] as string[]);
         for (const report of reports.filter((r) => r.endsWith('.json'))) {
+          const head = await readJson(path.join(evalDir, report), ReportHead);
+          if (!head || Date.now() - head.evaluatedAt > RECENT_MS) continue;
           await ensure(project, run.name, report.replace(/\.json$/, '')).catch(() => undefined);
         }
       }
