@@ -64,6 +64,9 @@ export interface Predictions {
 
 export function createPredictions(options: PredictionsOptions): Predictions {
   const running = new Map<string, Promise<void>>();
+  // A report whose prediction failed is not retried on every sample opened (the job event
+  // already told the user why); a new evaluation gets a new attempt.
+  const failed = new Set<string>();
   // One predict worker at a time: a second tfjs process next to training is already plenty.
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -120,10 +123,15 @@ export function createPredictions(options: PredictionsOptions): Predictions {
       return;
     }
     const key = `${project.projectDir}\u0000${run}\u0000${split}\u0000${head.evaluatedAt}`;
+    if (failed.has(key)) return;
     let pending = running.get(key);
     if (!pending) {
       pending = queue
         .then(() => produce(project, run, split, head))
+        .catch((err: unknown) => {
+          failed.add(key);
+          throw err;
+        })
         .finally(() => running.delete(key));
       queue = pending.catch(() => undefined);
       running.set(key, pending);
