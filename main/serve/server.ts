@@ -47,7 +47,10 @@ function urlHost(host: string): string {
 function withoutToken(url: URL): string {
   url.searchParams.delete('token');
   const query = url.searchParams.toString();
-  return `${url.pathname}${query ? `?${query}` : ''}`;
+  // One leading slash only: `//host` (or `/\host`, which URL parsing turns into it) would
+  // redirect off-site.
+  const pathname = `/${url.pathname.replace(/^\/+/, '')}`;
+  return `${pathname}${query ? `?${query}` : ''}`;
 }
 
 function rawPathname(req: IncomingMessage): string {

@@ -170,6 +170,15 @@ describe('serve: authentication', () => {
     expect(setCookie).not.toContain(server.token);
     const deep = await request(`/index.html?x=1&token=${server.token}`);
     expect(deep.headers.location).toBe('/index.html?x=1');
+    // No open redirect through the login step.
+    for (const raw of [
+      `//evil.example/?token=${server.token}`,
+      `/\\evil.example/?token=${server.token}`,
+    ]) {
+      const r = await request(raw);
+      expect(r.status, raw).toBe(303);
+      expect(r.headers.location, raw).toMatch(/^\/(?!\/)/);
+    }
   });
 
   it('answers /api/health with JSON once authorised (cookie or bearer token)', async () => {
