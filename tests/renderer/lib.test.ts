@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { describeError, hintFor, isUnavailable } from '../../renderer/src/lib/errors';
+import {
+  formatDuration,
+  formatInt,
+  formatPercent,
+  hexToRgb,
+  rgbToHex,
+} from '../../renderer/src/lib/format';
+import { smoothLoss, thinSeries } from '../../renderer/src/lib/series';
+
+describe('renderer formatting', () => {
+  it('formats missing values as a dash, never NaN', () => {
+    expect(formatPercent(null)).toBe('—');
+    expect(formatPercent(Number.NaN)).toBe('—');
+    expect(formatPercent(0.4567)).toBe('45.7%');
+    expect(formatInt(20210)).toBe('20,210');
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(59)).toBe('59s');
+    expect(formatDuration(125)).toBe('2m 05s');
+    expect(formatDuration(3 * 3600 + 65)).toBe('3h 01m');
+  });
+
+  it('round-trips colours between the class table and <input type=color>', () => {
+    expect(rgbToHex([128, 64, 0])).toBe('#804000');
+    expect(hexToRgb('#804000')).toEqual([128, 64, 0]);
+    expect(hexToRgb('not a colour')).toBeNull();
+  });
+});
+
+describe('renderer errors', () => {
+  it('turns zod issue lists into "field: problem" sentences', () => {
+    const raw = JSON.stringify([
+      { path: [0, 'defaults', 'width'], message: 'Expected number' },
+      { path: [], message: 'Required' },
+    ]);
+    const d = describeError({ code: 'bad_response', message: raw });
+    expect(d.message).toBe('Unexpected data — 0.defaults.width: Expected number; value: Required');
+  });
+
+  it('recognises services missing from the build by their code', () => {
+    const err = { name: 'RemoteError', code: 'unavailable', message: 'x is not available' };
+    expect(isUnavailable(err)).toBe(true);
+    expect(isUnavailable(new Error('boom'))).toBe(false);
+    expect(hintFor('unavailable')).toMatch(/not part of this build/);
+  });
+});
+
+describe('loss series', () => {
+  it('smooths without a bias towards zero at the start', () => {
+    const smoothed = smoothLoss([
+      { step: 1, loss: 4 },
+      { step: 2, loss: 4 },
+    ]);
+    expect(smoothed[0]!.y).toBeCloseTo(4);
+    expect(smoothed[1]!.y).toBeCloseTo(4);
+  });
+
+  it('thins long series but keeps the last point', () => {
+    const points = Array.from({ length: 10_001 }, (_, i) => i);
+    const thinned = thinSeries(points, 1000);
+    expect(thinned.length).toBeLessThanOrEqual(1001);
+    expect(thinned[thinned.length - 1]).toBe(10_000);
+  });
+});
