@@ -207,7 +207,20 @@ export class TrainingHost {
     mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
   ): void {
     const entry = this.options.workerEntry;
-    const port = this.options.spawn(typeof entry === 'string' ? entry : entry(), this.options.env);
+    let port: WorkerPort;
+    try {
+      port = this.options.spawn(typeof entry === 'string' ? entry : entry(), this.options.env);
+    } catch (err) {
+      // No process to wait for (e.g. the worker bundle is missing): the run ends here.
+      run.state = 'crashed';
+      run.message = `Cannot start the training process: ${(err as Error).message}`;
+      this.emit({ type: 'error', runName: run.runName, message: run.message });
+      void this.persist(run, { state: 'crashed', message: run.message }).then(() =>
+        this.finishSession(run),
+      );
+      this.emitState(run);
+      return;
+    }
     run.port = port;
     port.onMessage((raw) => this.onWorkerMessage(run, port, raw, mode));
     port.onExit((code, signal) => this.onWorkerExit(run, port, code, signal));

@@ -11,7 +11,9 @@ import {
   summarizeRun,
   updateRunFile,
 } from '../../main/training/run-folder';
+import { TrainingHost } from '../../main/training/host';
 import { configFromRequest } from '../../main/training/request';
+import { forkNodeWorker } from '../../main/worker/port';
 import { TrainRequest } from '../../shared/contracts/training';
 import { createRun, tempDir } from './helpers';
 
@@ -84,5 +86,30 @@ describe('run folders and history files', () => {
     expect(config.optimizer.lr).toBe(0.01);
     expect(config.augmentation.flip).toBe(false);
     expect(config.classWeights).toBe('inverse-sqrt-frequency');
+  });
+});
+
+describe('training host without a worker bundle', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir('host-nobundle');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ends the run as crashed with the reason, and is free for the next run', async () => {
+    const runDir = await createRun(dir, 'nobundle', '/data/x');
+    const host = new TrainingHost({
+      spawn: forkNodeWorker,
+      workerEntry: () => {
+        throw new Error('out/main/training-worker.cjs is missing');
+      },
+    });
+    const summary = await host.start(runDir);
+    expect(summary.state).toBe('crashed');
+    const outcome = await host.waitForSettled();
+    expect(outcome?.message).toMatch(/Cannot start the training process: .*missing/);
+    expect((await readRunFile(runDir)).state).toBe('crashed');
+    expect(host.status().active).toBeNull();
+    expect(host.waitForSettled()).toBeNull();
   });
 });
