@@ -15,7 +15,7 @@ const RequestId = z.string().min(1).max(64);
 
 export const WorkerCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping'), nonce: z.string() }),
-  /** Finish what is in flight (nothing is checkpointed) and exit 0. */
+  /** Exit 0; a run still training is paused (with its checkpoint) first. */
   z.object({ type: z.literal('shutdown') }),
   /** Fresh run: run.json must exist in runDir and the folder must have no checkpoint yet. */
   z.object({ type: z.literal('start'), runDir: z.string().min(1), stopAfterSteps: StopAfterSteps }),
