@@ -76,7 +76,8 @@ describe('electron-builder.yml', () => {
     expect(targetsOf('win')).toEqual(['nsis']);
     expect(targetsOf('mac')).toEqual(['dmg']);
     expect(targetsOf('linux')).toEqual(['AppImage', 'deb']);
-    expect(config['npmRebuild']).toBe(true);
+    // N-API modules need no rebuild; a rebuild would re-run tfjs-node's downloading install.
+    expect(config['npmRebuild']).toBe(false);
   });
 
   it('unpacks the native modules (libtensorflow, the tfjs-node binding, sharp/libvips) from asar', () => {
@@ -89,8 +90,12 @@ describe('electron-builder.yml', () => {
       expect(unpack).toContain(pattern);
       expect(existsSync(path.join(root, staticBase(pattern))), pattern).toBe(true);
     }
-    // What the unpacked tfjs-node folder must hold for the native backend to load.
+    // What the unpacked tfjs-node folder must hold for the native backend to load, and what
+    // must stay out of the installer.
     expect(existsSync(path.join(root, 'node_modules/@tensorflow/tfjs-node/lib'))).toBe(true);
+    expect(config['files'] as string[]).toContain(
+      '!node_modules/@tensorflow/tfjs-node/deps/include/**',
+    );
   });
 
   it('ships the app files and the sample as an extra resource, never CamVid', () => {
