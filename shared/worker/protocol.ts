@@ -67,7 +67,12 @@ export type ParsedWorkerCommand = z.infer<typeof WorkerCommand>;
 /** Live tensor count in the worker, reported so leaks are visible (and testable). */
 const NumTensors = z.number().int().min(0);
 
-/** Where training ended up when it stops for any reason. */
+/**
+ * Where training ended up when it stops for any reason. Epoch numbers everywhere in training
+ * (RunPosition, CheckpointInfo, RunSummary) count completed epochs; EpochMetrics.epoch is the
+ * 1-based epoch that just ended (the same number); only StepProgress.epoch is the 1-based epoch
+ * in progress ("epoch 2/10" while training it).
+ */
 export const RunPosition = z.object({
   runName: z.string(),
   epoch: z.number().int(),
