@@ -54,6 +54,21 @@ export interface StepResult {
   readonly dataWaitSeconds: number;
 }
 
+/** Thrown by `step()` when the loss is NaN/Infinity; the update was not applied. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly loss: number,
+    readonly globalStep: number,
+    readonly lr: number,
+  ) {
+    super(
+      `loss is ${loss} at step ${globalStep} (lr ${lr.toExponential(2)}): training diverged; ` +
+        'resume from the last checkpoint with a lower learning rate',
+    );
+    this.name = 'NonFiniteLossError';
+  }
+}
+
 export interface TrainerOptions {
   readonly train: SampleSource;
   /** Per-class loss weights (e.g. from dataset statistics); overrides config.classWeights. */
@@ -260,16 +275,23 @@ export class Trainer {
     const ws = tf.tensor3d(batch.weights, [B, H, W], 'float32');
     let loss: number;
     try {
-      const lossTensor = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
+      const { value, grads } = tf.tidy(() =>
+        tf.variableGrads(() => {
           const logits = this.model.apply(xs, { training: true }) as tfjs.Tensor4D;
           return maskedCrossEntropy(tf, logits, ys, ws);
-        }, this.adam.variables);
+        }, this.adam.variables),
+      );
+      try {
+        loss = (await value.data())[0]!;
+        if (!Number.isFinite(loss)) {
+          // Do not apply the update: weights and Adam slots stay as they were. (BatchNorm
+          // moving statistics may already be affected: resume from the last checkpoint.)
+          throw new NonFiniteLossError(loss, this.globalStepValue + 1, lr);
+        }
         this.adam.apply(grads, lr);
-        return value;
-      });
-      loss = (await lossTensor.data())[0]!;
-      lossTensor.dispose();
+      } finally {
+        tf.dispose([value, ...Object.values(grads)]);
+      }
     } finally {
       tf.dispose([xs, ys, ws]);
     }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendInfo, getTf } from '../../main/native/backend';
-import { Trainer } from '../../main/engine/trainer';
+import { NonFiniteLossError, Trainer } from '../../main/engine/trainer';
 import { SyntheticSource } from './synthetic-source';
 import { maxAbsDiff, smallDefaultConfig, tempRunDir } from './helpers';
 
@@ -150,5 +150,30 @@ describe.skipIf(FALLBACK)('Trainer: learning and memory', () => {
     t.dispose();
     console.log('alexnet epoch losses', epochLoss.map((l) => l.toFixed(3)).join(' '));
     expect(epochLoss[5]!).toBeLessThan(epochLoss[0]! * 0.85);
+  });
+});
+
+describe('Trainer: divergence guard', () => {
+  it('throws NonFiniteLossError and leaves weights and counters untouched', async () => {
+    const t = await Trainer.create(smallDefaultConfig({ batchSize: 2 }), {
+      train: new SyntheticSource(4),
+    });
+    await t.step();
+    const before = await weightsOf(t);
+    // Poison the classifier bias: every logit becomes NaN.
+    const bias = t.model.weights.find((w) => w.originalName === 'classifier/bias')!;
+    const saved = bias.read().clone();
+    bias.write(tf.fill(bias.shape as number[], NaN));
+    await expect(t.step()).rejects.toThrow(NonFiniteLossError);
+    expect(t.globalStep).toBe(1);
+    expect(t.optimizerIterations).toBe(1);
+    bias.write(saved);
+    saved.dispose();
+    const after = await weightsOf(t);
+    for (const [name, a] of before) {
+      if (name.includes('moving_')) continue; // BatchNorm statistics see the forward pass
+      expect(maxAbsDiff(a, after.get(name)!)).toBe(0);
+    }
+    t.dispose();
   });
 });
