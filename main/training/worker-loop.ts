@@ -87,6 +87,7 @@ export class WorkerLoop {
         checkpointEveryMs: session.checkpointEveryMinutes * 60_000,
         lastCheckpoint: opened.resumedFrom,
         epochLossesSoFar: lossesOfCurrentEpoch(session, steps),
+        deferredEpochLosses: deferredEpoch(session, opened.history, steps),
       }).drive();
     } catch (err) {
       this.options.emit({
@@ -123,18 +124,37 @@ async function reconcileHistory(
   return retainJsonLines(paths.steps, StepLossLine, (s) => s.step <= globalStep);
 }
 
-/** A run resumed mid-epoch still reports the whole epoch's mean train loss. */
-function lossesOfCurrentEpoch(session: TrainingSession, steps: readonly StepLossLine[]): LossSum {
-  const pos = session.position();
-  const epochStart = pos.globalStep - pos.stepInEpoch;
+function lossesBetween(steps: readonly StepLossLine[], after: number, upTo: number): LossSum {
   const sum: LossSum = { sum: 0, n: 0 };
   for (const line of steps) {
-    if (line.step <= epochStart) continue;
+    if (line.step <= after || line.step > upTo) continue;
     const n = line.n ?? 1;
     sum.sum += line.loss * n;
     sum.n += n;
   }
   return sum;
+}
+
+/** A run resumed mid-epoch still reports the whole epoch's mean train loss. */
+function lossesOfCurrentEpoch(session: TrainingSession, steps: readonly StepLossLine[]): LossSum {
+  const pos = session.position();
+  return lossesBetween(steps, pos.globalStep - pos.stepInEpoch, pos.globalStep);
+}
+
+/**
+ * A pause that lands on an epoch-ending step does not wait for validation (it can take far
+ * longer than a step): the epoch's metrics are computed first thing on resume instead. Returns
+ * that epoch's step losses when this is such a resume, else null.
+ */
+function deferredEpoch(
+  session: TrainingSession,
+  history: readonly EpochMetrics[],
+  steps: readonly StepLossLine[],
+): LossSum | null {
+  const pos = session.position();
+  if (!session.hasValidation || pos.stepInEpoch !== 0 || pos.epoch === 0) return null;
+  if (history.some((m) => m.epoch === pos.epoch)) return null;
+  return lossesBetween(steps, pos.globalStep - session.stepsPerEpoch, pos.globalStep);
 }
 
 interface LossSum {
@@ -164,6 +184,7 @@ class RunDriver {
       checkpointEveryMs: number;
       lastCheckpoint: CheckpointInfo | null;
       epochLossesSoFar: LossSum;
+      deferredEpochLosses: LossSum | null;
     },
   ) {
     this.epochLosses = { ...opts.epochLossesSoFar };
@@ -174,6 +195,13 @@ class RunDriver {
   }
 
   async drive(): Promise<void> {
+    if (this.opts.deferredEpochLosses) {
+      // `seconds` of this epoch then only covers its validation; the steps ran before the pause.
+      const current = this.epochLosses;
+      this.epochLosses = { ...this.opts.deferredEpochLosses };
+      await this.endEpoch();
+      this.epochLosses = current;
+    }
     for (;;) {
       const settle = this.loop.pendingSettle();
       if (settle) return this.settle(settle === 'pause' ? 'paused' : 'stopped', settle);
@@ -197,7 +225,10 @@ class RunDriver {
     this.speed.add(this.now(), outcome.images);
     this.stepLog.add(pos.globalStep, outcome.loss);
     this.maybeEmitProgress(outcome, outcome.epochEnded);
-    if (outcome.epochEnded) {
+    if (outcome.epochEnded && this.loop.pendingSettle() && this.session.hasValidation) {
+      // Pause/stop now; this epoch's validation runs on resume (see deferredEpoch).
+      return;
+    } else if (outcome.epochEnded) {
       await this.endEpoch();
     } else if (this.now() - this.lastCheckpointAt >= this.opts.checkpointEveryMs) {
       await this.checkpoint('timer', null);

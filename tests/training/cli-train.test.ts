@@ -146,7 +146,11 @@ describe('segstudio train / resume on a few CamVid val images', () => {
     const exited = new Promise<number | null>((resolve) =>
       child.on('exit', (code) => resolve(code)),
     );
-    await progressing;
+    const first = await Promise.race([
+      progressing.then(() => 'progress'),
+      exited.then(() => 'exit'),
+    ]);
+    expect(first, `the CLI ended before training started:\n${stderr}`).toBe('progress');
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     const code = await exited;

@@ -24,11 +24,13 @@ describe('worker loop', () => {
     rmSync(runs, { recursive: true, force: true });
   });
 
-  function loopWith(now: () => number) {
+  function loopWith(now: () => number, onEvent?: (e: ParsedWorkerEvent, loop: WorkerLoop) => void) {
     const events: ParsedWorkerEvent[] = [];
     const emit = (event: WorkerEvent): void => {
       // Every event the worker would send must satisfy the protocol.
-      events.push(WorkerEventSchema.parse(event));
+      const parsed = WorkerEventSchema.parse(event);
+      events.push(parsed);
+      onEvent?.(parsed, loop);
     };
     const loop = new WorkerLoop({
       emit,
@@ -104,5 +106,47 @@ describe('worker loop', () => {
       type: 'finished',
       position: { globalStep: 4, epoch: 1 },
     });
+  });
+
+  it('a pause on an epoch-ending step skips validation, which runs first thing on resume', async () => {
+    const request = { width: 64, height: 64, batch: 2, epochs: 2 };
+    const metricsOf = (dir: string) =>
+      readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { epoch: number; trainLoss: number; mIoU: number | null });
+
+    const straightDir = await createRun(runs, 'epoch-straight', dataset, request);
+    await loopWith(() => 0).loop.run(straightDir, { kind: 'start' }, 4);
+
+    const runDir = await createRun(runs, 'epoch-pause', dataset, request);
+    const first = loopWith(
+      () => 0,
+      (e, loop) => {
+        // The forced progress of the epoch's last step, emitted before the epoch-end work.
+        if (e.type === 'progress' && e.progress.stepInEpoch === e.progress.stepsPerEpoch) {
+          loop.requestPause();
+        }
+      },
+    );
+    await first.loop.run(runDir, { kind: 'start' }, null);
+    expect(first.events.at(-1)).toMatchObject({
+      type: 'paused',
+      position: { globalStep: 4, epoch: 1, stepInEpoch: 0, checkpoint: { reason: 'pause' } },
+    });
+    expect(first.events.some((e) => e.type === 'epoch')).toBe(false);
+    expect(metricsOf(runDir)).toEqual([]);
+
+    const second = loopWith(() => 0);
+    await second.loop.run(runDir, { kind: 'resume', from: 'last' }, 4);
+    const epoch = second.events.find((e) => e.type === 'epoch');
+    expect(epoch).toMatchObject({ metrics: { epoch: 1, globalStep: 4, mIoU: expect.any(Number) } });
+    expect(second.events.some((e) => e.type === 'checkpoint' && e.checkpoint.kind === 'best')).toBe(
+      true,
+    );
+    const [straight] = metricsOf(straightDir);
+    const [deferred] = metricsOf(runDir);
+    expect(deferred?.trainLoss).toBe(straight?.trainLoss);
+    expect(deferred?.mIoU).toBe(straight?.mIoU);
   });
 });
