@@ -112,6 +112,26 @@ describe('workbench: dataset views', () => {
       true,
     );
 
+    // Renaming and recolouring a class changes the project, never the user's labels.json.
+    const labelsBefore = readFileSync(path.join(datasetDir, 'labels.json'));
+    const sky = page.getByTestId('class-row-0');
+    await sky.getByTestId('class-name').fill('Sky (clear)');
+    await sky.getByTestId('class-name').press('Enter');
+    await sky.locator('input[type=color]').evaluate((el) => {
+      const input = el as HTMLInputElement;
+      input.value = '#3366ff';
+      input.dispatchEvent(new Event('change'));
+    });
+    await page.reload();
+    await page.getByTestId('class-table').waitFor();
+    await expect
+      .poll(() => page.getByTestId('class-row-0').getByTestId('class-name').inputValue())
+      .toBe('Sky (clear)');
+    expect(await page.getByTestId('class-row-0').locator('input[type=color]').inputValue()).toBe(
+      '#3366ff',
+    );
+    expect(readFileSync(path.join(datasetDir, 'labels.json')).equals(labelsBefore)).toBe(true);
+
     await page.getByTestId('compute-stats').click();
     await expect
       .poll(() => page.getByTestId('class-row-0').innerText(), { timeout: 60_000 })

@@ -7,6 +7,8 @@ export interface IndexMap {
   readonly height: number;
   /** Value at normalised coordinates (0..1); null outside the image. */
   valueAt(u: number, v: number): number | null;
+  /** Every value that occurs in the map (training indices present, plus 255 for void). */
+  readonly present: ReadonlySet<number>;
 }
 
 export const VOID_INDEX = 255;
@@ -25,11 +27,17 @@ export async function loadIndexMap(url: string): Promise<IndexMap> {
   ctx.drawImage(image, 0, 0);
   const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   const values = new Uint8Array(canvas.width * canvas.height);
-  for (let i = 0; i < values.length; i++) values[i] = rgba[i * 4] ?? VOID_INDEX;
+  const present = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    const value = rgba[i * 4] ?? VOID_INDEX;
+    values[i] = value;
+    present.add(value);
+  }
   const { width, height } = canvas;
   return {
     width,
     height,
+    present,
     valueAt(u, v) {
       if (u < 0 || v < 0 || u >= 1 || v >= 1) return null;
       const x = Math.min(width - 1, Math.floor(u * width));
