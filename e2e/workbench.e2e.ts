@@ -91,6 +91,16 @@ function countOf(text: string): number {
 
 describe('workbench: dataset views', () => {
   it('opens the CamVid copy with its format detected and the class table filled', async () => {
+    // A failed call says what failed and names the folder.
+    const missing = path.join(datasetDir, 'does-not-exist');
+    await page.getByTestId('dataset-path').fill(missing);
+    await page.getByTestId('detect-format').click();
+    const toast = page.getByTestId('toast-error').first();
+    await toast.waitFor();
+    expect(await toast.innerText()).toContain('Detecting the dataset format failed');
+    expect(await toast.innerText()).toContain('does-not-exist');
+    await toast.getByRole('button', { name: 'Dismiss' }).click();
+
     await page.getByTestId('dataset-path').fill(datasetDir);
     await page.getByTestId('detect-format').click();
     await waitForText('detected-format', /pair-list/);
