@@ -132,6 +132,7 @@ describe('workbench: dataset views', () => {
       input.value = '#3366ff';
       input.dispatchEvent(new Event('change'));
     });
+    await waitForText('class-save-state', /All changes saved/);
     await page.reload();
     await page.getByTestId('class-table').waitFor();
     await expect
@@ -400,6 +401,21 @@ describe('workbench: host restart', () => {
     await expect.poll(points, { timeout: 120_000 }).toBeGreaterThan(restored);
     await page.getByTestId('train-stop').click();
     await waitForText('run-state', /^stopped$/, 120_000);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('workbench: first launch', () => {
+  it('opens the bundled sample project from the Start view', async () => {
+    await page.getByTestId('nav-start').click();
+    await page.getByTestId('open-sample').click();
+    await page.getByTestId('class-table').waitFor();
+    await waitForText('dataset-format', /\w/);
+    expect(await page.getByTestId('topbar-project').innerText()).not.toMatch(/camvid/i);
+    await expect.poll(() => page.locator('[data-testid^="class-row-"]').count()).toBeGreaterThan(1);
+    await page.getByTestId('nav-browse').click();
+    await page.getByTestId('thumb').first().waitFor();
+    await shot('sample-project-browse');
     expect(pageErrors).toEqual([]);
   });
 });

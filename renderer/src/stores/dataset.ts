@@ -37,6 +37,9 @@ export const useDatasetStore = defineStore('dataset', () => {
   const loading = ref(false);
   const statisticsBusy = ref(false);
   const unavailable = ref(false);
+  /** Class edits in flight, and whether any edit has been saved, for the "Saved" hint. */
+  const savingClasses = ref(0);
+  const classesSaved = ref(false);
 
   async function load(): Promise<void> {
     loading.value = true;
@@ -68,11 +71,15 @@ export const useDatasetStore = defineStore('dataset', () => {
     id: number,
     patch: { name?: string; color?: [number, number, number]; void?: boolean },
   ): Promise<void> {
+    savingClasses.value++;
     try {
       classes.value = await api.dataset.updateClass({ id, ...patch });
+      classesSaved.value = true;
     } catch (err) {
       notices.error(`Saving class ${id}`, err, 'Names must be 1 to 100 characters.');
       await load();
+    } finally {
+      savingClasses.value--;
     }
   }
 
@@ -196,6 +203,8 @@ export const useDatasetStore = defineStore('dataset', () => {
     loading,
     statisticsBusy,
     unavailable,
+    savingClasses,
+    classesSaved,
     classByIndex,
     load,
     computeStatistics,
