@@ -22,7 +22,9 @@ import { predictFiles } from '../engine/predict';
 import { writeFileAtomic } from '../fs/atomic';
 import { createZip } from '../fs/zip';
 import type { ArchiveResult } from '../../shared/worker/protocol';
+import { importSeedCheckpoint } from '../engine/convert-seed';
 import { buildModel, type LayersModel } from '../engine/models';
+import type { NamedArray } from '../engine/optimizer';
 import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
 import { readRunFile, runPaths, type RunFile } from './run-folder';
@@ -105,6 +107,38 @@ function historyOf(trainer: Trainer): EpochMetrics[] {
   });
 }
 
+/**
+ * The seed's own PyTorch weights (e.g. weight21.pt) as the starting point of a fresh
+ * seed-alexnet-fcn run, so its author can continue that very run here.
+ */
+async function seedWeights(run: RunFile, train: SampleSource, log: Log): Promise<NamedArray[]> {
+  const file = run.initFrom!;
+  if (run.config.preset !== 'seed-alexnet-fcn') {
+    throw new Error(
+      `${file}: seed weights need the seed-alexnet-fcn preset, not ${run.config.preset}`,
+    );
+  }
+  const imported = await importSeedCheckpoint(file, {
+    ...run.config.inputSize,
+    classes: train.classes.length,
+  });
+  try {
+    const weights = imported.model.weights.map((w) => ({
+      name: w.originalName,
+      shape: w.shape.map((d) => d ?? 0),
+      data: new Float32Array(w.read().dataSync() as Float32Array),
+    }));
+    const ignored = imported.converted.ignored.length;
+    log(
+      'info',
+      `initialised from ${file}: ${imported.converted.loaded.length} weights${ignored ? `, ${ignored} keys ignored` : ''}`,
+    );
+    return weights;
+  } finally {
+    imported.model.dispose();
+  }
+}
+
 /** Loads a specific slot, or the newest intact one for `last` (with its fallback notes). */
 async function loadForResume(
   runDir: string,
@@ -130,7 +164,12 @@ export const openEngineSession =
     const trainerLog = (message: string): void => log('info', message);
 
     const fresh = async (): Promise<OpenedSession> => {
-      const trainer = await Trainer.create(run.config, { train, log: trainerLog });
+      const initialWeights = run.initFrom ? await seedWeights(run, train, log) : undefined;
+      const trainer = await Trainer.create(run.config, {
+        train,
+        log: trainerLog,
+        ...(initialWeights && { initialWeights }),
+      });
       return {
         session: new EngineSession(run, trainer, runDir, val),
         resumedFrom: null,

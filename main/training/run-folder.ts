@@ -45,6 +45,8 @@ export const RunFile = z.object({
   request: TrainRequestSchema,
   config: TrainingConfig,
   dataset: DatasetRef,
+  /** Seed PyTorch checkpoint (.pt) whose weights start a fresh run (seed-alexnet-fcn only). */
+  initFrom: z.string().nullable().default(null),
   trainSplit: z.string(),
   valSplit: z.string().nullable(),
   state: TrainingState,
@@ -121,6 +123,7 @@ export async function createRunFolder(
     request: TrainRequest;
     config: TrainingConfig;
     dataset: DatasetRef;
+    initFrom?: string | null;
   },
 ): Promise<RunFile> {
   if (await isRunFolder(runDir)) {
@@ -141,6 +144,7 @@ export async function createRunFolder(
     request,
     config: init.config,
     dataset: init.dataset,
+    initFrom: init.initFrom ?? null,
     trainSplit: request.trainSplit,
     valSplit: request.valSplit,
     state: 'idle',

@@ -44,7 +44,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a model on a dataset folder; Ctrl-C pauses with a checkpoint',
   usage:
-    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--json]   (--steps N: pause after N optimizer steps in total)',
+    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--init SEED.pt] [--json]   (--steps N: pause after N optimizer steps in total)',
   options: {
     dataset: { type: 'string' },
     run: { type: 'string' },
@@ -58,6 +58,7 @@ export const trainCommand: CliCommand = {
     seed: { type: 'string' },
     steps: { type: 'string' },
     'checkpoint-minutes': { type: 'string' },
+    init: { type: 'string' },
   },
   async run(ctx) {
     const { values, out } = ctx;
@@ -92,7 +93,15 @@ export const trainCommand: CliCommand = {
       );
     }
     const request = parsed.data;
+    const init = stringOption(values, 'init');
+    if (init !== undefined && request.preset !== 'seed-alexnet-fcn') {
+      throw new CliError('--init (seed .pt weights) needs --preset seed-alexnet-fcn', 2);
+    }
+    if (init !== undefined && !(await fs.stat(init).catch(() => null))?.isFile()) {
+      throw new CliError(`--init ${init}: no such file`);
+    }
     await createRunFolder(runDir, {
+      initFrom: init === undefined ? null : path.resolve(init),
       runName: request.runName,
       request,
       config: configFromRequest(request),
