@@ -139,6 +139,19 @@ async function seedWeights(run: RunFile, train: SampleSource, log: Log): Promise
   }
 }
 
+/**
+ * The checkpoint's config, except what a user may change between sessions (run.json, e.g.
+ * `segstudio resume --lr 1e-5 --epochs 80` after a divergence): learning rate and epochs.
+ * Unchanged values keep the resume bit-exact.
+ */
+function resumeConfig(saved: TrainingConfig, current: TrainingConfig, log: Log): TrainingConfig {
+  const lr = current.optimizer.lr;
+  const epochs = current.epochs;
+  if (lr !== saved.optimizer.lr) log('info', `learning rate ${saved.optimizer.lr} -> ${lr}`);
+  if (epochs !== saved.epochs) log('info', `epochs ${saved.epochs} -> ${epochs}`);
+  return { ...saved, epochs, optimizer: { ...saved.optimizer, lr } };
+}
+
 /** Loads a specific slot, or the newest intact one for `last` (with its fallback notes). */
 async function loadForResume(
   runDir: string,
@@ -194,7 +207,7 @@ export const openEngineSession =
       return fresh();
     }
     const state = TrainerState.parse(loaded.payload.state);
-    const trainer = await Trainer.create(state.config, {
+    const trainer = await Trainer.create(resumeConfig(state.config, run.config, log), {
       train,
       log: trainerLog,
       ...(state.classWeights && { classWeights: state.classWeights }),

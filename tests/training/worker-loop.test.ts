@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParsedWorkerEvent, WorkerEvent } from '../../shared/worker/protocol';
 import { WorkerEvent as WorkerEventSchema } from '../../shared/worker/protocol';
 import { openEngineSession } from '../../main/training/engine-bridge';
+import { readRunFile, updateRunFile } from '../../main/training/run-folder';
 import { WorkerLoop } from '../../main/training/worker-loop';
 import { createRun, makeMiniCamvid, tempDir } from './helpers';
 
@@ -106,6 +107,22 @@ describe('worker loop', () => {
       type: 'finished',
       position: { globalStep: 4, epoch: 1 },
     });
+
+    // More epochs and a lower learning rate (as `segstudio resume --epochs 2 --lr ...` does).
+    const run = await readRunFile(runDir);
+    await updateRunFile(runDir, {
+      config: { ...run.config, epochs: 2, optimizer: { ...run.config.optimizer, lr: 1e-4 } },
+    });
+    const extended = loopWith(clock);
+    await extended.loop.run(runDir, { kind: 'resume', from: 'last' }, null);
+    expect(extended.events.find((e) => e.type === 'started')).toMatchObject({
+      globalStep: 4,
+      totalSteps: 8,
+    });
+    const lrs = extended.events.flatMap((e) => (e.type === 'progress' ? [e.progress.lr] : []));
+    expect(lrs.length).toBeGreaterThan(0);
+    expect(Math.max(...lrs)).toBeLessThanOrEqual(1e-4);
+    expect(extended.events.at(-1)).toMatchObject({ type: 'finished', position: { globalStep: 8 } });
   });
 
   it('a pause on an epoch-ending step skips validation, which runs first thing on resume', async () => {
