@@ -34,7 +34,19 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) open();
   });
-  app.on('before-quit', () => void services.dispose());
+  // Quitting must not kill a running training before its pause checkpoint is on disk.
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed) return;
+    event.preventDefault();
+    void services
+      .dispose()
+      .catch((err: unknown) => console.error('[segstudio] shutdown:', err))
+      .finally(() => {
+        disposed = true;
+        app.quit();
+      });
+  });
 });
 
 app.on('window-all-closed', () => {
