@@ -300,6 +300,25 @@ describe('workbench: train, evaluate, export', () => {
     await page.getByTestId('layer-gt').waitFor();
   });
 
+  it('shows the prediction of the worst case with the predicted class under the cursor', async () => {
+    await page.locator('[data-testid="layer-pred"] img').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="layer-error"] img').waitFor();
+    const box = (await page.getByTestId('layer-image').boundingBox())!;
+    await expect
+      .poll(async () => {
+        await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.75);
+        return page.getByTestId('hover-pred').innerText();
+      })
+      .toMatch(/#\d+/);
+    await waitForText('hover-verdict', /^(correct|wrong|void)$/i);
+    await shot('sample-prediction');
+    // The failure cases show the same prediction next to the truth.
+    await page.getByTestId('nav-evaluate').click();
+    await expect
+      .poll(() => page.getByTestId('failure-case-0').locator('img').count(), { timeout: 30_000 })
+      .toBe(4);
+  });
+
   it('browses by per-image IoU of the evaluated run, worst first', async () => {
     await page.getByTestId('nav-browse').click();
     await page.getByTestId('filter-split').selectOption('val');

@@ -67,20 +67,27 @@ export const useDatasetStore = defineStore('dataset', () => {
     }
   }
 
-  async function updateClass(
+  // Edits go to the host one at a time: two in flight could each start from the same
+  // descriptor and the later save would drop the earlier edit.
+  let editQueue: Promise<void> = Promise.resolve();
+
+  function updateClass(
     id: number,
     patch: { name?: string; color?: [number, number, number]; void?: boolean },
   ): Promise<void> {
     savingClasses.value++;
-    try {
-      classes.value = await api.dataset.updateClass({ id, ...patch });
-      classesSaved.value = true;
-    } catch (err) {
-      notices.error(`Saving class ${id}`, err, 'Names must be 1 to 100 characters.');
-      await load();
-    } finally {
-      savingClasses.value--;
-    }
+    editQueue = editQueue.then(async () => {
+      try {
+        classes.value = await api.dataset.updateClass({ id, ...patch });
+        classesSaved.value = true;
+      } catch (err) {
+        notices.error(`Saving class ${id}`, err, 'Names must be 1 to 100 characters.');
+        await load();
+      } finally {
+        savingClasses.value--;
+      }
+    });
+    return editQueue;
   }
 
   const classByIndex = computed(() => {
