@@ -1,34 +1,59 @@
-// The README's test command: lint, typecheck, build, unit + smoke tests, then e2e.
-// Stops at the first failing stage and ends with a plain "N passed, N failed" summary line.
+// The README's test command: lint, typecheck, build, unit + native smoke tests, then e2e.
+// Stops at the first failing stage. Ends with a plain "tests: N passed, N failed, N skipped"
+// line summed over every Vitest run (from their JSON reports in test-results/).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const reportDir = 'test-results';
+mkdirSync(reportDir, { recursive: true });
+
+const vitest = (name, extra) => [
+  'npx',
+  [
+    '--no-install',
+    'vitest',
+    'run',
+    ...extra,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${reportDir}/${name}.json`,
+  ],
+];
 
 const stages = [
   ['lint', 'npm', ['run', 'lint']],
   ['typecheck', 'npm', ['run', 'typecheck']],
   ['build', 'npm', ['run', 'build']],
-  ['unit', 'npx', ['--no-install', 'vitest', 'run']],
-  [
-    'e2e',
-    'npx',
-    ['--no-install', 'vitest', 'run', '--config', 'vitest.e2e.config.mts', '--passWithNoTests'],
-  ],
+  ['unit', ...vitest('unit', [])],
+  ['e2e', ...vitest('e2e', ['--config', 'vitest.e2e.config.mts'])],
 ];
 
-let passed = 0;
-let failed = 0;
+const totals = { passed: 0, failed: 0, skipped: 0 };
+function addReport(name) {
+  const file = `${reportDir}/${name}.json`;
+  if (!existsSync(file)) return;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += report.numPassedTests ?? 0;
+  totals.failed += report.numFailedTests ?? 0;
+  totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
+
+let failedStage = null;
 for (const [name, cmd, args] of stages) {
+  rmSync(`${reportDir}/${name}.json`, { force: true });
   const started = Date.now();
   console.log(`\n=== ${name} ===`);
   const result = spawnSync(cmd, args, { stdio: 'inherit' });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (result.status === 0) {
-    passed++;
-    console.log(`=== ${name}: ok (${seconds}s)`);
-  } else {
-    failed++;
+  addReport(name);
+  if (result.status !== 0) {
     console.log(`=== ${name}: FAILED (${seconds}s)`);
+    failedStage = name;
     break;
   }
+  console.log(`=== ${name}: ok (${seconds}s)`);
 }
-console.log(`\nstages: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+if (failedStage && totals.failed === 0) totals.failed = 1; // a lint/typecheck/build failure counts
+console.log(`\n${failedStage ? `failed at stage ${failedStage}` : 'all stages passed'}`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedStage ? 1 : 0);
