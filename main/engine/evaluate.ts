@@ -26,6 +26,11 @@ export interface EvaluateOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Checked between batches; when it returns true evaluation stops with an error. */
   readonly shouldCancel?: () => boolean;
+  /**
+   * Also compute the loss (see `validateModel`) with these per-class weights (null =
+   * unweighted). Only at `model` resolution, where logits and labels share a grid.
+   */
+  readonly loss?: { readonly classWeights: readonly number[] | null };
 }
 
 /** EvalReport without the run metadata the caller knows (run name, checkpoint, timestamp). */
@@ -153,6 +158,32 @@ export async function evaluateModel(
   source: SampleSource,
   options: EvaluateOptions,
 ): Promise<EvalResult> {
+  return (await runEvaluation(model, source, options)).result;
+}
+
+/**
+ * Per-epoch validation: the metrics of `evaluateModel` at `model` resolution plus the
+ * validation loss, the training loss's masked weighted softmax cross-entropy (void pixels
+ * weigh 0, other pixels their class weight) over the nearest-resized labels, averaged over the
+ * weights of the whole split (the training loss averages per batch; the two are comparable).
+ * Validation images are not augmented. `loss` is null when the split has no non-void pixel.
+ */
+export async function validateModel(
+  model: tfjs.LayersModel,
+  source: SampleSource,
+  options: Omit<EvaluateOptions, 'resolution' | 'loss'> & {
+    readonly classWeights: readonly number[] | null;
+  },
+): Promise<{ readonly result: EvalResult; readonly loss: number | null }> {
+  const { classWeights, ...rest } = options;
+  return runEvaluation(model, source, { ...rest, resolution: 'model', loss: { classWeights } });
+}
+
+async function runEvaluation(
+  model: tfjs.LayersModel,
+  source: SampleSource,
+  options: EvaluateOptions,
+): Promise<{ result: EvalResult; loss: number | null }> {
   const tf = getTf();
   const size = modelInputSize(model);
   const numClasses = modelNumClasses(model);
@@ -162,6 +193,10 @@ export async function evaluateModel(
     );
   }
   const resolution = options.resolution ?? 'original';
+  if (options.loss && resolution !== 'model') {
+    throw new Error('the validation loss is computed at model resolution only');
+  }
+  const lossSums = { weighted: 0, weights: 0 };
   const batchSize = Math.max(1, options.batchSize ?? 4);
   const total = Math.min(source.count, options.limit ?? source.count);
   const overall = new ConfusionMatrix(numClasses);
@@ -194,6 +229,7 @@ export async function evaluateModel(
         const one = tf.slice(logits, [k, 0, 0, 0], [1, -1, -1, -1]);
         let counts: Float32Array;
         try {
+          if (options.loss) addImageLoss(tf, one, label, options.loss.classWeights, lossSums);
           counts = imageConfusion(
             tf,
             one,
@@ -214,7 +250,48 @@ export async function evaluateModel(
     }
     options.onProgress?.(indices[indices.length - 1]! + 1, total);
   }
-  return buildResult(source, overall, perImage);
+  const loss = lossSums.weights > 0 ? lossSums.weighted / lossSums.weights : null;
+  return { result: buildResult(source, overall, perImage), loss };
+}
+
+/**
+ * Adds one image's sum of w * -log softmax(logits)[label] and sum of w (w = 0 for void, the
+ * class weight or 1 otherwise) to `sums`. Logits and label are at the same resolution.
+ */
+function addImageLoss(
+  tf: Tf,
+  logits: tfjs.Tensor4D,
+  label: DecodedSample,
+  classWeights: readonly number[] | null,
+  sums: { weighted: number; weights: number },
+): void {
+  const [, h, w, numClasses] = logits.shape;
+  if (h !== label.height || w !== label.width) {
+    throw new Error(
+      `loss needs labels at the logits' ${w}x${h}, got ${label.width}x${label.height}`,
+    );
+  }
+  const pixels = h * w;
+  const targets = new Int32Array(pixels);
+  const weights = new Float32Array(pixels);
+  let weightSum = 0;
+  for (let p = 0; p < pixels; p++) {
+    const l = label.label[p]!;
+    if (l === IGNORE_LABEL) continue;
+    targets[p] = l;
+    const wt = classWeights ? classWeights[l]! : 1;
+    weights[p] = wt;
+    weightSum += wt;
+  }
+  if (weightSum === 0) return;
+  const weighted = tf.tidy(() => {
+    const logp = tf.logSoftmax(tf.reshape(logits, [pixels, numClasses]));
+    const picked = tf.gather(logp, tf.tensor2d(targets, [pixels, 1], 'int32'), 1, 1);
+    const nll = tf.neg(tf.reshape(picked, [pixels]));
+    return tf.sum(tf.mul(nll, tf.tensor1d(weights, 'float32'))).dataSync()[0]!;
+  });
+  sums.weighted += weighted;
+  sums.weights += weightSum;
 }
 
 function buildResult(

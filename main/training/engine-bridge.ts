@@ -16,7 +16,7 @@ import {
   type CheckpointManifest,
   type CheckpointPayload,
 } from '../engine/checkpoint';
-import { evaluateModel, type EvalResult } from '../engine/evaluate';
+import { evaluateModel, validateModel, type EvalResult } from '../engine/evaluate';
 import { exportModel, exportModelArchive, type ManifestFields } from '../engine/export';
 import { predictFiles } from '../engine/predict';
 import { writeFileAtomic } from '../fs/atomic';
@@ -270,14 +270,15 @@ class EngineSession implements TrainingSession {
   async validate(): Promise<ValidationOutcome | null> {
     if (!this.val) return null;
     // Per-epoch validation compares at the model's input size: fast, and good enough to rank
-    // checkpoints; `evaluate` reports at the annotations' own resolution.
-    const result = await evaluateModel(this.trainer.model, this.val, {
+    // checkpoints; `evaluate` reports at the annotations' own resolution. The validation loss
+    // is the training loss (same class weights, void ignored) on the unaugmented val split.
+    const { result, loss } = await validateModel(this.trainer.model, this.val, {
       normalization: this.trainer.config.normalization,
       batchSize: this.trainer.config.batchSize,
-      resolution: 'model',
+      classWeights: this.trainer.classWeights,
     });
     return {
-      valLoss: null,
+      valLoss: loss,
       mIoU: result.mIoU,
       pixelAccuracy: result.pixelAccuracy,
       meanClassAccuracy: result.meanClassAccuracy,

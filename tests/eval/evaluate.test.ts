@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
 import { EvalReport } from '../../shared/contracts/evaluation';
 import { ConfusionMatrix, summarize } from '../../shared/metrics/confusion';
-import { IGNORE_LABEL } from '../../main/dataset/source';
-import { evaluateModel } from '../../main/engine/evaluate';
-import { inputBatch } from '../../main/engine/predict-input';
+import { IGNORE_LABEL, type DecodedSample } from '../../main/dataset/source';
+import { resizeNearest } from '../../main/dataset/sample-source';
+import { evaluateModel, validateModel } from '../../main/engine/evaluate';
+import { maskedCrossEntropyReference } from '../../main/engine/loss';
+import { inputBatch, resizeRgb } from '../../main/engine/predict-input';
 import { getTf } from '../../main/native/backend';
 import { createFixtureDataset, tinySegModel, type FixtureDataset } from './helpers/fixture-dataset';
 
@@ -123,5 +125,51 @@ describe('evaluateModel', () => {
       /predicts 5 classes but split "val" has 3/,
     );
     wrong.dispose();
+  });
+
+  it('validation loss = the training loss (void ignored, class-weighted) over the whole split', async () => {
+    const size = { width: 16, height: 12 };
+    const classWeights = [0.5, 2, 1];
+    // Reference: every sample in one batch through the training loss's autodiff reference.
+    const images: DecodedSample[] = [];
+    const labels = new Int32Array(data.source.count * size.width * size.height);
+    const weights = new Float32Array(labels.length);
+    for (let i = 0; i < data.source.count; i++) {
+      const s = await data.source.load(i);
+      images.push({ ...s, ...size, image: await resizeRgb(s.image, s.width, s.height, size) });
+      const small = resizeNearest(s.label, s.width, s.height, size.width, size.height);
+      small.forEach((l, p) => {
+        const o = i * small.length + p;
+        labels[o] = l === IGNORE_LABEL ? 0 : l;
+        weights[o] = l === IGNORE_LABEL ? 0 : classWeights[l]!;
+      });
+    }
+    expect(weights.some((w) => w === 0)).toBe(true);
+    const expected = tf.tidy(() => {
+      const logits = model.predict(inputBatch(tf, images, size, normalization)) as tfjs.Tensor4D;
+      const shape: [number, number, number] = [data.source.count, size.height, size.width];
+      return maskedCrossEntropyReference(
+        tf,
+        logits,
+        tf.tensor3d(labels, shape, 'int32'),
+        tf.tensor3d(weights, shape, 'float32'),
+      ).dataSync()[0]!;
+    });
+
+    const before = tf.memory().numTensors;
+    const { result, loss } = await validateModel(model, data.source, {
+      normalization,
+      batchSize: 2,
+      classWeights,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(loss).toBeCloseTo(expected, 5);
+    const plain = await evaluateModel(model, data.source, { normalization, resolution: 'model' });
+    expect(result.confusion).toEqual(plain.confusion);
+    const unweighted = await validateModel(model, data.source, {
+      normalization,
+      classWeights: null,
+    });
+    expect(unweighted.loss).not.toBeCloseTo(expected, 5);
   });
 });

@@ -77,7 +77,15 @@ describe('pause / resume across worker processes', () => {
       readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as { epoch: number; globalStep: number; trainLoss: number });
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              epoch: number;
+              globalStep: number;
+              trainLoss: number;
+              valLoss: number | null;
+            },
+        );
     expect(metrics(splitDir).map((m) => [m.epoch, m.globalStep])).toEqual([
       [1, 4],
       [2, 8],
@@ -85,6 +93,11 @@ describe('pause / resume across worker processes', () => {
     ]);
     expect(metrics(splitDir).map((m) => m.trainLoss)).toEqual(
       metrics(straightDir).map((m) => m.trainLoss),
+    );
+    // The val split's loss (same masked, weighted CE) at every epoch end, equal in both runs.
+    for (const m of metrics(straightDir)) expect(m.valLoss).toBeGreaterThan(0);
+    expect(metrics(splitDir).map((m) => m.valLoss)).toEqual(
+      metrics(straightDir).map((m) => m.valLoss),
     );
     expect(existsSync(path.join(splitDir, 'checkpoints', 'best', 'manifest.json'))).toBe(true);
     const run = await readRunFile(splitDir);
