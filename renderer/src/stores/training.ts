@@ -58,6 +58,8 @@ export const useTrainingStore = defineStore('training', () => {
     upsertRun(s);
     const live = ['starting', 'running', 'pausing', 'stopping'].includes(s.state);
     if (live || active.value?.runName === s.runName) active.value = s;
+    // Live progress is throttled and skips steps; once the run settles, the full history shows.
+    if (!live && s.runName === selectedRun.value) void refreshHistory(s.runName);
     if (!live && progress.value?.runName === s.runName && s.state !== 'pausing') {
       // Keep the last progress numbers visible, but the ETA no longer means anything.
       progress.value = { ...progress.value, epochEtaSeconds: null, runEtaSeconds: null };
@@ -133,6 +135,19 @@ export const useTrainingStore = defineStore('training', () => {
       notices.error(`Loading the history of ${runName}`, err);
     }
     await loadCheckpoints(runName);
+  }
+
+  async function refreshHistory(runName: string): Promise<void> {
+    try {
+      const history = await api.training.history({ runName });
+      if (selectedRun.value !== runName) return;
+      // The step log may lag the live events by a flush: keep live points beyond it.
+      const lastLogged = history.steps[history.steps.length - 1]?.step ?? -1;
+      lossPoints.value = [...history.steps, ...lossPoints.value.filter((p) => p.step > lastLogged)];
+      if (history.epochs.length >= epochs.value.length) epochs.value = history.epochs;
+    } catch {
+      // Keep the live points; the next state change retries.
+    }
   }
 
   async function loadCheckpoints(runName: string): Promise<void> {
