@@ -360,6 +360,22 @@ describe('workbench: train, evaluate, export', () => {
     await page.getByTestId('model-folder').check();
     await page.getByTestId('export-model-run').click();
     await waitForText('export-model-result', /folder on the server/, 120_000);
+
+    // Predicted masks of the val split (a zip) and the metrics as CSV, both downloadable.
+    await page.getByTestId('pick-split').selectOption('val');
+    await page.getByTestId('export-predictions-run').click();
+    const masks = page.getByTestId('export-predictions-download');
+    await masks.waitFor({ timeout: 120_000 });
+    expect(await masks.getAttribute('href')).toMatch(/\.zip$/);
+    await page.getByTestId('export-metrics-run').click();
+    const csvLink = page.getByTestId('export-metrics-download');
+    await csvLink.waitFor({ timeout: 60_000 });
+    const csv = await page.request.get(
+      new URL((await csvLink.getAttribute('href'))!, serve.origin).toString(),
+    );
+    const csvText = await csv.text();
+    expect(csvText.split('\n')[0]).toMatch(/class/);
+    expect(csvText).toContain('Bicyclist');
     await shot('export');
 
     const exported = await page
