@@ -41,6 +41,8 @@ interface Streams {
  * to stderr and stdout's last line is one JSON object, so scripts can `tail -1 | jq`.
  */
 export class Output {
+  private readonly warned = new Set<string>();
+
   constructor(
     readonly json: boolean,
     private readonly streams: Streams = { stdout: process.stdout, stderr: process.stderr },
@@ -51,8 +53,14 @@ export class Output {
     (this.json ? this.streams.stderr : this.streams.stdout).write(`${line}\n`);
   }
 
+  /**
+   * One stderr line per distinct warning: the runner and a command may both warn about the
+   * same thing (the pure-JS fallback). Lines that already say WARNING keep their own prefix.
+   */
   warn(line: string): void {
-    this.streams.stderr.write(`warning: ${line}\n`);
+    if (this.warned.has(line)) return;
+    this.warned.add(line);
+    this.streams.stderr.write(/^warning\b/i.test(line) ? `${line}\n` : `warning: ${line}\n`);
   }
 
   progress(label: string, total: number, unit?: string): ProgressBar {

@@ -1,18 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/build';
+import { lastJsonLine, runSegstudio } from '../support/cli';
 
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin', 'segstudio.cjs');
-
-function segstudio(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const segstudio = (...args: string[]) => runSegstudio(args);
 
 describe('segstudio CLI skeleton', () => {
   beforeAll(() => ensureBuilt());
@@ -39,8 +29,7 @@ describe('segstudio CLI skeleton', () => {
   it('doctor --json ends with one JSON line describing the backend and sharp', () => {
     const r = segstudio('doctor', '--json');
     expect(r.status).toBe(0);
-    const last = r.stdout.trim().split('\n').at(-1) ?? '';
-    const report = JSON.parse(last) as Record<string, unknown>;
+    const report = lastJsonLine<Record<string, unknown>>(r.stdout);
     expect(report).toMatchObject({
       cpus: expect.any(Number),
       sharp: expect.any(String),
@@ -48,5 +37,16 @@ describe('segstudio CLI skeleton', () => {
     });
     expect(['tensorflow', 'cpu']).toContain(report['backend']);
     if (report['backend'] !== 'tensorflow') expect(r.stderr).toContain('WARNING');
+  });
+
+  it('says loudly, once, when a tfjs command runs on the pure-JS fallback', () => {
+    const args = 'bench --size 16x16 --batch 1 --classes 2 --steps 1 --warmup 0 --json';
+    const r = runSegstudio(args.split(' '), { SEGSTUDIO_BACKEND: 'cpu' });
+    expect(r.status).toBe(0);
+    const warnings = r.stderr.split('\n').filter((line) => line.includes('pure-JS'));
+    expect(warnings).toEqual([
+      'WARNING: running on the pure-JS CPU backend, 10-50x slower than native libtensorflow. SEGSTUDIO_BACKEND=cpu was set',
+    ]);
+    expect(lastJsonLine(r.stdout)).toMatchObject({ backend: 'cpu', native: false });
   });
 });

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the real `segstudio` binary (bin/segstudio.cjs -> out/main/cli.cjs) as a child process,
+ * as a user would. Call ensureBuilt() (tests/support/build.ts) in beforeAll first.
+ */
+export function runSegstudio(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const run = spawnSync(process.execPath, [path.join(root, 'bin', 'segstudio.cjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** The `--json` convention: the last stdout line is one JSON object. */
+export function lastJsonLine<T>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
+}
