@@ -2,6 +2,7 @@ import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import type { TrainingConfig } from '../../shared/training/config';
 import type { SourceClass } from '../dataset/source';
 import type { ManifestFields } from './export';
+import { architectureOf } from './models/architecture';
 import type { ManifestClass, ManifestMetrics, ModelManifest } from './export-manifest';
 
 /**
@@ -24,6 +25,7 @@ export function manifestFieldsFor(args: {
   }));
   return {
     preset: args.config.preset,
+    architecture: architectureOf(args.config.preset),
     classes,
     voidId: args.descriptor.voidId,
     maskEncoding: args.descriptor.encoding,

@@ -35,6 +35,8 @@ export const ModelManifest = z.object({
   version: z.literal(1),
   /** Model preset name (`seed-alexnet-fcn`, `default`, or `imported` for foreign weights). */
   preset: z.string(),
+  /** Network layout of a preset model (see main/engine/models/architecture.ts); absent otherwise. */
+  architecture: z.object({ id: z.string(), version: z.number().int().min(1) }).optional(),
   classes: z.array(ManifestClass).min(1),
   /** Dataset id of the ignored class; predictions never contain it. */
   voidId: z.number().int().nullable(),

@@ -30,6 +30,7 @@ import {
 } from './data';
 import { maskedCrossEntropy } from './loss';
 import { buildModel, type LayersModel } from './models';
+import { architectureOf, assertArchitecture } from './models/architecture';
 import { staticShape } from './models/common';
 import { Adam, type NamedArray } from './optimizer';
 import { Rng } from './rng';
@@ -200,7 +201,7 @@ export class Trainer {
     const log = opts.log ?? ((): void => undefined);
     for (const m of loaded.messages) log(m);
     const trainer = new Trainer(getTf(), state.config, opts.train, state.classWeights, log);
-    trainer.restore(loaded.payload);
+    trainer.restore(loaded.payload, `checkpoint ${loaded.dir}`);
     trainer.resumeMessages = loaded.messages;
     trainer.resumedFrom = loaded.source;
     return trainer;
@@ -420,6 +421,7 @@ export class Trainer {
       format: 'segstudio-trainer-state',
       version: 1,
       config: this.config,
+      architecture: architectureOf(this.config.preset),
       numClasses: this.numClasses,
       classNames: [...this.classNames],
       classWeights: this.classWeights ? [...this.classWeights] : null,
@@ -448,8 +450,11 @@ export class Trainer {
     return { state, model: await this.getWeights(), optimizer: await this.adam.getSlots() };
   }
 
-  /** Restores a state produced by `getState` (same preset, input size and classes). */
-  restore(payload: CheckpointPayload): void {
+  /**
+   * Restores a state produced by `getState` (same preset, layout, input size and classes).
+   * `where` names the checkpoint in errors.
+   */
+  restore(payload: CheckpointPayload, where = 'the checkpoint'): void {
     const state = TrainerState.parse(payload.state);
     const a = state.config;
     const b = this.config;
@@ -460,8 +465,15 @@ export class Trainer {
       a.widthMultiplier !== b.widthMultiplier ||
       state.numClasses !== this.numClasses
     ) {
-      throw new Error('checkpoint was written for a different model (preset/size/classes)');
+      throw new Error(`${where} was written for a different model (preset/size/classes)`);
     }
+    assertArchitecture({
+      where,
+      preset: b.preset,
+      saved: state.architecture,
+      weights: payload.model,
+      model: this.model,
+    });
     if (state.data.rngScheme !== RNG_SCHEME) {
       throw new Error(
         `checkpoint uses RNG scheme ${state.data.rngScheme}, engine has ${RNG_SCHEME}`,

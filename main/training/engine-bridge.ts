@@ -24,6 +24,7 @@ import { createZip } from '../fs/zip';
 import type { ArchiveResult } from '../../shared/worker/protocol';
 import { importSeedCheckpoint } from '../engine/convert-seed';
 import { buildModel, type LayersModel } from '../engine/models';
+import { architectureOf, assertArchitecture } from '../engine/models/architecture';
 import type { NamedArray } from '../engine/optimizer';
 import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
@@ -160,11 +161,13 @@ async function loadForResume(
   payload: CheckpointPayload;
   manifest: CheckpointManifest;
   source: string;
+  dir: string;
   messages: readonly string[];
 }> {
   if (from === 'last') return loadLatestCheckpoint(runDir);
-  const { payload, manifest } = await readCheckpoint(checkpointDir(runDir, from));
-  return { payload, manifest, source: from, messages: [] };
+  const dir = checkpointDir(runDir, from);
+  const { payload, manifest } = await readCheckpoint(dir);
+  return { payload, manifest, source: from, dir, messages: [] };
 }
 
 export const openEngineSession =
@@ -213,7 +216,7 @@ export const openEngineSession =
       ...(state.classWeights && { classWeights: state.classWeights }),
     });
     try {
-      trainer.restore(loaded.payload);
+      trainer.restore(loaded.payload, `checkpoint ${loaded.dir}`);
     } catch (err) {
       trainer.dispose();
       throw err;
@@ -333,14 +336,28 @@ export async function restoreModel(runDir: string, from: CheckpointKind): Promis
   const loaded =
     slot === 'last'
       ? await loadLatestCheckpoint(runDir)
-      : await readCheckpoint(checkpointDir(runDir, slot));
+      : {
+          ...(await readCheckpoint(checkpointDir(runDir, slot))),
+          dir: checkpointDir(runDir, slot),
+        };
   const state = TrainerState.parse(loaded.payload.state);
   const tf = getTf();
   const { model } = buildModel(tf, state.config, state.numClasses);
+  try {
+    assertArchitecture({
+      where: `checkpoint ${loaded.dir}`,
+      preset: state.config.preset,
+      saved: state.architecture,
+      weights: loaded.payload.model,
+      model,
+    });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   const byName = new Map(loaded.payload.model.map((w) => [w.name, w]));
   for (const variable of model.weights) {
-    const w = byName.get(variable.originalName);
-    if (!w) throw new Error(`checkpoint ${slot} is missing weight ${variable.originalName}`);
+    const w = byName.get(variable.originalName)!;
     const t = tf.tensor(w.data, [...w.shape], 'float32');
     variable.write(t);
     t.dispose();
@@ -387,6 +404,7 @@ async function manifestFields(
   const descriptor = index.descriptor;
   return {
     preset: restored.config.preset,
+    architecture: architectureOf(restored.config.preset),
     classes,
     voidId: descriptor.voidId,
     maskEncoding: descriptor.encoding,

@@ -6,6 +6,11 @@ export const TrainerState = z.object({
   format: z.literal('segstudio-trainer-state'),
   version: z.literal(1),
   config: TrainingConfig,
+  /**
+   * Network layout the weights belong to (preset + layout version, see
+   * main/engine/models/architecture.ts). Absent in checkpoints written before it existed.
+   */
+  architecture: z.object({ id: z.string(), version: z.number().int().min(1) }).optional(),
   numClasses: z.number().int().min(1),
   classNames: z.array(z.string()),
   /** Per-class loss weights actually used (null = unweighted). */

@@ -9,7 +9,10 @@ import {
   readCheckpoint,
   unpackTensors,
   verifyCheckpoint,
+  writeCheckpoint,
+  type CheckpointPayload,
 } from '../../main/engine/checkpoint';
+import { TrainerState } from '../../shared/training/state';
 import { Trainer } from '../../main/engine/trainer';
 import { maxAbsDiff, smallDefaultConfig, tempRunDir } from './helpers';
 import { SyntheticSource } from './synthetic-source';
@@ -204,6 +207,55 @@ describe('pause semantics', () => {
     const written = await t.saveCheckpoint(dir, 'pause');
     expect(written.bytes).toBeGreaterThan(0);
     expect((await loadLatestCheckpoint(dir)).manifest.reason).toBe('pause');
+    t.dispose();
+  });
+});
+
+describe('network layout version', () => {
+  /** A checkpoint like `last` of the base run, its state/weights edited, rewritten atomically. */
+  async function editedRun(
+    edit: (p: CheckpointPayload & { state: TrainerState }) => void,
+  ): Promise<string> {
+    const dir = await copyRun();
+    const { payload, manifest } = await readCheckpoint(checkpointDir(dir, 'last'));
+    const state = TrainerState.parse(payload.state);
+    const copy = { ...payload, state, model: payload.model.map((w) => ({ ...w })) };
+    edit(copy);
+    await fs.rm(checkpointsRoot(dir), { recursive: true });
+    await writeCheckpoint(dir, copy, { ...manifest, metric: null });
+    return dir;
+  }
+
+  it('is recorded in every checkpoint', async () => {
+    const { payload } = await readCheckpoint(checkpointDir(base.dir, 'last'));
+    expect(TrainerState.parse(payload.state).architecture).toEqual({ id: 'default', version: 2 });
+  });
+
+  it('an older recorded version is refused naming the checkpoint and both versions', async () => {
+    const dir = await editedRun((p) => {
+      p.state.architecture = { id: 'default', version: 1 };
+    });
+    await expect(Trainer.resume(dir, { train: source() })).rejects.toThrow(
+      new RegExp(
+        `checkpoint ${checkpointDir(dir, 'last')} holds a default v1 network; this version of Seg Studio builds default v2`,
+      ),
+    );
+  });
+
+  it('an unversioned checkpoint of another layout says so instead of "unknown weight"', async () => {
+    const dir = await editedRun((p) => {
+      delete p.state.architecture;
+      p.model[0]!.name = 'enc1_old/kernel';
+    });
+    await expect(Trainer.resume(dir, { train: source() })).rejects.toThrow(
+      /holds an earlier default layout \(written before architecture versions were recorded\), which does not match the default v2 network .*unknown weight enc1_old\/kernel/,
+    );
+    // Unversioned checkpoints of the current layout still resume.
+    const same = await editedRun((p) => {
+      delete p.state.architecture;
+    });
+    const t = await Trainer.resume(same, { train: source() });
+    expect(t.globalStep).toBe(3);
     t.dispose();
   });
 });

@@ -200,6 +200,7 @@ describe('RUN folders (trained for one step by segstudio train)', () => {
     const exported = await importModel(out);
     expect(exported.manifest.origin).toMatchObject({ checkpoint: 'last', step: 1 });
     expect(exported.manifest.input).toEqual({ width: 64, height: 48 });
+    expect(exported.manifest.architecture).toEqual({ id: 'default', version: 2 });
     const restored = await restoreModel(runDir, 'last');
     const tf = getTf();
     const predict = (m: tfjs.LayersModel): number[] =>
