@@ -34,7 +34,14 @@ export async function readLabelsFile(file: string): Promise<LabelsParse> {
   try {
     return parseLabels(await fs.readFile(file, 'utf8'), file);
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    const code = (err as NodeJS.ErrnoException).code;
+    const error =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EISDIR'
+          ? 'it is a folder, not a file'
+          : `it cannot be read (${(err as Error).message})`;
+    return { ok: false, error };
   }
 }
 

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import { describeJsonError } from '../../shared/dataset/json-error';
 import { writeJsonAtomic } from '../fs/atomic';
+import { DatasetError } from './errors';
 
 /** The descriptor lives in the project folder, never in the dataset folder. */
 export const DESCRIPTOR_FILE = 'dataset.json';
@@ -25,10 +27,17 @@ export async function loadDescriptor(projectDir: string): Promise<DatasetDescrip
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const parsed = DatasetDescriptor.safeParse(JSON.parse(text));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DatasetError(`${file} is ${describeJsonError(text, err)}`);
+  }
+  const parsed = DatasetDescriptor.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(
-      `${file} is not a valid dataset descriptor: ${parsed.error.issues[0]?.message ?? ''}`,
+    const issue = parsed.error.issues[0];
+    throw new DatasetError(
+      `${file} is not a valid dataset descriptor: ${issue ? `${issue.path.join('.') || 'top level'}: ${issue.message}` : 'invalid'}`,
     );
   }
   return parsed.data;

@@ -10,16 +10,19 @@
  *       source(split) implements SampleSource (./source.ts): RGB image + training-index label,
  *       void -> IGNORE_LABEL (255), classes ordered by training index.
  *     Open reads headers only (fast); `deep` (or a dataset without labels) also decodes every
- *     annotation to check its values — see open.ts.
+ *     annotation to check its values — see open.ts. Bad samples become `problems`; only a
+ *     folder that is no known layout or an unusable `labelsFile` rejects (DatasetError).
  *   saveDescriptor(projectDir, d) / loadDescriptor(projectDir)   atomic JSON in the project
  *   classStatistics(index, split, { cacheDir, onProgress })      per-class pixel counts, cached
  *   thumbnail(index, sampleId, cacheDir, size, { split?, kind })  lazily cached JPEG/PNG path
  *   renderMaskPng({ width, height, label }, classes)             colour PNG of a label map
  *       (SourceClass[] -> values are training indices; descriptor ClassDef[] -> raw dataset ids)
+ *   DatasetError                           bad input the user can fix (message names the file)
  *   createDecodePool()                     worker threads decoding masks -> { scan, close }
  *       (openDataset/classStatistics make their own; pass `scanner` to share one)
  */
 export { detectFormat, type FormatGuess } from './detect';
+export { DatasetError } from './errors';
 export { openDataset, DEFAULT_MAX_PIXELS, type OpenOptions } from './open';
 export { DatasetIndex, type SplitIndex } from './dataset-index';
 export type { SampleRecord, ProgressFn, IndexPhase } from './records';

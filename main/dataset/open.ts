@@ -18,6 +18,7 @@ import { mapLimit } from './concurrency';
 import { decodeMask, keyColor, keyHistogram } from './decode';
 import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import { detectFormat } from './detect';
+import { DatasetError } from './errors';
 import { DirCache } from './dir-cache';
 import { DatasetIndex, type SplitIndex } from './dataset-index';
 import { formatModule } from './formats/index';
@@ -117,6 +118,9 @@ async function chooseClasses(
   if (file) {
     const parsed = await readLabelsFile(file);
     if (parsed.ok) return { classes: parsed.classes, source: file, problems: [] };
+    // A file the user named is not second-guessed: opening with other classes would mislead.
+    if (options.labelsFile)
+      throw new DatasetError(`labels file ${file} cannot be used: ${parsed.error}`);
     const problem: Problem = {
       split: '',
       sample: '',
@@ -147,11 +151,16 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   const format =
     options.format ?? options.descriptor?.format ?? (await detectFormat(requested, cache)).format;
   if (!format)
-    throw new Error(`${requested} does not look like a dataset Seg Studio knows (use --format)`);
+    throw new DatasetError(
+      `${requested} does not look like a dataset Seg Studio knows (choose the format)`,
+    );
   const plan = await formatModule(format).plan(requested, cache);
   const maxPixels = options.maxPixels ?? options.descriptor?.maxPixels ?? DEFAULT_MAX_PIXELS;
   const total = plan.splits.reduce((n, s) => n + s.samples.length, 0);
   const progress = options.onProgress ?? (() => undefined);
+
+  // Classes first: an unusable labels file the user named fails before any file is read.
+  const choice = await chooseClasses(plan, options, cache);
 
   // Pass 1: headers.
   let done = 0;
@@ -186,7 +195,6 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
     records.set(split.name, usable);
   });
 
-  const choice = await chooseClasses(plan, options, cache);
   problems.unshift(...choice.problems);
   let encoding: MaskEncoding;
   let rgbMapping: RgbMapping | undefined;

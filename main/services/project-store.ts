@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RecentProject } from '../../shared/contracts/project';
 import { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import { describeJsonError } from '../../shared/dataset/json-error';
 import { writeJsonAtomic } from '../fs/atomic';
 import { UserFacingError } from '../ipc/dispatcher';
 import { projectLayout } from './project-session';
@@ -43,7 +44,7 @@ export async function readProjectFile(projectDir: string): Promise<ProjectFile> 
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new UserFacingError(`${file} is not valid JSON: ${(err as Error).message}`, 'corrupt');
+    throw new UserFacingError(`${file} is ${describeJsonError(text, err)}`, 'corrupt');
   }
   const parsed = ProjectFile.safeParse(raw);
   if (!parsed.success) {

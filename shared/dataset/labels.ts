@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClassDef, RgbColor } from './descriptor';
+import { describeJsonError } from './json-error';
 
 /**
  * Labels files in the two shapes users bring: the seed's SEG_LABELS_LIST as JSON
@@ -50,7 +51,7 @@ export function parseLabelsJson(text: string): LabelsParse {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return { ok: false, error: `not valid JSON (${(err as Error).message})` };
+    return { ok: false, error: describeJsonError(text, err) };
   }
   // Accept both a bare list and `{ "classes": [...] }` / `{ "labels": [...] }`.
   const list =
@@ -107,5 +108,7 @@ export function parseLabelsCsv(text: string): LabelsParse {
 }
 
 export function parseLabels(text: string, fileName: string): LabelsParse {
-  return /\.json$/i.test(fileName) ? parseLabelsJson(text) : parseLabelsCsv(text);
+  // Windows editors save UTF-8 with a byte-order mark; JSON.parse and the CSV id cell choke on it.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  return /\.json$/i.test(fileName) ? parseLabelsJson(body) : parseLabelsCsv(body);
 }

@@ -1,63 +1,41 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../main/paths';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/build';
+import { lastJsonLine, runSegstudio } from '../support/cli';
 import { makeDamaged } from './fixtures/damaged';
+import { makePairListRgbIndex } from './fixtures/formats';
 import { CAMVID, tempDir, treeFingerprint } from './helpers';
 
-const root = packageRoot();
-const cli = path.join(root, 'bin', 'segstudio.cjs');
-
-function inspect(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [cli, 'inspect', ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const inspect = (args: string[]) => runSegstudio(['inspect', ...args]);
 
 interface InspectJson {
   format: string;
   splits: Record<string, { listed: number; usable: number }>;
   classes: { id: number; name: string; color: number[]; void?: boolean }[];
-  problems: { split: string; sample: string; path: string; reason: string }[];
+  problems: { split: string; sample: string; path: string; reason: string; detail?: string }[];
 }
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
-    newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
+const work = tempDir('cli');
+afterAll(() => work.cleanup());
+
+/** A small CamVid-like pair list (2 samples, labels.json) to damage one way per test. */
+async function pairList(name: string): Promise<string> {
+  const dir = path.join(work.dir, name);
+  await makePairListRgbIndex(dir);
+  return dir;
 }
 
-function bundleIsStale(): boolean {
-  const bundle = path.join(root, 'out', 'main', 'cli.cjs');
-  if (!existsSync(bundle)) return true;
-  const built = statSync(bundle).mtimeMs;
-  return ['main', 'shared'].some((dir) => newestSource(path.join(root, dir)) > built);
-}
-
-const lastJson = (stdout: string): InspectJson =>
-  JSON.parse(stdout.trim().split('\n').at(-1)!) as InspectJson;
+const MALFORMED_LABELS =
+  '[\n  {"id": 0, "name": "Sky", "rgb_values": [128, 128, 128]},\n  {"id": 1 "name": "Road"}\n]\n';
 
 describe('segstudio inspect (real CLI process)', () => {
-  beforeAll(() => {
-    // The CLI runs from the bundle. Rebuild the node entries (fast, no renderer) only when a
-    // source is newer than it, so a fresh `npm run build` is not rewritten under other tests.
-    if (bundleIsStale()) {
-      execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--no-renderer'], {
-        stdio: 'pipe',
-      });
-    }
-  });
+  beforeAll(() => ensureBuilt());
 
   it('prints CamVid as one JSON object on the last stdout line', () => {
     const run = inspect([CAMVID, '--json']);
     expect(run.status).toBe(0);
-    const result = lastJson(run.stdout);
+    const result = lastJsonLine<InspectJson>(run.stdout);
     expect(result.format).toBe('pairlist');
     expect(result.splits).toEqual({
       train: { listed: 367, usable: 367 },
@@ -76,30 +54,86 @@ describe('segstudio inspect (real CLI process)', () => {
   });
 
   it('prints a human summary with problems grouped by reason', async () => {
-    const work = tempDir('cli');
-    try {
-      const data = path.join(work.dir, 'CamVid');
-      await makeDamaged(data);
-      const before = treeFingerprint(data);
-      const human = inspect([data]);
-      expect(human.status).toBe(0);
-      expect(human.stdout).toContain('format    pairlist');
-      expect(human.stdout).toMatch(/train\s+19\s+3/);
-      expect(human.stdout).toContain('size_mismatch (1)');
-      expect(human.stdout).toContain(
-        'train/small_ann: annotation trainannot/small_ann.png is 32x22',
-      );
-      const json = lastJson(inspect([data, '--json', '--format', 'pairlist']).stdout);
-      expect(json.problems.find((p) => p.sample === 'odd_ids')?.reason).toBe('unknown_ids');
-      expect(treeFingerprint(data)).toEqual(before);
-    } finally {
-      work.cleanup();
-    }
+    const data = path.join(work.dir, 'CamVid');
+    await makeDamaged(data);
+    const before = treeFingerprint(data);
+    const human = inspect([data]);
+    expect(human.status).toBe(0);
+    expect(human.stdout).toContain('format    pairlist');
+    expect(human.stdout).toMatch(/train\s+19\s+3/);
+    expect(human.stdout).toContain('size_mismatch (1)');
+    expect(human.stdout).toContain('train/small_ann: annotation trainannot/small_ann.png is 32x22');
+    const json = lastJsonLine<InspectJson>(
+      inspect([data, '--json', '--format', 'pairlist']).stdout,
+    );
+    expect(json.problems.find((p) => p.sample === 'odd_ids')?.reason).toBe('unknown_ids');
+    expect(treeFingerprint(data)).toEqual(before);
   });
 
   it('rejects a bad --format with a usage error', () => {
     const run = inspect([CAMVID, '--format', 'coco']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--format must be one of');
+  });
+
+  it('says a missing folder does not exist, and a file is not a folder', () => {
+    const missing = inspect(['/does/not/exist']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('segstudio inspect: error: /does/not/exist does not exist\n');
+    const file = path.join(CAMVID, 'train.txt');
+    const notDir = inspect([file, '--json']);
+    expect(notDir.status).toBe(1);
+    expect(notDir.stderr).toContain(`${file} is a file, not a folder`);
+  });
+
+  it('reports a malformed labels.json found beside the data with its line and column', async () => {
+    const data = await pairList('bad-labels');
+    const labels = path.join(data, 'labels.json');
+    writeFileSync(labels, MALFORMED_LABELS);
+    const run = inspect([data, '--json', '--quick']);
+    expect(run.status).toBe(0);
+    const result = lastJsonLine<InspectJson>(run.stdout);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ split: '', sample: '', path: labels, reason: 'labels_file' }),
+    ]);
+    expect(result.problems[0]!.detail).toMatch(
+      /^labels file labels\.json cannot be used: not valid JSON at line 3 column 12 \(/,
+    );
+    expect(readFileSync(labels, 'utf8')).toBe(MALFORMED_LABELS);
+  });
+
+  it('fails on a labels file given with --labels that cannot be used, naming file and line', async () => {
+    const data = await pairList('explicit-labels');
+    const labels = path.join(work.dir, 'my-labels.json');
+    writeFileSync(labels, MALFORMED_LABELS);
+    const bad = inspect([data, '--labels', labels, '--json']);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain(
+      `segstudio inspect: error: labels file ${labels} cannot be used: not valid JSON at line 3 column 12`,
+    );
+    const gone = inspect([data, '--labels', path.join(work.dir, 'nope.json')]);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toContain('nope.json does not exist');
+  });
+
+  it('reports a bad list line (even the first one) and keeps the good lines', async () => {
+    const data = await pairList('bad-line');
+    const list = path.join(data, 'train.txt');
+    writeFileSync(list, `images/f0.png\r\n${readFileSync(list, 'utf8')}`);
+    const run = inspect([data, '--json']);
+    expect(run.status).toBe(0);
+    const result = lastJsonLine<InspectJson>(run.stdout);
+    expect(result.format).toBe('pairlist');
+    expect(result.splits).toEqual({ train: { listed: 3, usable: 2 } });
+    expect(result.problems).toEqual([
+      {
+        split: 'train',
+        sample: 'f0',
+        path: list,
+        reason: 'bad_list_line',
+        detail: 'train.txt line 1: expected "IMAGE ANNOTATION", got "images/f0.png"',
+      },
+    ]);
   });
 });

@@ -202,5 +202,11 @@ describe('dataset formats', () => {
     const index = await openDataset(root, { format: 'seed', labelsFile: labels });
     expect(index.descriptor.labelsSource).toBe(labels);
     expect(index.source('train').classes.map((c) => c.name)).toEqual(['lawn', 'heaven', 'street']);
+    // A labels file the user named and that cannot be used stops the open, saying why.
+    await expect(
+      openDataset(root, { labelsFile: path.join(work.dir, 'none.csv') }),
+    ).rejects.toThrow(
+      `labels file ${path.join(work.dir, 'none.csv')} cannot be used: it does not exist`,
+    );
   });
 });

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseLabelsCsv, parseLabelsJson } from '../../shared/dataset/labels';
+import { describeJsonError, jsonErrorOffset } from '../../shared/dataset/json-error';
+import { parseLabels, parseLabelsCsv, parseLabelsJson } from '../../shared/dataset/labels';
+import { DatasetError, DESCRIPTOR_FILE, loadDescriptor } from '../../main/dataset/index';
 import { writeFileAtomic, writeJsonAtomic } from '../../main/fs/atomic';
 import { readImageHeader } from '../../main/dataset/headers';
 import { DirCache } from '../../main/dataset/dir-cache';
@@ -62,6 +64,51 @@ describe('labels files', () => {
       ok: false,
       error: expect.stringContaining('line 2'),
     });
+  });
+});
+
+describe('bad JSON and labels files say where and why', () => {
+  it('gives the line and column of a JSON syntax error, as JSON.parse would see it', () => {
+    expect(parseLabelsJson('[\n {"id": 0 "name": "a"}\n]')).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^not valid JSON at line 2 column 11 \(/),
+    });
+    // Node 20 gives no position for an unexpected token; the scanner still finds it.
+    expect(describeJsonError('[1,\n x]', new Error('Unexpected token'))).toBe(
+      'not valid JSON at line 2 column 2 (Unexpected token)',
+    );
+    for (const bad of ['', '[1', '{"a" 1}', '[1] x', '"\u0001"', '[01]', '{"a":tru}']) {
+      expect({ bad, offset: jsonErrorOffset(bad) >= 0 }).toEqual({ bad, offset: true });
+      expect(() => JSON.parse(bad) as unknown).toThrow();
+    }
+    for (const good of ['[]', '{}', ' {"a": [true, false, null, -1.5e3, "x\\"y"]} ', '0']) {
+      expect({ good, offset: jsonErrorOffset(good) }).toEqual({ good, offset: -1 });
+    }
+  });
+
+  it('reads labels files saved with a byte-order mark', () => {
+    expect(parseLabels('\uFEFF0,sky,1,2,3\n1,road,4,5,6\n', 'labels.csv')).toMatchObject({
+      ok: true,
+      classes: [
+        { id: 0, name: 'sky' },
+        { id: 1, name: 'road' },
+      ],
+    });
+    expect(parseLabels('\uFEFF[{"id":0,"name":"a"}]', 'labels.json')).toMatchObject({ ok: true });
+  });
+
+  it('names the descriptor file and the place it is broken', async () => {
+    const project = path.join(work.dir, 'broken-project');
+    mkdirSync(project, { recursive: true });
+    const file = path.join(project, DESCRIPTOR_FILE);
+    writeFileSync(file, '{\n  "version": 1,\n  "format": "voc"\n  "root": "/x"\n}\n');
+    const broken = loadDescriptor(project);
+    await expect(broken).rejects.toBeInstanceOf(DatasetError);
+    await expect(broken).rejects.toThrow(`${file} is not valid JSON at line 4 column 3`);
+    writeFileSync(file, '{"version": 1, "format": "coco"}');
+    await expect(loadDescriptor(project)).rejects.toThrow(
+      `${file} is not a valid dataset descriptor: format:`,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DATASET_FORMATS, DatasetFormat, type Problem } from '../../../shared/dataset/descriptor';
-import { detectFormat, openDataset, type IndexPhase } from '../../dataset/index';
+import { DatasetError, detectFormat, openDataset, type IndexPhase } from '../../dataset/index';
 import type { ProgressBar } from '../progress';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 
@@ -44,8 +44,8 @@ export const inspectCommand: CliCommand = {
     if (!dir || positionals.length > 1)
       throw new CliError(`expected one DIR\nusage: segstudio ${this.usage}`, 2);
     const root = path.resolve(dir);
-    if (!existsSync(root) || !statSync(root).isDirectory())
-      throw new CliError(`${root} is not a folder`);
+    if (!existsSync(root)) throw new CliError(`${root} does not exist`);
+    if (!statSync(root).isDirectory()) throw new CliError(`${root} is a file, not a folder`);
     const formatArg = stringOption(values, 'format');
     const format = formatArg === undefined ? undefined : DatasetFormat.safeParse(formatArg);
     if (format && !format.success) {
@@ -87,6 +87,9 @@ export const inspectCommand: CliCommand = {
         }
         bar?.update(done);
       },
+    }).catch((err: unknown) => {
+      bar?.finish();
+      throw err instanceof DatasetError ? new CliError(err.message) : err;
     });
     bar?.finish();
     const seconds = (performance.now() - started) / 1000;

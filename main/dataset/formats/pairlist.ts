@@ -9,15 +9,23 @@ import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../
  * re-rooted against the list file's folder by the longest suffix that exists here.
  */
 
-/** List files in `dir` whose first line looks like `IMAGE ANNOTATION`. */
+const isPairLine = (text: string): boolean => {
+  const tokens = text.split(/\s+/);
+  return tokens.length === 2 && tokens.every(isImageName);
+};
+
+/**
+ * List files in `dir` whose first lines are mostly `IMAGE ANNOTATION`: one malformed line at
+ * the top must be reported as such, not hide the whole split.
+ */
 async function pairListFiles(dir: string, cache: DirCache): Promise<string[]> {
   const lists: string[] = [];
   for (const name of await cache.files(dir)) {
     if (!name.toLowerCase().endsWith('.txt')) continue;
     const file = path.join(dir, name);
-    const first = (await readListLines(file).catch(() => []))[0];
-    const tokens = first?.text.split(/\s+/) ?? [];
-    if (tokens.length === 2 && tokens.every(isImageName)) lists.push(file);
+    const head = (await readListLines(file).catch(() => [])).slice(0, 5);
+    const pairs = head.filter((l) => isPairLine(l.text)).length;
+    if (pairs > 0 && pairs * 2 >= head.length) lists.push(file);
   }
   return lists;
 }
