@@ -10,8 +10,8 @@ import {
   unpackTensors,
   verifyCheckpoint,
   writeCheckpoint,
-  type CheckpointPayload,
 } from '../../main/engine/checkpoint';
+import type { NamedArray } from '../../main/engine/optimizer';
 import { TrainerState } from '../../shared/training/state';
 import { Trainer } from '../../main/engine/trainer';
 import { maxAbsDiff, smallDefaultConfig, tempRunDir } from './helpers';
@@ -214,12 +214,12 @@ describe('pause semantics', () => {
 describe('network layout version', () => {
   /** A checkpoint like `last` of the base run, its state/weights edited, rewritten atomically. */
   async function editedRun(
-    edit: (p: CheckpointPayload & { state: TrainerState }) => void,
+    edit: (p: { state: TrainerState; model: NamedArray[] }) => void,
   ): Promise<string> {
     const dir = await copyRun();
     const { payload, manifest } = await readCheckpoint(checkpointDir(dir, 'last'));
     const state = TrainerState.parse(payload.state);
-    const copy = { ...payload, state, model: payload.model.map((w) => ({ ...w })) };
+    const copy = { ...payload, state, model: [...payload.model] };
     edit(copy);
     await fs.rm(checkpointsRoot(dir), { recursive: true });
     await writeCheckpoint(dir, copy, { ...manifest, metric: null });
@@ -245,7 +245,7 @@ describe('network layout version', () => {
   it('an unversioned checkpoint of another layout says so instead of "unknown weight"', async () => {
     const dir = await editedRun((p) => {
       delete p.state.architecture;
-      p.model[0]!.name = 'enc1_old/kernel';
+      p.model.splice(0, 1, { ...p.model[0]!, name: 'enc1_old/kernel' });
     });
     await expect(Trainer.resume(dir, { train: source() })).rejects.toThrow(
       /holds an earlier default layout \(written before architecture versions were recorded\), which does not match the default v2 network .*unknown weight enc1_old\/kernel/,
