@@ -1,10 +1,19 @@
-import { BrowserWindow, session, shell } from 'electron';
+import { BrowserWindow, screen, session, shell } from 'electron';
 import { CONTENT_SECURITY_POLICY, hardenedWebPreferences, isAppUrl } from './security';
+import {
+  MIN_WINDOW_SIZE,
+  createWindowStateSaver,
+  initialWindowState,
+  loadWindowState,
+  type WindowState,
+} from './window-state';
 
 export interface WindowOptions {
   readonly preloadPath: string;
   readonly rendererIndexUrl: string;
   readonly devServerUrl?: string;
+  /** Where window-state.json lives (userData); the window reopens where it was closed. */
+  readonly dataDir: string;
 }
 
 export function installSessionPolicies(): void {
@@ -22,18 +31,44 @@ export function installSessionPolicies(): void {
   );
 }
 
-export function createMainWindow(options: WindowOptions): BrowserWindow {
+function captureState(win: BrowserWindow): WindowState {
+  return {
+    version: 1,
+    bounds: win.getNormalBounds(),
+    maximized: win.isMaximized(),
+    fullScreen: win.isFullScreen(),
+  };
+}
+
+export async function createMainWindow(options: WindowOptions): Promise<BrowserWindow> {
+  const initial = initialWindowState(
+    await loadWindowState(options.dataDir),
+    // Primary display first: a window whose display is gone is centred there.
+    [screen.getPrimaryDisplay(), ...screen.getAllDisplays()].map((d) => d.workArea),
+  );
   const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    minWidth: 960,
-    minHeight: 600,
+    ...initial.bounds,
+    minWidth: MIN_WINDOW_SIZE.width,
+    minHeight: MIN_WINDOW_SIZE.height,
     show: false,
     backgroundColor: '#14171c',
     title: 'Seg Studio',
     webPreferences: hardenedWebPreferences(options.preloadPath),
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (initial.maximized) win.maximize();
+    if (initial.fullScreen) win.setFullScreen(true);
+    win.show();
+  });
+  const saver = createWindowStateSaver(options.dataDir);
+  const remember = () => saver.schedule(captureState(win));
+  win.on('resize', remember);
+  win.on('move', remember);
+  win.on('maximize', remember);
+  win.on('unmaximize', remember);
+  win.on('enter-full-screen', remember);
+  win.on('leave-full-screen', remember);
+  win.on('close', () => void saver.flush(captureState(win)));
   win.webContents.setWindowOpenHandler(({ url }) => {
     // External links open in the user's browser; the app never spawns new windows.
     if (url.startsWith('https://')) void shell.openExternal(url);

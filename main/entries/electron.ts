@@ -25,11 +25,15 @@ void app.whenReady().then(() => {
   const services = createAppServices(createElectronHost());
   registerIpc(services, rendererIndexUrl, devServerUrl);
   handleMediaProtocol(services.media);
+  const dataDir = app.getPath('userData');
   // The window opens at once; the renderer picks the project up from project@changed.
-  void reopenLastProject(services, app.getPath('userData')).then(({ reason }) => {
+  void reopenLastProject(services, dataDir).then(({ reason }) => {
     if (reason) console.warn(`[segstudio] last project not reopened: ${reason}`);
   });
-  const open = () => createMainWindow({ preloadPath, rendererIndexUrl, devServerUrl });
+  const open = () =>
+    void createMainWindow({ preloadPath, rendererIndexUrl, devServerUrl, dataDir }).catch(
+      (err: unknown) => console.error('[segstudio] window:', err),
+    );
   open();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) open();
