@@ -158,6 +158,27 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     expect(r.median_step_s).toBeGreaterThan(0);
     expect(r.img_per_s).toBeCloseTo(2 / r.median_step_s, 6);
     expect(r.backend).toMatch(/tensorflow|cpu/);
+    // The table (stderr with --json, like all human output).
+    expect(run.stderr).toMatch(/median step\s+\d+\.\d{3} s/);
+    expect(run.stderr).toMatch(/images\/s\s+\d/);
+  });
+
+  it('bench without --json prints the table and still ends with the JSON line', () => {
+    const run = segstudio([
+      'bench',
+      '--size',
+      '64x64',
+      '--batch',
+      '1',
+      '--steps',
+      '1',
+      '--warmup',
+      '0',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^preset\s+default$/m);
+    expect(run.stdout).toMatch(/backend\s+\S+/);
+    expect(lastJson<{ median_step_s: number }>(run.stdout).median_step_s).toBeGreaterThan(0);
   });
 });
 

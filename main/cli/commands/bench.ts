@@ -1,7 +1,21 @@
 import { PresetName } from '../../../shared/training/config';
-import { benchmarkTraining } from '../../engine/bench';
+import { benchmarkTraining, type BenchResult } from '../../engine/bench';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import { parseSize, warnIfFallback } from './export';
+
+function benchTable(r: BenchResult & { frozen: boolean }): string[] {
+  const rows: [string, string][] = [
+    ['preset', `${r.preset}${r.frozen ? ' (features frozen)' : ''}`],
+    ['input', `${r.width}x${r.height}, batch ${r.batch}, ${r.classes} classes`],
+    ['parameters', `${(r.parameters / 1e6).toFixed(2)} M`],
+    ['timed steps', String(r.steps)],
+    ['median step', `${r.median_step_s.toFixed(3)} s`],
+    ['images/s', r.img_per_s.toFixed(1)],
+    ['CPU s/step', r.cpu_s_per_step.toFixed(3)],
+    ['backend', `${r.backend}${r.native ? '' : ' (pure JS fallback)'}`],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
+}
 
 export const benchCommand: CliCommand = {
   name: 'bench',
@@ -9,7 +23,8 @@ export const benchCommand: CliCommand = {
   usage:
     'bench [--preset default|seed-alexnet-fcn] [--size WxH] [--batch B] [--classes C] [--steps N] [--warmup W] [--freeze] [--json]\n' +
     "  Defaults: the preset's size and batch, 12 classes, 10 timed steps after 2 warm-up steps.\n" +
-    "  --freeze keeps the seed model's AlexNet features frozen (the seed's own workload).",
+    "  --freeze keeps the seed model's AlexNet features frozen (the seed's own workload).\n" +
+    '  Prints a table, then one JSON line (stdout) with median_step_s, img_per_s, backend.',
   options: {
     preset: { type: 'string' },
     size: { type: 'string' },
@@ -56,12 +71,11 @@ export const benchCommand: CliCommand = {
       throw new CliError(`bench failed: ${err.message}`);
     });
     bar.finish();
-    out.result({ ...result, frozen: values['freeze'] === true }, () =>
-      [
-        `preset ${result.preset} ${result.width}x${result.height} batch ${result.batch} classes ${result.classes} (${(result.parameters / 1e6).toFixed(2)} M params)`,
-        `median step ${result.median_step_s.toFixed(3)} s   ${result.img_per_s.toFixed(1)} img/s   backend ${result.backend}${result.native ? '' : ' (pure JS fallback)'}`,
-      ].join('\n'),
-    );
+    const value = { ...result, frozen: values['freeze'] === true };
+    // Benchmarks print a table and a final JSON line (stdout) in both modes; with --json the
+    // table goes to stderr like all human output.
+    for (const line of benchTable(value)) out.info(line);
+    out.result(value, () => JSON.stringify(value));
     return 0;
   },
 };
