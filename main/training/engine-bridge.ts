@@ -45,6 +45,15 @@ import type {
 export type Log = (level: 'info' | 'warn', message: string) => void;
 
 async function openRunDataset(run: RunFile): Promise<DatasetIndex> {
+  const stat = await fs.stat(run.dataset.root).catch(() => null);
+  if (!stat) {
+    throw new Error(
+      `Cannot open the dataset ${run.dataset.root}: the folder does not exist (moved or deleted?)`,
+    );
+  }
+  if (!stat.isDirectory()) {
+    throw new Error(`Cannot open the dataset ${run.dataset.root}: it is a file, not a folder`);
+  }
   try {
     return await openDataset(run.dataset.root, {
       ...(run.dataset.descriptor && { descriptor: run.dataset.descriptor }),

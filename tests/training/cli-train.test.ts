@@ -165,5 +165,17 @@ describe('segstudio train / resume on a few CamVid val images', () => {
     expect(result.globalStep).toBeGreaterThan(0);
     expect(result.checkpoint?.globalStep).toBe(result.globalStep);
     expect(stderr).toContain('pausing after the current step');
+
+    // Resumable: a new process continues from that checkpoint (one more step, then pauses).
+    const target = result.globalStep + 1;
+    const resumed = segstudio('resume', runDir, '--steps', String(target), '--json');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(lastJson(resumed.stdout)).toMatchObject({
+      state: 'paused',
+      globalStep: target,
+      checkpoint: { kind: 'last', reason: 'pause', globalStep: target },
+    });
+    const steps = lines(path.join(runDir, 'steps.jsonl')).map((l) => (l as { step: number }).step);
+    expect(steps).toEqual([...Array(target).keys()].map((i) => i + 1));
   });
 });

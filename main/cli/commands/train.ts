@@ -67,6 +67,11 @@ export const trainCommand: CliCommand = {
     if (!dataset) throw new CliError('--dataset DIR is required', 2);
     if (!run) throw new CliError('--run RUN (the run folder to create) is required', 2);
     const runDir = path.resolve(run);
+    const datasetStat = await fs.stat(dataset).catch(() => null);
+    if (!datasetStat) throw new CliError(`--dataset ${dataset}: no such folder`);
+    if (!datasetStat.isDirectory()) {
+      throw new CliError(`--dataset ${dataset}: is a file; give the dataset's folder`);
+    }
     if (await isRunFolder(runDir)) {
       throw new CliError(
         `${runDir} already holds a run: continue it with \`segstudio resume ${run}\``,

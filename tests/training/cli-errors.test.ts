@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/build';
+import { makeMiniCamvid, tempDir } from './helpers';
+
+const root = path.resolve(__dirname, '../..');
+const bin = path.join(root, 'bin', 'segstudio.cjs');
+
+function segstudio(...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+/** Bad input to `segstudio train` / `resume`: exit 1 with the file and the reason. */
+describe('segstudio train / resume errors name the file and the reason', () => {
+  let dataset: string;
+  let runs: string;
+
+  beforeAll(() => {
+    ensureBuilt();
+    dataset = makeMiniCamvid({ train: 2, val: 1 });
+    runs = tempDir('cli-errors');
+  });
+  afterAll(() => {
+    rmSync(dataset, { recursive: true, force: true });
+    rmSync(runs, { recursive: true, force: true });
+  });
+
+  it('a dataset folder that does not exist (or is a file), before any run folder is made', () => {
+    const missing = path.join(runs, 'no-such-dataset');
+    const runDir = path.join(runs, 'r-missing');
+    const r = segstudio('train', '--dataset', missing, '--run', runDir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`--dataset ${missing}: no such folder`);
+    expect(existsSync(runDir)).toBe(false);
+
+    const file = path.join(runs, 'a-file');
+    writeFileSync(file, 'x');
+    const f = segstudio('train', '--dataset', file, '--run', runDir);
+    expect(f.status).toBe(1);
+    expect(f.stderr).toContain(`--dataset ${file}: is a file`);
+  });
+
+  it('a folder that is not a run', () => {
+    const r = segstudio('resume', runs);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${runs} is not a Seg Studio run folder (no run.json)`);
+  });
+
+  it('a run whose dataset moved, then a run whose only checkpoint is corrupt', async () => {
+    const runDir = path.join(runs, 'one-step');
+    const size = ['--size', '64x48', '--batch', '1', '--val', 'none'];
+    const first = segstudio(
+      'train',
+      '--dataset',
+      dataset,
+      '--run',
+      runDir,
+      ...size,
+      '--steps',
+      '1',
+    );
+    expect(first.status, first.stderr).toBe(0);
+
+    const moved = `${dataset}-moved`;
+    renameSync(dataset, moved);
+    try {
+      const r = segstudio('resume', runDir);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(
+        `Cannot open the dataset ${dataset}: the folder does not exist (moved or deleted?)`,
+      );
+    } finally {
+      renameSync(moved, dataset);
+    }
+
+    const weights = path.join(runDir, 'checkpoints', 'last', 'model.bin');
+    const bytes = await readFile(weights);
+    bytes[100] = bytes[100]! ^ 0xff;
+    await writeFile(weights, bytes);
+    const r = segstudio('resume', runDir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(
+      `no usable checkpoint in ${path.join(runDir, 'checkpoints')}: checkpoint 'last' is unusable: model.bin fails its sha256 check`,
+    );
+  });
+});
