@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import type { MaskEncoding } from '../../shared/dataset/descriptor';
 import { decodeBmp, type RgbImage } from './codecs/bmp';
-import { decodePng8, type Png8 } from './codecs/png-index';
+import { decodePng8, pngChunkBeforeData, type Png8 } from './codecs/png-index';
 import { sniffKind } from './headers';
 
 /**
@@ -26,7 +26,11 @@ export const keyColor = (key: number): [number, number, number] => [
 
 /** Image pixels as RGB (alpha dropped, greyscale expanded), exactly as stored (no EXIF turn). */
 export async function decodeRgb(file: string): Promise<RgbImage> {
-  const bytes = await fs.readFile(file);
+  return rgbOf(await fs.readFile(file));
+}
+
+/** BMP through our own codec (sharp has none), everything else through sharp. */
+async function rgbOf(bytes: Buffer): Promise<RgbImage> {
   if (sniffKind(bytes) === 'bmp') return decodeBmp(bytes);
   const { data, info } = await sharp(bytes, { limitInputPixels: false })
     .removeAlpha()
@@ -52,19 +56,6 @@ function paletteLookup(rgb: RgbImage, palette: Uint8Array): Uint8Array {
     out[p] = byColor.get(colorKey(d[p * 3]!, d[p * 3 + 1]!, d[p * 3 + 2]!)) ?? 0;
   }
   return out;
-}
-
-/** PLTE of a PNG file (RGB triplets), or null. */
-function pngPalette(bytes: Buffer): Uint8Array | null {
-  let off = 8;
-  while (off + 8 <= bytes.length) {
-    const len = bytes.readUInt32BE(off);
-    const type = bytes.toString('latin1', off + 4, off + 8);
-    if (type === 'PLTE') return new Uint8Array(bytes.subarray(off + 8, off + 8 + len));
-    if (type === 'IDAT' || type === 'IEND') return null;
-    off += 12 + len;
-  }
-  return null;
 }
 
 /** Mask keys from a PNG decoded by our own decoder (no colour conversion on the way). */
@@ -107,7 +98,7 @@ export async function decodeMask(file: string, encoding: MaskEncoding): Promise<
     if (png) return maskKeysFromPng8(png, encoding);
   }
   if (encoding === 'rgb') {
-    const rgb = kind === 'bmp' ? decodeBmp(bytes) : await decodeRgbBytes(bytes);
+    const rgb = await rgbOf(bytes);
     const keys = new Uint32Array(rgb.width * rgb.height);
     const d = rgb.data;
     for (let p = 0; p < keys.length; p++)
@@ -116,9 +107,9 @@ export async function decodeMask(file: string, encoding: MaskEncoding): Promise<
   }
   if (kind === 'png') {
     // Low-bit-depth palette PNGs: let sharp expand, then map colours back to indices.
-    const palette = pngPalette(bytes);
+    const palette = pngChunkBeforeData(bytes, 'PLTE');
     if (palette) {
-      const rgb = await decodeRgbBytes(bytes);
+      const rgb = await rgbOf(bytes);
       return { width: rgb.width, height: rgb.height, keys: paletteLookup(rgb, palette) };
     }
   }
@@ -137,19 +128,6 @@ export async function decodeMask(file: string, encoding: MaskEncoding): Promise<
     width: info.width,
     height: info.height,
     keys: new Uint8Array(data.buffer, data.byteOffset, data.length),
-  };
-}
-
-async function decodeRgbBytes(bytes: Buffer): Promise<RgbImage> {
-  const { data, info } = await sharp(bytes, { limitInputPixels: false })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   };
 }
 

@@ -1,5 +1,6 @@
 import { promises as fs, type Stats } from 'node:fs';
 import type { ProblemReason } from '../../shared/dataset/descriptor';
+import { pngChunkBeforeData } from './codecs/png-index';
 
 /**
  * Image headers parsed by hand from the first bytes of the file (plus its last few for the
@@ -176,17 +177,8 @@ async function pngReachesIend(r: Reader): Promise<boolean> {
 
 /** PNG may carry EXIF in an eXIf chunk before the image data; look in the bytes we have. */
 function pngOrientation(h: Buffer): number {
-  let off = 8;
-  while (off + 8 <= h.length) {
-    const len = h.readUInt32BE(off);
-    const type = h.toString('latin1', off + 4, off + 8);
-    if (type === 'IDAT' || type === 'IEND') break;
-    if (type === 'eXIf' && off + 8 + len <= h.length) {
-      return tiffOrientation(h.subarray(off + 8, off + 8 + len));
-    }
-    off += 12 + len;
-  }
-  return 1;
+  const exif = pngChunkBeforeData(h, 'eXIf');
+  return exif ? tiffOrientation(exif) : 1;
 }
 
 /** Orientation tag (0x0112) from a TIFF-structured EXIF block; 1 when absent. */

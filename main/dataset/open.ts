@@ -5,6 +5,7 @@ import type {
   DatasetFormat,
   MaskEncoding,
   Problem,
+  ProblemReason,
   RgbMapping,
 } from '../../shared/dataset/descriptor';
 import {
@@ -26,7 +27,7 @@ import type { ColorType } from './headers';
 import type { DatasetPlan } from './plan';
 import { scanKey, type ProgressFn, type SampleRecord } from './records';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
-import { checkSplitHeaders, type CheckedSample } from './validate-headers';
+import { checkSplitHeaders } from './validate-headers';
 
 /**
  * Opening a dataset, in two passes:
@@ -145,6 +146,115 @@ function withVoid(classes: ClassDef[], voidId: number | null): ClassDef[] {
   return classes;
 }
 
+/** Pass 1 over every split: usable records, every problem, and what the first masks look like. */
+async function checkAllHeaders(
+  plan: DatasetPlan,
+  options: OpenOptions,
+  maxPixels: number,
+  progress: ProgressFn,
+): Promise<{
+  records: Map<string, SampleRecord[]>;
+  problems: Problem[];
+  firstAnnotationColor: ColorType | null;
+  firstAnnotations: string[];
+}> {
+  const total = plan.splits.reduce((n, s) => n + s.samples.length, 0);
+  let done = 0;
+  progress(0, total, 'headers');
+  const records = new Map<string, SampleRecord[]>();
+  const problems: Problem[] = [];
+  let firstAnnotationColor: ColorType | null = null;
+  const firstAnnotations: string[] = [];
+  for (const split of plan.splits) {
+    const checked = await checkSplitHeaders(split, {
+      root: plan.root,
+      maxPixels,
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      onSample: () => progress(++done, total, 'headers'),
+      ...(options.signal && { signal: options.signal }),
+    });
+    problems.push(...split.problems);
+    const usable: SampleRecord[] = [];
+    for (const c of checked) {
+      problems.push(...c.problems);
+      if (!c.record) continue;
+      usable.push(c.record);
+      if (firstAnnotations.length === 0) firstAnnotationColor = c.annotationColor;
+      if (firstAnnotations.length < 3) firstAnnotations.push(c.record.annotation);
+    }
+    records.set(split.name, usable);
+  }
+  return { records, problems, firstAnnotationColor, firstAnnotations };
+}
+
+const annotationProblem = (r: SampleRecord, reason: ProblemReason, detail: string): Problem => ({
+  split: r.split,
+  sample: r.id,
+  path: r.annotation,
+  reason,
+  detail,
+});
+
+/** Pass 2: every annotation decoded once (worker pool for many), its values counted. */
+async function scanAnnotations(
+  records: readonly SampleRecord[],
+  encoding: MaskEncoding,
+  options: OpenOptions,
+  progress: ProgressFn,
+  onFailure: (r: SampleRecord, err: Error) => void,
+): Promise<Map<string, MaskScan>> {
+  const scans = new Map<string, MaskScan>();
+  const pool = options.scanner || records.length < POOL_THRESHOLD ? null : createDecodePool();
+  const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
+  let scanned = 0;
+  progress(0, records.length, 'annotations');
+  await mapLimit(
+    records,
+    options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4),
+    async (r) => {
+      try {
+        scans.set(scanKey(r), await scanner(r.annotation, encoding));
+      } catch (err) {
+        onFailure(r, err as Error);
+      }
+      progress(++scanned, records.length, 'annotations');
+    },
+    undefined,
+    options.signal,
+  ).finally(() => pool?.close());
+  return scans;
+}
+
+/** What is wrong with a decoded annotation's values, or null when the classes explain them all. */
+function valueProblem(
+  r: SampleRecord,
+  scan: MaskScan,
+  mapper: ClassMapper,
+  encoding: MaskEncoding,
+  root: string,
+): Problem | null {
+  const name = path.relative(root, r.annotation);
+  if (scan.width !== r.width || scan.height !== r.height) {
+    return annotationProblem(
+      r,
+      'corrupt_file',
+      `annotation ${name} decodes to ${scan.width}x${scan.height}, its header says ${r.width}x${r.height}`,
+    );
+  }
+  const unknown = scan.histogram.filter(([key]) => mapper.idOfKey(key) === undefined);
+  if (unknown.length === 0) return null;
+  const pixels = unknown.reduce((n, [, c]) => n + c, 0);
+  const listing = unknown
+    .slice(0, 8)
+    .map(([key, count]) => `${mapper.describeKey(key, encoding)} (${count} px)`)
+    .join(', ');
+  return annotationProblem(
+    r,
+    'unknown_ids',
+    `annotation ${name} has ${pixels} px with ${encoding === 'rgb' ? 'colours' : 'values'} not in the labels: ${listing}${unknown.length > 8 ? `, and ${unknown.length - 8} more` : ''}`,
+  );
+}
+
 export async function openDataset(dir: string, options: OpenOptions = {}): Promise<DatasetIndex> {
   const cache = new DirCache();
   const requested = path.resolve(dir);
@@ -156,90 +266,41 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
     );
   const plan = await formatModule(format).plan(requested, cache);
   const maxPixels = options.maxPixels ?? options.descriptor?.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const total = plan.splits.reduce((n, s) => n + s.samples.length, 0);
   const progress = options.onProgress ?? (() => undefined);
 
   // Classes first: an unusable labels file the user named fails before any file is read.
   const choice = await chooseClasses(plan, options, cache);
+  const headers = await checkAllHeaders(plan, options, maxPixels, progress);
+  const { records } = headers;
+  const problems = [...choice.problems, ...headers.problems];
 
-  // Pass 1: headers.
-  let done = 0;
-  progress(0, total, 'headers');
-  const checked: CheckedSample[][] = [];
-  for (const split of plan.splits) {
-    checked.push(
-      await checkSplitHeaders(split, {
-        root: plan.root,
-        maxPixels,
-        ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
-        onSample: () => progress(++done, total, 'headers'),
-        ...(options.signal && { signal: options.signal }),
-      }),
-    );
-  }
-  const problems: Problem[] = [];
-  const records = new Map<string, SampleRecord[]>();
-  let firstAnnotationColor: ColorType | null = null;
-  const samplesAnnotations: string[] = [];
-  plan.splits.forEach((split, i) => {
-    problems.push(...split.problems);
-    const usable: SampleRecord[] = [];
-    for (const c of checked[i] ?? []) {
-      problems.push(...c.problems);
-      if (c.record) {
-        usable.push(c.record);
-        if (samplesAnnotations.length === 0) firstAnnotationColor = c.annotationColor;
-        if (samplesAnnotations.length < 3) samplesAnnotations.push(c.record.annotation);
-      }
-    }
-    records.set(split.name, usable);
-  });
-
-  problems.unshift(...choice.problems);
   let encoding: MaskEncoding;
   let rgbMapping: RgbMapping | undefined;
   if (options.descriptor) {
     encoding = options.descriptor.encoding;
     rgbMapping = options.descriptor.rgbMapping;
   } else {
-    encoding = plan.encoding ?? encodingFor(firstAnnotationColor);
+    encoding = plan.encoding ?? encodingFor(headers.firstAnnotationColor);
     rgbMapping = plan.rgbMapping;
-    if (encoding === 'rgb' && !rgbMapping && samplesAnnotations.length > 0) {
-      ({ encoding, rgbMapping } = await guessColorMasks(samplesAnnotations, choice.classes));
+    if (encoding === 'rgb' && !rgbMapping && headers.firstAnnotations.length > 0) {
+      ({ encoding, rgbMapping } = await guessColorMasks(headers.firstAnnotations, choice.classes));
     }
   }
   const defaultVoid = rgbMapping === 'red-id' ? 0 : plan.defaultVoidId;
 
   // Pass 2: annotation values, when asked for or when nothing names the classes.
-  const scans = new Map<string, MaskScan>();
-  const all = [...records.values()].flat();
   const deep = options.deep === true || choice.classes === null;
-  if (deep) {
-    const pool = options.scanner || all.length < POOL_THRESHOLD ? null : createDecodePool();
-    const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
-    let scanned = 0;
-    progress(0, all.length, 'annotations');
-    await mapLimit(
-      all,
-      options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4),
-      async (r) => {
-        try {
-          scans.set(scanKey(r), await scanner(r.annotation, encoding));
-        } catch (err) {
-          problems.push({
-            split: r.split,
-            sample: r.id,
-            path: r.annotation,
-            reason: 'corrupt_file',
-            detail: `annotation ${path.relative(plan.root, r.annotation)} cannot be decoded (${(err as Error).message})`,
-          });
-        }
-        progress(++scanned, all.length, 'annotations');
-      },
-      undefined,
-      options.signal,
-    ).finally(() => pool?.close());
-  }
+  const scans = deep
+    ? await scanAnnotations([...records.values()].flat(), encoding, options, progress, (r, err) =>
+        problems.push(
+          annotationProblem(
+            r,
+            'corrupt_file',
+            `annotation ${path.relative(plan.root, r.annotation)} cannot be decoded (${err.message})`,
+          ),
+        ),
+      )
+    : new Map<string, MaskScan>();
 
   let classes: ClassDef[] | null = choice.classes ? [...choice.classes] : null;
   if (!classes) {
@@ -279,7 +340,7 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   };
 
   // Value check on what was scanned: ids/colours the classes do not name.
-  if (scans.size > 0) {
+  if (deep) {
     const mapper = new ClassMapper(descriptor);
     for (const [name, list] of records) {
       records.set(
@@ -287,31 +348,9 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
         list.filter((r) => {
           const scan = scans.get(scanKey(r));
           if (!scan) return false; // could not be decoded: already reported
-          const unknown = scan.histogram.filter(([key]) => mapper.idOfKey(key) === undefined);
-          if (scan.width !== r.width || scan.height !== r.height) {
-            problems.push({
-              split: r.split,
-              sample: r.id,
-              path: r.annotation,
-              reason: 'corrupt_file',
-              detail: `annotation ${path.relative(plan.root, r.annotation)} decodes to ${scan.width}x${scan.height}, its header says ${r.width}x${r.height}`,
-            });
-            return false;
-          }
-          if (unknown.length === 0) return true;
-          const pixels = unknown.reduce((n, [, c]) => n + c, 0);
-          const listing = unknown
-            .slice(0, 8)
-            .map(([key, count]) => `${mapper.describeKey(key, encoding)} (${count} px)`)
-            .join(', ');
-          problems.push({
-            split: r.split,
-            sample: r.id,
-            path: r.annotation,
-            reason: 'unknown_ids',
-            detail: `annotation ${path.relative(plan.root, r.annotation)} has ${pixels} px with ${encoding === 'rgb' ? 'colours' : 'values'} not in the labels: ${listing}${unknown.length > 8 ? `, and ${unknown.length - 8} more` : ''}`,
-          });
-          return false;
+          const problem = valueProblem(r, scan, mapper, encoding, plan.root);
+          if (problem) problems.push(problem);
+          return problem === null;
         }),
       );
     }

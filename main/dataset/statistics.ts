@@ -1,17 +1,16 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic';
 import { mapLimit } from './concurrency';
 import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import type { DatasetIndex } from './dataset-index';
 import { scanKey, type ProgressFn } from './records';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
+import { splitCacheFile } from './split-cache';
 
 /**
  * Pixel counts per class for one split, for class weights and the UI. Decoding every mask
- * takes a while on 20k samples, so the result is cached on disk under a key made of the
- * class mapping and each annotation's path, size and mtime: any edit recomputes, nothing else.
+ * takes a while on 20k samples, so the result is cached on disk (see split-cache.ts): any
+ * edit of a mask or of the classes recomputes, nothing else does.
  */
 
 export interface ClassPixelCount {
@@ -43,27 +42,12 @@ export interface StatisticsOptions {
   readonly signal?: AbortSignal;
 }
 
-function cacheKey(index: DatasetIndex, split: string): string {
-  const d = index.descriptor;
-  const hash = createHash('sha256');
-  hash.update(
-    JSON.stringify({ v: 1, classes: d.classes, encoding: d.encoding, rgb: d.rgbMapping ?? null }),
-  );
-  for (const s of index.split(split).samples) {
-    hash.update(`\n${s.annotation}\u0000${s.annotationBytes}\u0000${s.annotationMtimeMs}`);
-  }
-  return hash.digest('hex').slice(0, 32);
-}
-
 export async function classStatistics(
   index: DatasetIndex,
   split: string,
   options: StatisticsOptions,
 ): Promise<ClassStatistics> {
-  const file = path.join(
-    options.cacheDir,
-    `class-stats-${split.replace(/[^\w.-]/g, '_')}-${cacheKey(index, split)}.json`,
-  );
+  const file = splitCacheFile(index, split, options.cacheDir, 'class-stats');
   const cached = await fs.readFile(file, 'utf8').then(
     (t) => JSON.parse(t) as ClassStatistics,
     () => null,

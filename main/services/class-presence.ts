@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { mapLimit } from '../dataset/concurrency';
 import type { DatasetIndex } from '../dataset/index';
 import { scanKey } from '../dataset/records';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from '../dataset/scan';
+import { splitCacheFile } from '../dataset/split-cache';
 import { writeJsonAtomic } from '../fs/atomic';
 
 /**
@@ -15,19 +14,6 @@ import { writeJsonAtomic } from '../fs/atomic';
  * same split reuse them instead of decoding every mask a second time.
  */
 const PresenceFile = z.record(z.string(), z.array(z.number().int()));
-
-function cacheFile(index: DatasetIndex, split: string, cacheDir: string): string {
-  const d = index.descriptor;
-  const hash = createHash('sha256');
-  hash.update(
-    JSON.stringify({ v: 1, classes: d.classes, encoding: d.encoding, rgb: d.rgbMapping ?? null }),
-  );
-  for (const s of index.split(split).samples) {
-    hash.update(`\n${s.annotation}\u0000${s.annotationBytes}\u0000${s.annotationMtimeMs}`);
-  }
-  const safe = split.replace(/[^\w.-]/g, '_');
-  return path.join(cacheDir, `presence-${safe}-${hash.digest('hex').slice(0, 32)}.json`);
-}
 
 export interface PresenceResult {
   readonly presence: Map<string, readonly number[]>;
@@ -41,7 +27,7 @@ export async function classPresence(
   cacheDir: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<PresenceResult> {
-  const file = cacheFile(index, split, cacheDir);
+  const file = splitCacheFile(index, split, cacheDir, 'presence');
   const scans = new Map<string, MaskScan>();
   try {
     const parsed = PresenceFile.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));

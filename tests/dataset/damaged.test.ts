@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset, type DatasetIndex } from '../../main/dataset/index';
-import { DAMAGED_EXPECTED, DAMAGED_GOOD, makeDamaged } from './fixtures/damaged';
+import { DAMAGED_EXPECTED, DAMAGED_GOOD, H, makeDamaged, W } from './fixtures/damaged';
+import { photoPng } from './fixtures/images';
+import { corruptPng } from './fixtures/png';
+import { write } from './fixtures/write';
 import { tempDir, treeFingerprint } from './helpers';
 
 describe('a damaged dataset', () => {
@@ -61,6 +64,17 @@ describe('a damaged dataset', () => {
 
   it('never writes to the dataset folder', () => {
     expect(treeFingerprint(root)).toEqual(before);
+  });
+
+  it('keeps a sample with an undecodable mask out even when no mask of the dataset decodes', async () => {
+    const only = path.join(work.dir, 'only-corrupt');
+    write(path.join(only, 'img', 'a.png'), await photoPng(W, H, 1));
+    write(path.join(only, 'ann', 'a.png'), corruptPng(W, H));
+    write(path.join(only, 'train.txt'), 'img/a.png ann/a.png\n');
+    write(path.join(only, 'labels.json'), '[{"id": 0, "name": "sky", "rgb_values": [1, 2, 3]}]');
+    const index = await openDataset(only, { deep: true });
+    expect(index.problems.map((p) => [p.sample, p.reason])).toEqual([['a', 'corrupt_file']]);
+    expect(index.splits['train']).toMatchObject({ listed: 1, usable: 0 });
   });
 
   it('limits pixels per image as configured', async () => {

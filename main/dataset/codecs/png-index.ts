@@ -23,12 +23,35 @@ export interface Png8 {
   readonly palette: Uint8Array | null;
 }
 
-/** One-channel PNGs (grey or palette): the value per pixel. */
-export interface IndexPng {
-  readonly width: number;
-  readonly height: number;
-  readonly values: Uint8Array;
-  readonly palette: Uint8Array | null;
+export interface PngChunk {
+  readonly type: string;
+  /** The length the chunk declares; `data` is shorter when the bytes given end inside it. */
+  readonly length: number;
+  readonly data: Buffer;
+}
+
+/**
+ * The chunks of a PNG in file order, up to and including IEND or the end of `bytes`. A file's
+ * first few KB are enough for the chunks that precede the image data (PLTE, eXIf).
+ */
+export function* pngChunks(bytes: Buffer): Generator<PngChunk> {
+  let off = 8;
+  while (off + 8 <= bytes.length) {
+    const length = bytes.readUInt32BE(off);
+    const type = bytes.toString('latin1', off + 4, off + 8);
+    yield { type, length, data: bytes.subarray(off + 8, off + 8 + length) };
+    if (type === 'IEND') return;
+    off += 12 + length;
+  }
+}
+
+/** The first chunk of `type` before the image data (IDAT), complete, or null. */
+export function pngChunkBeforeData(bytes: Buffer, type: string): Buffer | null {
+  for (const chunk of pngChunks(bytes)) {
+    if (chunk.type === 'IDAT' || chunk.type === 'IEND') return null;
+    if (chunk.type === type) return chunk.data.length === chunk.length ? chunk.data : null;
+  }
+  return null;
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -53,15 +76,9 @@ function layout(file: Buffer): Layout | null {
   if (bitDepth !== 8 || channels === undefined || interlace !== 0) return null;
   const idat: Buffer[] = [];
   let palette: Uint8Array | null = null;
-  let off = 8;
-  while (off + 8 <= file.length) {
-    const len = file.readUInt32BE(off);
-    const type = file.toString('latin1', off + 4, off + 8);
-    const data = file.subarray(off + 8, off + 8 + len);
+  for (const { type, data } of pngChunks(file)) {
     if (type === 'IDAT') idat.push(data);
     else if (type === 'PLTE') palette = new Uint8Array(data);
-    else if (type === 'IEND') break;
-    off += 12 + len;
   }
   const joined = idat.length === 1 ? idat[0]! : Buffer.concat(idat);
   return { width, height, colorType, channels, idat: joined, palette };
@@ -91,21 +108,6 @@ export async function decodePng8(file: Buffer): Promise<Png8 | null> {
 export function decodePng8Sync(file: Buffer): Png8 | null {
   const png = layout(file);
   return png && finish(png, inflateSync(png.idat));
-}
-
-const asIndex = (png: Png8 | null): IndexPng | null =>
-  png && png.channels === 1
-    ? { width: png.width, height: png.height, values: png.data, palette: png.palette }
-    : null;
-
-export async function decodeIndexPng(file: Buffer): Promise<IndexPng | null> {
-  const png = layout(file);
-  return png && png.channels === 1 ? asIndex(finish(png, await inflate(png.idat))) : null;
-}
-
-export function decodeIndexPngSync(file: Buffer): IndexPng | null {
-  const png = layout(file);
-  return png && png.channels === 1 ? asIndex(finish(png, inflateSync(png.idat))) : null;
 }
 
 /** Reverses PNG's per-row filters; `bpp` bytes per pixel (the left neighbour's distance). */
