@@ -317,6 +317,8 @@ describe('workbench: train, evaluate, export', () => {
     await expect
       .poll(() => page.getByTestId('failure-case-0').locator('img').count(), { timeout: 30_000 })
       .toBe(4);
+    await page.getByTestId('failure-cases').scrollIntoViewIfNeeded();
+    await shot('evaluate-failures');
   });
 
   it('browses by per-image IoU of the evaluated run, worst first', async () => {

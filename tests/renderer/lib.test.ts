@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, hintFor, isUnavailable } from '../../renderer/src/lib/errors';
+import {
+  describeError,
+  hintFor,
+  isUnavailable,
+  jobFailureHint,
+} from '../../renderer/src/lib/errors';
 import {
   formatDuration,
   formatInt,
+  formatJobStatus,
   formatPercent,
   hexToRgb,
   rgbToHex,
@@ -19,6 +25,15 @@ describe('renderer formatting', () => {
     expect(formatDuration(59)).toBe('59s');
     expect(formatDuration(125)).toBe('2m 05s');
     expect(formatDuration(3 * 3600 + 65)).toBe('3h 01m');
+  });
+
+  it('writes a job status with counts and ETA, without dangling separators', () => {
+    const job = { done: 120, total: 600, etaSeconds: 65, state: 'running' };
+    expect(formatJobStatus(job)).toBe('120 / 600 · 1m 05s left');
+    expect(formatJobStatus({ ...job, etaSeconds: null })).toBe('120 / 600');
+    expect(formatJobStatus({ ...job, done: 600, state: 'done' })).toBe('600 / 600 · done');
+    expect(formatJobStatus({ done: 0, total: 0, etaSeconds: null, state: 'done' })).toBe('done');
+    expect(formatJobStatus({ done: 0, total: 0, etaSeconds: null, state: 'running' })).toBe('');
   });
 
   it('round-trips colours between the class table and <input type=color>', () => {
@@ -43,6 +58,14 @@ describe('renderer errors', () => {
     expect(isUnavailable(err)).toBe(true);
     expect(isUnavailable(new Error('boom'))).toBe(false);
     expect(hintFor('unavailable')).toMatch(/not part of this build/);
+  });
+
+  it('tells the user what to do when each kind of long job fails', () => {
+    expect(jobFailureHint('index')).toMatch(/open the folder again/);
+    expect(jobFailureHint('thumbnails')).toMatch(/fix or remove it/);
+    expect(jobFailureHint('evaluate')).toMatch(/checkpoint/);
+    expect(jobFailureHint('export')).toMatch(/writable/);
+    expect(jobFailureHint('something-new')).toMatch(/run it again/);
   });
 });
 

@@ -53,3 +53,21 @@ export function hintFor(code: string): string {
       return 'Fix the cause named above and try again.';
   }
 }
+
+/** What the user can do when a long job of this kind fails (the job's message names the file). */
+export function jobFailureHint(kind: string): string {
+  switch (kind) {
+    case 'index':
+      return 'Fix or remove the file named above (or pick another format on the Start page), then open the folder again.';
+    case 'statistics':
+    case 'thumbnails':
+      return 'The file named above cannot be decoded: fix or remove it; the Dataset view lists every problem file.';
+    case 'evaluate':
+    case 'predict':
+      return 'Make sure the run has a saved checkpoint (train one epoch or press Pause) and its dataset folder is still there, then run it again.';
+    case 'export':
+      return 'Check that the destination is writable and has free space, then export again.';
+    default:
+      return 'Fix the cause named above and run it again.';
+  }
+}

@@ -81,3 +81,17 @@ export function hexToRgb(hex: string): [number, number, number] | null {
 export function rgbCss(rgb: RgbTuple): string {
   return `rgb(${rgb[0]} ${rgb[1]} ${rgb[2]})`;
 }
+
+/** "120 / 600 · 1m 05s left", "8 / 8 · done", "done": the numbers beside a job's bar. */
+export function formatJobStatus(job: {
+  done: number;
+  total: number;
+  etaSeconds: number | null;
+  state: string;
+}): string {
+  const parts: string[] = [];
+  if (job.total > 0) parts.push(`${formatInt(job.done)} / ${formatInt(job.total)}`);
+  if (job.state !== 'running') parts.push(job.state);
+  else if (job.etaSeconds !== null) parts.push(`${formatDuration(job.etaSeconds)} left`);
+  return parts.join(' · ');
+}

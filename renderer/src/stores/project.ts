@@ -7,7 +7,7 @@ import type {
   RecentProject,
 } from '../../../shared/contracts/project';
 import { api } from '../api';
-import { isUnavailable } from '../lib/errors';
+import { isUnavailable, jobFailureHint } from '../lib/errors';
 import { useNoticeStore } from './notices';
 
 export interface Detection {
@@ -34,15 +34,19 @@ export const useProjectStore = defineStore('project', () => {
         level: 'error',
         title: `${job.label} failed`,
         message: job.message,
-        hint: 'Check the files it names, then run it again.',
+        hint: jobFailureHint(job.kind),
       });
     }
     if (job.state !== 'running') {
-      // Keep finished jobs briefly so their bars reach 100% visibly.
-      setTimeout(() => {
-        const { [job.jobId]: _done, ...rest } = jobs.value;
-        jobs.value = rest;
-      }, 2500);
+      // Keep finished jobs briefly so their bars reach 100% visibly; failed ones long enough
+      // to read the reason beside the bar (the toast carries it too).
+      setTimeout(
+        () => {
+          const { [job.jobId]: _done, ...rest } = jobs.value;
+          jobs.value = rest;
+        },
+        job.state === 'failed' ? 15_000 : 2500,
+      );
     }
   });
   api.project.on('changed', (summary) => {
