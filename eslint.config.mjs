@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
+import { builtinModules } from 'node:module';
 
 // Process boundaries: shared/ is pure (no Node, no Electron, no other layer); renderer/ sees
 // only shared/; preload/ sees only shared/; main/ never reaches into renderer/ or preload/.
@@ -9,8 +10,9 @@ const layer = (name) => ({
   regex: `(^|/)${name}(/|$)`,
   message: `Import direction: this layer must not import from ${name}/.`,
 });
+// Both spellings: `node:fs` and the bare `fs` / `fs/promises`.
 const nodeBuiltins = {
-  regex: '^node:',
+  regex: `^(node:|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/|$))`,
   message: 'shared/ and renderer/ must stay free of Node built-ins.',
 };
 const runtimeOnly = ['electron', 'sharp', 'ws', '@tensorflow/tfjs-node', '@tensorflow/tfjs'].map(

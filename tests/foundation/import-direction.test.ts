@@ -34,6 +34,33 @@ describe('lint enforces the process boundaries', () => {
     ).toHaveLength(1);
   });
 
+  it('catches Node built-ins without the node: prefix, and shared/ reaching up a layer', async () => {
+    for (const file of ['shared/x.ts', 'renderer/src/x.ts']) {
+      for (const spec of ['fs', 'fs/promises', 'path', 'child_process']) {
+        const code = `import * as m from '${spec}';\nexport const x = m;\n`;
+        expect({ file, spec, n: (await restrictedImportMessages(file, code)).length }).toEqual({
+          file,
+          spec,
+          n: 1,
+        });
+      }
+    }
+    // A package whose name merely starts like a built-in is fine.
+    expect(
+      await restrictedImportMessages(
+        'shared/x.ts',
+        "import { z } from 'zod';\nexport const x = z;\n",
+      ),
+    ).toEqual([]);
+    for (const spec of ['../renderer/src/api', '../preload/web']) {
+      const code = `import * as m from '${spec}';\nexport const x = m;\n`;
+      expect(await restrictedImportMessages('shared/x.ts', code)).toHaveLength(1);
+    }
+    const fromPreload =
+      "import { packageRoot } from '../main/paths';\nexport const x = packageRoot;\n";
+    expect(await restrictedImportMessages('preload/x.ts', fromPreload)).toHaveLength(1);
+  });
+
   it('forbids renderer/ from importing main/, preload/ or electron', async () => {
     expect(
       await restrictedImportMessages(
