@@ -1,21 +1,29 @@
 import { ipcMain, webContents, type IpcMainInvokeEvent } from 'electron';
 import type { AppServices } from '../services/index';
-import { isTrustedSender } from './security';
+import { handleIpcCall } from './ipc-call';
 
-/** Registers every contract channel on ipcMain; payload validation happens in the Dispatcher. */
+/** Registers every contract channel on ipcMain; the policy lives in ipc-call.ts. */
 export function registerIpc(
   services: AppServices,
   rendererIndexUrl: string,
   devServerUrl?: string,
 ): () => void {
   const channels = services.dispatcher.channels;
+  const policy = { rendererIndexUrl, ...(devServerUrl && { devServerUrl }) };
   for (const channel of channels) {
-    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
-      if (!isTrustedSender(event.senderFrame?.url, rendererIndexUrl, devServerUrl)) {
-        return { ok: false, error: { code: 'forbidden', message: 'Untrusted sender' } };
-      }
-      return services.dispatcher.dispatch(channel, payload, { clientId: `wc-${event.sender.id}` });
-    });
+    ipcMain.handle(channel, (event: IpcMainInvokeEvent, payload: unknown) =>
+      handleIpcCall(
+        services.dispatcher,
+        channel,
+        payload,
+        {
+          frameUrl: event.senderFrame?.url,
+          isTopFrame: event.senderFrame?.parent === null,
+          webContentsId: event.sender.id,
+        },
+        policy,
+      ),
+    );
   }
   const removeSink = services.events.addSink((channel, payload) => {
     for (const contents of webContents.getAllWebContents()) {

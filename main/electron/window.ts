@@ -74,9 +74,13 @@ export async function createMainWindow(options: WindowOptions): Promise<BrowserW
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  win.webContents.on('will-navigate', (event, url) => {
+  // Navigation (links, redirects, frames) never leaves the app's own page.
+  const stayInApp = (event: { preventDefault(): void }, url: string) => {
     if (!isAppUrl(url, options.rendererIndexUrl, options.devServerUrl)) event.preventDefault();
-  });
+  };
+  win.webContents.on('will-navigate', stayInApp);
+  win.webContents.on('will-redirect', stayInApp);
+  win.webContents.on('will-frame-navigate', (event) => stayInApp(event, event.url));
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
   void win.loadURL(options.devServerUrl ?? options.rendererIndexUrl);
   return win;

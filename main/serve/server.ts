@@ -75,19 +75,22 @@ export async function startServeServer(options: ServeServerOptions): Promise<Ser
       return sendText(res, 403, 'Origin not allowed');
     }
     const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      return sendText(res, 405, 'Method not allowed');
-    }
+    const readOnly = method === 'GET' || method === 'HEAD';
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (auth.tokenInQuery(url)) {
+    if (readOnly && auth.tokenInQuery(url)) {
       res.statusCode = 303;
       res.setHeader('Set-Cookie', auth.sessionCookie());
       res.setHeader('Location', withoutToken(url));
       res.setHeader('Cache-Control', 'no-store');
       return void res.end();
     }
+    // Authentication comes before anything else about the request, so a caller without the
+    // token learns nothing (not even which methods exist).
     if (!auth.isAuthorised(req)) return sendText(res, 401, UNAUTHORISED);
+    if (!readOnly) {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendText(res, 405, 'Method not allowed');
+    }
 
     const pathname = rawPathname(req);
     const headOnly = method === 'HEAD';

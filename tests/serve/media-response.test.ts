@@ -60,6 +60,18 @@ describe('segmedia protocol responses', () => {
     }
   });
 
+  it('ends the path at a raw #: an unencoded name with # never reaches another file', async () => {
+    for (const url of [
+      'segmedia://media/file/0/a#b.png',
+      'segmedia://media/file/0/x#/../../secret.txt',
+      'segmedia://media/file/0/#../../secret.txt',
+    ]) {
+      const r = await mediaResponse(resolver, url);
+      expect([400, 404], url).toContain(r.status);
+      expect(await r.text()).not.toMatch(/HASH|SECRET/);
+    }
+  });
+
   it('cannot reach outside the namespace even when the URL parser folds dot segments', async () => {
     // WHATWG URL turns `/file/0/../../secret.txt` into `/secret.txt`: an unknown namespace.
     const r = await mediaResponse(resolver, 'segmedia://media/file/0/../../secret.txt');

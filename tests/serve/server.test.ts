@@ -204,6 +204,20 @@ describe('serve: authentication', () => {
     expect((await request('/api/health', { cookie }, 'POST')).status).toBe(405);
     expect((await request('/', { cookie }, 'HEAD')).status).toBe(200);
   });
+
+  it('answers 401 to every method without the token, before saying which methods exist', async () => {
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']) {
+      for (const route of ['/api/health', '/', '/media/file/0/img.png']) {
+        const r = await request(route, {}, method);
+        expect(r.status, `${method} ${route}`).toBe(401);
+        expect(r.headers.allow, `${method} ${route}`).toBeUndefined();
+      }
+    }
+    // The token in the query of a non-GET request does not log in.
+    const post = await request(`/?token=${server.token}`, {}, 'POST');
+    expect(post.status).toBe(401);
+    expect(post.headers['set-cookie']).toBeUndefined();
+  });
 });
 
 describe('serve: headers', () => {
@@ -267,6 +281,16 @@ describe('serve: renderer and media', () => {
     ['/..%2fsecret.txt', [400]],
     ['/assets/%2e%2e/%2e%2e/secret.txt', [400]],
   ];
+  it('treats # as the end of the path: a raw # never reaches another file', async () => {
+    // The browser never sends a fragment; a client that does must not address anything else.
+    for (const raw of ['/media/file/0/a#b.png', '/media/file/0/x#/../../secret.txt']) {
+      const r = await authed(raw);
+      expect(r.status, raw).toBe(404);
+      expect(r.body).not.toMatch(/HASHDATA|TOP SECRET/);
+    }
+    expect((await authed('/media/file/0/a%23b.png')).body).toBe('HASHDATA');
+  });
+
   for (const [raw, statuses] of traversals) {
     it(`refuses traversal ${raw}`, async () => {
       const r = await authed(raw);
