@@ -11,7 +11,8 @@
  *       void -> IGNORE_LABEL (255), classes ordered by training index.
  *     Open reads headers only (fast); `deep` (or a dataset without labels) also decodes every
  *     annotation to check its values — see open.ts. Bad samples become `problems`; only a
- *     folder that is no known layout or an unusable `labelsFile` rejects (DatasetError).
+ *     folder with no samples in its (detected or given) layout, or an unusable `labelsFile`,
+ *     rejects (DatasetError).
  *   saveDescriptor(projectDir, d) / loadDescriptor(projectDir)   atomic JSON in the project
  *   classStatistics(index, split, { cacheDir, onProgress })      per-class pixel counts, cached
  *   thumbnail(index, sampleId, cacheDir, size, { split?, kind })  lazily cached JPEG/PNG path

@@ -264,7 +264,13 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
     throw new DatasetError(
       `${requested} does not look like a dataset Seg Studio knows (choose the format)`,
     );
-  const plan = await formatModule(format).plan(requested, cache);
+  const spec = formatModule(format);
+  const plan = await spec.plan(requested, cache);
+  if (plan.splits.every((s) => s.samples.length === 0 && s.problems.length === 0)) {
+    throw new DatasetError(
+      `${requested} has no samples in the ${format} layout (expected ${spec.layout})`,
+    );
+  }
   const maxPixels = options.maxPixels ?? options.descriptor?.maxPixels ?? DEFAULT_MAX_PIXELS;
   const progress = options.onProgress ?? (() => undefined);
 

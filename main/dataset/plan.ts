@@ -56,6 +56,8 @@ export interface Detection {
 
 export interface FormatModule {
   readonly format: DatasetFormat;
+  /** What the layout looks like, for "no samples found" errors. */
+  readonly layout: string;
   detect(root: string, cache: DirCache): Promise<Detection>;
   plan(root: string, cache: DirCache): Promise<DatasetPlan>;
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/build';
@@ -84,6 +84,16 @@ describe('segstudio inspect (real CLI process)', () => {
     const notDir = inspect([file, '--json']);
     expect(notDir.status).toBe(1);
     expect(notDir.stderr).toContain(`${file} is a file, not a folder`);
+  });
+
+  it('says what layout it expected when a forced --format finds no samples', () => {
+    const empty = path.join(work.dir, 'empty');
+    mkdirSync(empty);
+    const run = inspect([empty, '--format', 'voc']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `segstudio inspect: error: ${empty} has no samples in the voc layout (expected JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/*.txt)\n`,
+    );
   });
 
   it('reports a malformed labels.json found beside the data with its line and column', async () => {

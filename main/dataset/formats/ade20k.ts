@@ -44,6 +44,7 @@ async function readObjectInfo(file: string): Promise<ClassDef[] | null> {
 
 export const ade20kFormat: FormatModule = {
   format: 'ade20k',
+  layout: 'images/{training,validation}/ with annotations/{training,validation}/',
   async detect(root, cache) {
     const found = await locate(root, cache);
     if (!found) return { format: 'ade20k', confidence: 0, reasons: [] };

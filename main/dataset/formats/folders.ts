@@ -54,6 +54,7 @@ async function pairFolder(
 
 export const foldersFormat: FormatModule = {
   format: 'folders',
+  layout: 'images/ next to masks/, labels/ or annotations/, files paired by name',
   async detect(root, cache) {
     const found = await locate(root, cache);
     if (!found) return { format: 'folders', confidence: 0, reasons: [] };

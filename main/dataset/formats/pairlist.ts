@@ -115,6 +115,7 @@ async function planList(listFile: string, cache: DirCache): Promise<PlannedSplit
 
 export const pairListFormat: FormatModule = {
   format: 'pairlist',
+  layout: '*.txt list files whose lines are "IMAGE ANNOTATION"',
   async detect(root, cache) {
     const lists = await pairListFiles(root, cache);
     if (lists.length === 0) return { format: 'pairlist', confidence: 0, reasons: [] };

@@ -26,6 +26,7 @@ function firstExisting(byStem: Map<string, string>, name: string, dir: string): 
 
 export const seedFormat: FormatModule = {
   format: 'seed',
+  layout: 'images/NAME.ext with targets/NAME_GT.ext, split lists such as train.txt',
   async detect(root, cache) {
     const reasons: string[] = [];
     const hasImages = await cache.isDir(path.join(root, 'images'));

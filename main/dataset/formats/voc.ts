@@ -56,6 +56,7 @@ async function locate(root: string, cache: DirCache): Promise<string | null> {
 
 export const vocFormat: FormatModule = {
   format: 'voc',
+  layout: 'JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/*.txt',
   async detect(root, cache) {
     const found = await locate(root, cache);
     if (!found) return { format: 'voc', confidence: 0, reasons: [] };
