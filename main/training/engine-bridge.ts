@@ -17,7 +17,13 @@ import {
   type CheckpointPayload,
 } from '../engine/checkpoint';
 import { evaluateModel, validateModel, type EvalResult } from '../engine/evaluate';
-import { exportModel, exportModelArchive, type ManifestFields } from '../engine/export';
+import {
+  exportModel,
+  exportModelArchive,
+  importModel,
+  type ManifestFields,
+} from '../engine/export';
+import { checkClassesMatch } from '../engine/export-fields';
 import { predictFiles } from '../engine/predict';
 import { writeFileAtomic } from '../fs/atomic';
 import { createZip } from '../fs/zip';
@@ -149,6 +155,57 @@ async function seedWeights(run: RunFile, train: SampleSource, log: Log): Promise
   }
 }
 
+/** Does `--init` name an exported Seg Studio model (folder or ZIP) rather than a seed .pt? */
+async function isExportedModel(location: string): Promise<boolean> {
+  if (location.toLowerCase().endsWith('.zip')) return true;
+  return (await fs.stat(location).catch(() => null))?.isDirectory() ?? false;
+}
+
+/**
+ * Fine-tuning: the weights (BatchNorm statistics included) of a model exported by
+ * `segstudio export` start a fresh run of the same preset, layout and classes; the optimizer
+ * starts fresh. The input size may differ (both presets are fully convolutional).
+ */
+async function exportedWeights(run: RunFile, train: SampleSource, log: Log): Promise<NamedArray[]> {
+  const location = run.initFrom!;
+  const imported = await importModel(location);
+  try {
+    const { manifest } = imported;
+    const preset = run.config.preset;
+    if (manifest.preset !== preset) {
+      throw new Error(
+        `${location}: the model is a ${manifest.preset} network; this run trains ${preset} (use --preset ${manifest.preset})`,
+      );
+    }
+    try {
+      checkClassesMatch(manifest, train.classes, `the train split "${train.split}"`);
+    } catch (err) {
+      throw new Error(`${location}: ${(err as Error).message}`);
+    }
+    const weights = imported.model.weights.map((w) => ({
+      name: w.originalName,
+      shape: w.shape.map((d) => d ?? 0),
+      data: new Float32Array(w.read().dataSync() as Float32Array),
+    }));
+    const { model: target } = buildModel(getTf(), run.config, train.classes.length);
+    try {
+      assertArchitecture({
+        where: `model ${location}`,
+        preset,
+        saved: manifest.architecture,
+        weights,
+        model: target,
+      });
+    } finally {
+      target.dispose();
+    }
+    log('info', `initialised from the exported model ${location}: ${weights.length} weights`);
+    return weights;
+  } finally {
+    imported.model.dispose();
+  }
+}
+
 /**
  * The checkpoint's config, except what a user may change between sessions (run.json, e.g.
  * `segstudio resume --lr 1e-5 --epochs 80` after a divergence): learning rate and epochs.
@@ -189,7 +246,11 @@ export const openEngineSession =
     const trainerLog = (message: string): void => log('info', message);
 
     const fresh = async (): Promise<OpenedSession> => {
-      const initialWeights = run.initFrom ? await seedWeights(run, train, log) : undefined;
+      const initialWeights = !run.initFrom
+        ? undefined
+        : (await isExportedModel(run.initFrom))
+          ? await exportedWeights(run, train, log)
+          : await seedWeights(run, train, log);
       const trainer = await Trainer.create(run.config, {
         train,
         log: trainerLog,

@@ -44,7 +44,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a model on a dataset folder; Ctrl-C pauses with a checkpoint',
   usage:
-    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--init SEED.pt] [--json]   (--steps N: pause after N optimizer steps in total)',
+    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--init SEED.pt|MODEL_DIR|MODEL.zip] [--json]   (--steps N: pause after N optimizer steps in total; --init MODEL_DIR fine-tunes a model from `segstudio export`)',
   options: {
     dataset: { type: 'string' },
     run: { type: 'string' },
@@ -99,11 +99,13 @@ export const trainCommand: CliCommand = {
     }
     const request = parsed.data;
     const init = stringOption(values, 'init');
-    if (init !== undefined && request.preset !== 'seed-alexnet-fcn') {
+    const initStat = init === undefined ? null : await fs.stat(init).catch(() => null);
+    if (init !== undefined && !initStat)
+      throw new CliError(`--init ${init}: no such file or folder`);
+    // A folder or ZIP is an exported model (fine-tuning, any preset); a file is a seed .pt.
+    const initIsExport = initStat?.isDirectory() === true || /\.zip$/i.test(init ?? '');
+    if (init !== undefined && !initIsExport && request.preset !== 'seed-alexnet-fcn') {
       throw new CliError('--init (seed .pt weights) needs --preset seed-alexnet-fcn', 2);
-    }
-    if (init !== undefined && !(await fs.stat(init).catch(() => null))?.isFile()) {
-      throw new CliError(`--init ${init}: no such file`);
     }
     await createRunFolder(runDir, {
       initFrom: init === undefined ? null : path.resolve(init),
