@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { z } from 'zod';
 import { writeJsonAtomic } from '../fs/atomic';
 import { mapLimit } from './concurrency';
 import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
@@ -42,16 +43,41 @@ export interface StatisticsOptions {
   readonly signal?: AbortSignal;
 }
 
+const CachedStatistics = z.object({
+  split: z.string(),
+  samples: z.number(),
+  totalPixels: z.number(),
+  voidPixels: z.number(),
+  unknownPixels: z.number(),
+  classes: z.array(
+    z.object({
+      index: z.number().int(),
+      datasetId: z.number().int(),
+      name: z.string(),
+      pixels: z.number(),
+      share: z.number(),
+      samples: z.number(),
+    }),
+  ),
+});
+
+/** The cached result, or null when absent or unusable (damaged, older shape): then recompute. */
+async function readCached(file: string): Promise<ClassStatistics | null> {
+  try {
+    const parsed = CachedStatistics.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function classStatistics(
   index: DatasetIndex,
   split: string,
   options: StatisticsOptions,
 ): Promise<ClassStatistics> {
   const file = splitCacheFile(index, split, options.cacheDir, 'class-stats');
-  const cached = await fs.readFile(file, 'utf8').then(
-    (t) => JSON.parse(t) as ClassStatistics,
-    () => null,
-  );
+  const cached = await readCached(file);
   if (cached) return cached;
 
   const samples = index.split(split).samples;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,12 @@ describe('CamVid as distributed (pair lists with foreign absolute paths)', () =>
     const second = await classStatistics(index, 'val', { cacheDir, onProgress: () => calls++ });
     expect(second).toEqual(first);
     expect(calls).toBe(0);
+    // A damaged cache file is recomputed (and replaced), never served or fatal.
+    const [cached] = readdirSync(cacheDir).filter((f) => f.startsWith('class-stats-val-'));
+    writeFileSync(path.join(cacheDir, cached!), '{"split": "val", "samp');
+    const third = await classStatistics(index, 'val', { cacheDir, onProgress: () => calls++ });
+    expect(third).toEqual(first);
+    expect(calls).toBeGreaterThan(100);
   });
 
   it('stops opening when aborted', async () => {
