@@ -84,6 +84,7 @@ function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
           command.encoding,
           command.archive,
           progressOf(requestId),
+          command.folder,
         ),
       );
       return;

@@ -4,6 +4,7 @@ import type { CheckpointKind } from '../../shared/contracts/common';
 import { EpochMetrics, type CheckpointInfo } from '../../shared/contracts/training';
 import { TrainerState } from '../../shared/training/state';
 import type { TrainingConfig } from '../../shared/training/config';
+import { isImageName } from '../dataset/dir-cache';
 import { openDataset } from '../dataset/open';
 import type { DatasetIndex } from '../dataset/dataset-index';
 import type { SampleSource } from '../dataset/source';
@@ -532,9 +533,29 @@ export async function exportRun(
   }
 }
 
+/** The images directly inside `folder` (sorted; sub-folders are not entered), never empty. */
+async function folderImages(folder: string): Promise<string[]> {
+  const dir = path.resolve(folder);
+  const names = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    const why =
+      err.code === 'ENOENT'
+        ? 'does not exist'
+        : err.code === 'ENOTDIR'
+          ? 'is a file, not a folder'
+          : err.message;
+    throw new Error(`Cannot predict the folder ${dir}: it ${why}`);
+  });
+  const images = names.filter(isImageName).sort();
+  if (images.length === 0) {
+    throw new Error(`Cannot predict the folder ${dir}: it holds no images (.png, .jpg, .bmp, …)`);
+  }
+  return images.map((name) => path.join(dir, name));
+}
+
 /**
- * Predicts every image of a split and writes one stored ZIP: masks in the dataset's own
- * encoding, or colour overlays. Works in a temp folder next to the archive, removed after.
+ * Predicts every image of a split, or of `folder` when given, and writes one stored ZIP:
+ * masks in the dataset's own encoding, or colour overlays. Input images are only read; the
+ * work happens in a temp folder next to the archive, removed after.
  */
 export async function predictRun(
   runDir: string,
@@ -543,15 +564,20 @@ export async function predictRun(
   encoding: 'dataset' | 'color',
   archive: string,
   onProgress?: (done: number, total: number) => void,
+  folder?: string,
 ): Promise<ArchiveResult> {
   const run = await readRunFile(runDir);
   const index = await openRunDataset(run);
-  const source = splitSource(index, split, 'prediction');
+  const images = folder
+    ? await folderImages(folder)
+    : (() => {
+        const source = splitSource(index, split, 'prediction');
+        return Array.from({ length: source.count }, (_, i) => source.imagePath(i));
+      })();
   const restored = await restoreModel(runDir, from);
   const work = await fs.mkdtemp(path.join(path.dirname(archive), '.predict-'));
   try {
     const fields = await manifestFields(runDir, restored, run, index);
-    const images = Array.from({ length: source.count }, (_, i) => source.imagePath(i));
     const manifest = {
       classes: fields.classes,
       maskEncoding: index.descriptor.encoding,

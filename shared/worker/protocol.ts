@@ -39,8 +39,9 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     split: z.string().min(1),
   }),
   /**
-   * Predicts every image of a split and writes one stored ZIP of masks (`dataset`: the
-   * dataset's own encoding) or colour overlays (`color`); replies with `result` (ArchiveResult).
+   * Predicts every image of a split (or, with `folder`, the images directly inside that
+   * folder) and writes one stored ZIP of masks (`dataset`: the dataset's own encoding) or
+   * colour overlays (`color`); replies with `result` (ArchiveResult).
    */
   z.object({
     type: z.literal('predict'),
@@ -48,6 +49,7 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     runDir: z.string().min(1),
     from: CheckpointKind,
     split: z.string().min(1),
+    folder: z.string().min(1).optional(),
     encoding: z.enum(['dataset', 'color']),
     archive: z.string().min(1),
   }),
