@@ -98,6 +98,7 @@ describe('segstudio train / resume on a few CamVid val images', () => {
     const second = segstudio('resume', runDir, '--steps', '6', '--json');
     expect(second.status, second.stderr).toBe(0);
     expect(lastJson(second.stdout)).toMatchObject({ state: 'paused', epoch: 1, globalStep: 6 });
+    expect(second.stderr).toMatch(/epoch 1: train loss \d+\.\d{4} val loss \d+\.\d{4} val mIoU/);
     expect(lines(path.join(runDir, 'metrics.jsonl'))).toMatchObject([
       { epoch: 1, globalStep: 4, mIoU: expect.any(Number) },
     ]);

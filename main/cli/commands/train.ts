@@ -261,9 +261,10 @@ class ProgressView {
       }
       case 'epoch': {
         const m = event.metrics;
+        const valLoss = m.valLoss === null ? '' : ` val loss ${m.valLoss.toFixed(4)}`;
         const miou = m.mIoU === null ? '' : ` val mIoU ${(m.mIoU * 100).toFixed(1)}%`;
         this.out.info(
-          `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}${miou} (${m.seconds.toFixed(1)}s)`,
+          `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}${valLoss}${miou} (${m.seconds.toFixed(1)}s)`,
         );
         return;
       }
