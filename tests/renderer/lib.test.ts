@@ -61,6 +61,9 @@ describe('renderer errors', () => {
   });
 
   it('tells the user what to do when each kind of long job fails', () => {
+    expect(hintFor('run_exists')).toMatch(/another run name/);
+    expect(hintFor('busy')).toMatch(/pause or stop/);
+    expect(hintFor('no_report')).toMatch(/Evaluate the run/);
     expect(jobFailureHint('index')).toMatch(/open the folder again/);
     expect(jobFailureHint('thumbnails')).toMatch(/fix or remove it/);
     expect(jobFailureHint('evaluate')).toMatch(/checkpoint/);

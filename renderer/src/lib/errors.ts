@@ -49,6 +49,16 @@ export function hintFor(code: string): string {
       return 'Check the values you entered and try again.';
     case 'unknown_channel':
       return 'The app and its host are out of sync: restart Seg Studio.';
+    case 'no_project':
+      return 'Open a dataset or project on the Start page first.';
+    case 'run_exists':
+      return 'Choose another run name, or resume that run from the Runs list.';
+    case 'busy':
+      return 'One run trains at a time: pause or stop the running one first.';
+    case 'no_run':
+      return 'The run folder may have been moved or deleted: pick another run.';
+    case 'no_report':
+      return 'Evaluate the run on this split first (Evaluate view).';
     default:
       return 'Fix the cause named above and try again.';
   }
