@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../fs/atomic';
+import { readJsonOrNull } from '../fs/json';
 import { mapLimit } from './concurrency';
 import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import type { DatasetIndex } from './dataset-index';
@@ -61,23 +61,14 @@ const CachedStatistics = z.object({
   ),
 });
 
-/** The cached result, or null when absent or unusable (damaged, older shape): then recompute. */
-async function readCached(file: string): Promise<ClassStatistics | null> {
-  try {
-    const parsed = CachedStatistics.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
 export async function classStatistics(
   index: DatasetIndex,
   split: string,
   options: StatisticsOptions,
 ): Promise<ClassStatistics> {
   const file = splitCacheFile(index, split, options.cacheDir, 'class-stats');
-  const cached = await readCached(file);
+  // Absent or unusable (damaged, older shape): recompute.
+  const cached = await readJsonOrNull(file, CachedStatistics);
   if (cached) return cached;
 
   const samples = index.split(split).samples;

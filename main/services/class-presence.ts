@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { mapLimit } from '../dataset/concurrency';
 import type { DatasetIndex } from '../dataset/index';
@@ -6,6 +5,7 @@ import { scanKey } from '../dataset/records';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from '../dataset/scan';
 import { splitCacheFile } from '../dataset/split-cache';
 import { writeJsonAtomic } from '../fs/atomic';
+import { readJsonOrNull } from '../fs/json';
 
 /**
  * Which classes each sample's ground truth contains (for Browse's "contains class" filter).
@@ -29,12 +29,8 @@ export async function classPresence(
 ): Promise<PresenceResult> {
   const file = splitCacheFile(index, split, cacheDir, 'presence');
   const scans = new Map<string, MaskScan>();
-  try {
-    const parsed = PresenceFile.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
-    if (parsed.success) return { presence: new Map(Object.entries(parsed.data)), scans };
-  } catch {
-    // not cached yet
-  }
+  const cached = await readJsonOrNull(file, PresenceFile);
+  if (cached) return { presence: new Map(Object.entries(cached)), scans };
   const samples = index.split(split).samples;
   const mapper = index.mapper;
   let done = 0;

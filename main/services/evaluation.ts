@@ -7,6 +7,7 @@ import type { ServiceHandlers } from '../../shared/ipc/contract';
 import { ArchiveResult } from '../../shared/worker/protocol';
 import { CheckpointKind } from '../../shared/contracts/common';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
+import { readJsonOrNull } from '../fs/json';
 import { UserFacingError, type EventHub } from '../ipc/dispatcher';
 import { exportMediaPath } from '../media/resolve';
 import { builtEntry } from '../paths';
@@ -122,13 +123,7 @@ export function createEvaluationService(
   };
 
   const readReport = async (runName: string, split: string): Promise<EvalReport | null> => {
-    const file = runPaths(await runDirOf(runName)).evalReport(split);
-    try {
-      const parsed = EvalReport.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+    return readJsonOrNull(runPaths(await runDirOf(runName)).evalReport(split), EvalReport);
   };
 
   return {

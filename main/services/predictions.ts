@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CheckpointKind, RunName } from '../../shared/contracts/common';
 import { readZip } from '../fs/zip';
 import { writeJsonAtomic } from '../fs/atomic';
+import { readJsonOrNull } from '../fs/json';
 import type { EventHub } from '../ipc/dispatcher';
 import { decodeMediaSegments } from '../media/resolve';
 import { builtEntry } from '../paths';
@@ -31,15 +32,6 @@ const safeSplit = (split: string): string => split.replace(/[^A-Za-z0-9._-]/g, '
 
 export function predictionsDir(cacheDir: string, run: string, split: string): string {
   return path.join(cacheDir, 'predictions', run, safeSplit(split));
-}
-
-async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
-  try {
-    const parsed = schema.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
 }
 
 export interface PredictionsOptions {
@@ -115,10 +107,10 @@ export function createPredictions(options: PredictionsOptions): Predictions {
 
   const ensure: Predictions['ensure'] = async (project, run, split) => {
     if (!RunName.safeParse(run).success) return;
-    const head = await readJson(evalReportPath(project.runsDir, run, split), ReportHead);
+    const head = await readJsonOrNull(evalReportPath(project.runsDir, run, split), ReportHead);
     if (!head) return;
     const dir = predictionsDir(project.cacheDir, run, split);
-    const stamp = await readJson(path.join(dir, STAMP_FILE), Stamp);
+    const stamp = await readJsonOrNull(path.join(dir, STAMP_FILE), Stamp);
     if (stamp && stamp.evaluatedAt === head.evaluatedAt && stamp.checkpoint === head.checkpoint) {
       return;
     }
@@ -148,7 +140,7 @@ export function createPredictions(options: PredictionsOptions): Predictions {
         const evalDir = path.join(project.runsDir, run.name, 'eval');
         const reports = await fs.readdir(evalDir).catch(() => [] as string[]);
         for (const report of reports.filter((r) => r.endsWith('.json'))) {
-          const head = await readJson(path.join(evalDir, report), ReportHead);
+          const head = await readJsonOrNull(path.join(evalDir, report), ReportHead);
           if (!head || Date.now() - head.evaluatedAt > RECENT_MS) continue;
           await ensure(project, run.name, report.replace(/\.json$/, '')).catch(() => undefined);
         }

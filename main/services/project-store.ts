@@ -6,6 +6,7 @@ import { RecentProject } from '../../shared/contracts/project';
 import { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { describeJsonError } from '../../shared/dataset/json-error';
 import { writeJsonAtomic } from '../fs/atomic';
+import { readJsonOrNull } from '../fs/json';
 import { UserFacingError } from '../ipc/dispatcher';
 import { projectLayout } from './project-session';
 
@@ -96,12 +97,7 @@ function recentFile(dataDir: string): string {
 
 /** The recent list, newest first; a corrupt or missing file is an empty list, not an error. */
 export async function readRecent(dataDir: string): Promise<RecentProject[]> {
-  try {
-    const parsed = RecentFile.safeParse(JSON.parse(await fs.readFile(recentFile(dataDir), 'utf8')));
-    return parsed.success ? parsed.data : [];
-  } catch {
-    return [];
-  }
+  return (await readJsonOrNull(recentFile(dataDir), RecentFile)) ?? [];
 }
 
 export async function addRecent(dataDir: string, entry: RecentProject): Promise<RecentProject[]> {
