@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CONTENT_SECURITY_POLICY,
@@ -45,5 +47,24 @@ describe('Electron security policy', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("connect-src 'self'");
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/\bhttps?:|\*/);
+  });
+
+  it('ships the same policy in the page itself (file:// loads get no response headers)', () => {
+    const html = readFileSync(path.join(__dirname, '../../renderer/index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+    expect(meta).toBeDefined();
+    const directives = (policy: string) =>
+      new Map(
+        policy.split(';').map((d) => {
+          const [name, ...values] = d.trim().split(/\s+/);
+          return [name!, values.join(' ')];
+        }),
+      );
+    const page = directives(meta!);
+    const shell = directives(CONTENT_SECURITY_POLICY);
+    // frame-ancestors is ignored in <meta>; every other directive must match the shell's.
+    for (const [name, value] of shell) {
+      if (name !== 'frame-ancestors') expect(page.get(name), name).toBe(value);
+    }
   });
 });
