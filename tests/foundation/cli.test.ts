@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readProvisioningStatus } from '../../main/cli/commands/doctor';
 import { ensureBuilt } from '../support/build';
 import { lastJsonLine, runSegstudio } from '../support/cli';
 
@@ -37,6 +41,24 @@ describe('segstudio CLI skeleton', () => {
     });
     expect(['tensorflow', 'cpu']).toContain(report['backend']);
     if (report['backend'] !== 'tensorflow') expect(r.stderr).toContain('WARNING');
+  });
+
+  it('doctor reports a damaged setup record instead of failing on it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-doctor-'));
+    try {
+      const file = path.join(dir, '.segstudio-native.json');
+      expect(readProvisioningStatus(file)).toBeNull();
+      writeFileSync(file, '{"ok": true, "backend": "tensor');
+      expect(readProvisioningStatus(file)).toEqual({
+        error: expect.stringMatching(
+          /\.segstudio-native\.json cannot be read \(.*\); run `npm run setup`$/,
+        ),
+      });
+      writeFileSync(file, '{"ok": true}');
+      expect(readProvisioningStatus(file)).toEqual({ ok: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says loudly, once, when a tfjs command runs on the pure-JS fallback', () => {

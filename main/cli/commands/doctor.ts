@@ -13,9 +13,16 @@ interface SharpVersions {
   concurrency(): number;
 }
 
-function readProvisioningStatus(): unknown {
-  const file = path.join(packageRoot(), 'node_modules', '.segstudio-native.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : null;
+/** What `npm run setup` recorded; a damaged record is reported, it must not break doctor. */
+export function readProvisioningStatus(
+  file = path.join(packageRoot(), 'node_modules', '.segstudio-native.json'),
+): unknown {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (err) {
+    return { error: `${file} cannot be read (${(err as Error).message}); run \`npm run setup\`` };
+  }
 }
 
 export function collectDoctorReport(): Record<string, unknown> {
