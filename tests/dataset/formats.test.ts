@@ -116,6 +116,21 @@ describe('dataset formats', () => {
     expect([...new Set(sample.label)].sort((a, b) => a - b)).toEqual([0, 1, 15, IGNORE_LABEL]);
   });
 
+  it('Pascal VOC: an unreadable split list is reported, the other splits open', async () => {
+    const root = await fixture('voc-dangling', makeVoc);
+    const list = path.join(root, 'VOCdevkit', 'VOC2012', 'ImageSets', 'Segmentation', 'val.txt');
+    const { rmSync, symlinkSync } = await import('node:fs');
+    rmSync(list);
+    symlinkSync(path.join(root, 'gone.txt'), list);
+    const index = await openDataset(root);
+    expect(index.problems).toEqual([
+      expect.objectContaining({ split: 'val', sample: '', path: list, reason: 'unreadable' }),
+    ]);
+    expect(index.problems[0]!.detail).toMatch(/^list file val\.txt cannot be read \(ENOENT/);
+    expect(index.splits['val']).toMatchObject({ listed: 1, usable: 0 });
+    expect(index.splits['train']).toMatchObject({ listed: 3, usable: 3 });
+  });
+
   it('folder pairs: split subfolders, NAME_mask files, classes discovered from index masks', async () => {
     const root = await fixture('folders', makeFolders);
     expect((await detectFormat(root)).format).toBe('folders');

@@ -74,7 +74,10 @@ export const vocFormat: FormatModule = {
     for (const name of await cache.files(listDir)) {
       if (!name.endsWith('.txt')) continue;
       const listFile = path.join(listDir, name);
-      const lines = await readListLines(listFile);
+      const { lines, error } = await readListLines(listFile).then(
+        (read) => ({ lines: read, error: null }),
+        (err: Error) => ({ lines: [], error: err.message }),
+      );
       splits.push({
         name: stem(name),
         listFile,
@@ -88,7 +91,18 @@ export const vocFormat: FormatModule = {
             annotation: path.join(annotationDir, `${id}.png`),
           };
         }),
-        problems: [],
+        // One unreadable list loses its split, not the dataset.
+        problems: error
+          ? [
+              {
+                split: stem(name),
+                sample: '',
+                path: listFile,
+                reason: 'unreadable',
+                detail: `list file ${name} cannot be read (${error})`,
+              },
+            ]
+          : [],
       });
     }
     if (splits.length === 0) {
