@@ -378,6 +378,12 @@ describe('workbench: train, evaluate, export', () => {
     const csvText = await csv.text();
     expect(csvText.split('\n')[0]).toMatch(/class/);
     expect(csvText).toContain('Bicyclist');
+
+    // Predicted masks for a folder of images on the server (here the copy's val images).
+    await page.getByTestId('predict-source-folder').check({ force: true });
+    await page.getByTestId('predict-folder').fill(path.join(datasetDir, 'val'));
+    await page.getByTestId('export-predictions-run').click();
+    await waitForText('export-predictions-result', /-folder-val-masks\.zip/, 120_000);
     await shot('export');
 
     const exported = await page

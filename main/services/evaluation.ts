@@ -158,15 +158,25 @@ export function createEvaluationService(
       return produced(value.path, value.bytes, destination);
     },
 
-    async exportPredictions({ runName, split, from, encoding, destination }) {
+    async exportPredictions({ runName, split, from, encoding, folder, destination }) {
       const runDir = await runDirOf(runName);
+      // A folder is the user's, on this machine: it is only read, by the worker.
+      if (folder !== undefined && !path.isAbsolute(folder)) {
+        throw new UserFacingError(
+          `The folder of images to predict must be an absolute path, got "${folder}"`,
+          'bad_folder',
+        );
+      }
       const kind = encoding === 'dataset' ? 'masks' : 'overlays';
-      const archive = path.join(session.require().exportsDir, `${runName}-${split}-${kind}.zip`);
+      const source = folder
+        ? `folder-${path.basename(path.resolve(folder)).replace(/[^A-Za-z0-9._-]+/g, '_')}`
+        : split;
+      const archive = path.join(session.require().exportsDir, `${runName}-${source}-${kind}.zip`);
       await fs.mkdir(path.dirname(archive), { recursive: true });
       const value = ArchiveResult.parse(
         await runJob(
-          { type: 'predict', runDir, from, split, encoding, archive },
-          `Predict ${split} with ${runName}`,
+          { type: 'predict', runDir, from, split, encoding, archive, ...(folder && { folder }) },
+          `Predict ${folder ? `folder ${path.basename(folder)}` : split} with ${runName}`,
           'predict',
         ),
       );

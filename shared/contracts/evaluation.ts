@@ -65,10 +65,15 @@ export const evaluationContract = defineContract({
       }),
       output: ProducedFile,
     },
+    /**
+     * Predicted masks for every image of `split`, or, when `folder` is given, for the images
+     * directly inside that folder on the host (absolute path; only read, never modified).
+     */
     exportPredictions: {
       input: EvalRef.extend({
         from: CheckpointKind.default('best'),
         encoding: z.enum(['dataset', 'color']).default('dataset'),
+        folder: z.string().min(1).max(4096).optional(),
         destination: Destination,
       }),
       output: ProducedFile,

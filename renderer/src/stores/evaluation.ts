@@ -48,6 +48,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     kind: ExportKind,
     what: string,
     call: () => Promise<ProducedFile>,
+    hint?: string,
   ): Promise<ProducedFile | null> {
     exporting.value = { ...exporting.value, [kind]: true };
     try {
@@ -56,7 +57,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
       notices.success(`${what} finished`, file.path.split(/[\\/]/).pop());
       return file;
     } catch (err) {
-      notices.error(what, err);
+      notices.error(what, err, hint);
       return null;
     } finally {
       exporting.value = { ...exporting.value, [kind]: false };
@@ -74,15 +75,26 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     );
   }
 
+  /** Masks for a split, or for the images of `folder` (a folder on the host) when given. */
   function exportPredictions(
     runName: string,
     split: string,
     from: CheckpointKind,
     encoding: 'dataset' | 'color',
     destination?: string,
+    folder?: string,
   ) {
-    return runExport('predictions', `Exporting ${split} predictions`, () =>
-      api.evaluation.exportPredictions({ runName, split, from, encoding, destination }),
+    const what = folder
+      ? `Exporting predictions for ${folder.split(/[\\/]/).filter(Boolean).pop() ?? folder}`
+      : `Exporting ${split} predictions`;
+    return runExport(
+      'predictions',
+      what,
+      () =>
+        api.evaluation.exportPredictions({ runName, split, from, encoding, destination, folder }),
+      folder
+        ? 'Check that the folder exists on the machine running Seg Studio (absolute path) and holds images.'
+        : undefined,
     );
   }
 
