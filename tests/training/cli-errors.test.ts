@@ -68,6 +68,11 @@ describe('segstudio train / resume errors name the file and the reason', () => {
     );
     expect(first.status, first.stderr).toBe(0);
 
+    // --steps is a total: one the run already reached is a usage error, not a silent no-op.
+    const behind = segstudio('resume', runDir, '--steps', '1');
+    expect(behind.status).toBe(2);
+    expect(behind.stderr).toContain(`${runDir} already has 1 steps: give more than 1`);
+
     const moved = `${dataset}-moved`;
     renameSync(dataset, moved);
     try {

@@ -1,8 +1,22 @@
 import path from 'node:path';
 import { CheckpointKind } from '../../../shared/contracts/common';
+import { checkpointDir, verifyCheckpoint } from '../../engine/checkpoint';
 import { readRunFile, RunFolderError, updateRunFile } from '../../training/run-folder';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import { driveRun } from './train';
+
+/**
+ * The step a resume from `from` continues at: that of the first intact checkpoint in the
+ * order the worker tries them (run.json may be ahead of it after a kill). Null if none is.
+ */
+async function resumeStep(runDir: string, from: CheckpointKind): Promise<number | null> {
+  const order: CheckpointKind[] = from === 'last' ? ['last', 'previous', 'best'] : [from];
+  for (const slot of order) {
+    const verified = await verifyCheckpoint(checkpointDir(runDir, slot));
+    if (verified.ok) return verified.manifest.globalStep;
+  }
+  return null;
+}
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
@@ -50,6 +64,13 @@ export const resumeCommand: CliCommand = {
     if (!from.success) throw new CliError('--from must be last, previous or best', 2);
     // --steps is the total step count to pause at, as for `train` (not "N more steps").
     const steps = numberOption(ctx.values, 'steps', { integer: true, min: 1 }) ?? null;
+    const at = await resumeStep(runDir, from.data);
+    if (steps !== null && at !== null && steps <= at) {
+      throw new CliError(
+        `--steps is the total to pause at, and ${run} already has ${at} steps: give more than ${at}`,
+        2,
+      );
+    }
     return driveRun(ctx, runDir, { kind: 'resume', from: from.data }, steps);
   },
 };
