@@ -46,7 +46,10 @@ export function isAppUrl(url: string, rendererIndexUrl: string, devServerUrl?: s
     if (target.origin === dev.origin) return true;
   }
   const index = new URL(rendererIndexUrl);
-  return target.protocol === 'file:' && target.pathname === index.pathname;
+  // The host too: `file://server/<same path>` is a UNC share on Windows, not the app.
+  return (
+    target.protocol === 'file:' && target.host === index.host && target.pathname === index.pathname
+  );
 }
 
 /** Only IPC from the app's own top-level frame is served. */

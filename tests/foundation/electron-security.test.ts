@@ -28,6 +28,8 @@ describe('Electron security policy', () => {
   it('allows only the app page, not other files or remote sites', () => {
     expect(isAppUrl(`${index}#/browse`, index)).toBe(true);
     expect(isAppUrl('file:///etc/passwd', index)).toBe(false);
+    expect(isAppUrl(index.replace('file:///', 'file://evil.example/'), index)).toBe(false);
+    expect(isAppUrl(`${index}?x=1`, index)).toBe(true);
     expect(isAppUrl('https://example.com/', index)).toBe(false);
     expect(isAppUrl('not a url', index)).toBe(false);
     expect(isAppUrl('http://localhost:5173/#/x', index, 'http://localhost:5173')).toBe(true);
