@@ -1,7 +1,7 @@
 import { appVersion } from '../paths';
-import { backendInfo, FALLBACK_BANNER } from '../native/backend';
 import { CliError, Output, parseCommandArgs, type CliCommand } from './framework';
 import { cliCommands } from './commands/index';
+import { warnIfFallback } from './fallback-warning';
 
 /** Commands that never touch tfjs, so they must not pay for (or warn about) loading it. */
 const BACKEND_FREE = new Set(['doctor', 'inspect', 'serve', 'help']);
@@ -60,10 +60,7 @@ export async function runCli(
       return 0;
     }
     const out = new Output(values['json'] === true);
-    if (!BACKEND_FREE.has(command.name)) {
-      const info = backendInfo();
-      if (!info.native) out.warn(`${FALLBACK_BANNER} ${info.fallbackReason ?? ''}`);
-    }
+    if (!BACKEND_FREE.has(command.name)) warnIfFallback(out);
     return await command.run({ values, positionals, out });
   } catch (err) {
     if (err instanceof CliError) {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { ensureBuilt } from '../support/build';
 import { lastJsonLine, runSegstudio } from '../support/cli';
 
 const segstudio = (...args: string[]) => runSegstudio(args);
+const bin = path.resolve(__dirname, '../../bin/segstudio.cjs');
 
 describe('segstudio CLI skeleton', () => {
   beforeAll(() => ensureBuilt());
@@ -70,5 +72,29 @@ describe('segstudio CLI skeleton', () => {
       'WARNING: running on the pure-JS CPU backend, 10-50x slower than native libtensorflow. SEGSTUDIO_BACKEND=cpu was set',
     ]);
     expect(lastJsonLine(r.stdout)).toMatchObject({ backend: 'cpu', native: false });
+  });
+
+  it('serve says it too, in the terminal of a headless box', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-serve-fallback-'));
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-open'], {
+      env: { ...process.env, SEGSTUDIO_BACKEND: 'cpu', SEGSTUDIO_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no warning:\n${stderr}`)), 30_000);
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (!stderr.includes('pure-JS')) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      expect(stderr).toMatch(/^WARNING: running on the pure-JS CPU backend/m);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

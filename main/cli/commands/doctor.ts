@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { appVersion, packageRoot } from '../../paths';
-import { backendInfo, FALLBACK_BANNER } from '../../native/backend';
+import { backendInfo } from '../../native/backend';
+import { warnIfFallback } from '../fallback-warning';
 import type { CliCommand } from '../framework';
 
 const requireFromHere = createRequire(import.meta.url);
@@ -60,7 +61,7 @@ export const doctorCommand: CliCommand = {
   options: {},
   run({ out }) {
     const report = collectDoctorReport();
-    if (!report['native']) out.warn(`${FALLBACK_BANNER} ${String(report['fallbackReason'])}`);
+    warnIfFallback(out);
     out.result(report, () =>
       Object.entries(report)
         .filter(([key]) => key !== 'provisioning')

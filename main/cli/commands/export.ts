@@ -12,7 +12,7 @@ import {
   type ManifestFields,
 } from '../../engine/export';
 import { manifestFieldsFor } from '../../engine/export-fields';
-import { backendInfo, FALLBACK_BANNER } from '../../native/backend';
+import { warnIfFallback } from '../fallback-warning';
 import { restoreModel } from '../../training/engine-bridge';
 import { isRunFolder, readRunFile } from '../../training/run-folder';
 import {
@@ -21,7 +21,6 @@ import {
   stringOption,
   type CliCommand,
   type CommandContext,
-  type Output,
 } from '../framework';
 
 /**
@@ -155,10 +154,8 @@ export async function loadModelSource(
   }
 }
 
-export function warnIfFallback(out: Output): void {
-  const info = backendInfo();
-  if (!info.native) out.warn(`${FALLBACK_BANNER} ${info.fallbackReason ?? ''}`);
-}
+// Shared by the model commands (bench, eval, predict import it from here).
+export { warnIfFallback };
 
 export const exportCommand: CliCommand = {
   name: 'export',

@@ -5,6 +5,7 @@ import { createServeHost, serveDataDir } from '../../serve/host';
 import { openInBrowser } from '../../serve/open-browser';
 import { startServeServer } from '../../serve/server';
 import { createAppServices, type AppServices } from '../../services/index';
+import { warnIfFallback } from '../fallback-warning';
 import { CliError, numberOption, stringOption, type CliCommand, type Output } from '../framework';
 
 const PROJECT_FILE = 'segstudio-project.json';
@@ -84,6 +85,8 @@ export const serveCommand: CliCommand = {
     out.info(`Seg Studio serve (data in ${dataDir})`);
     out.info(`Open: ${server.url}`);
     out.info('Press Ctrl-C to stop.');
+    // Training runs in workers, but the UI's banner is not seen on a headless box: say it here.
+    warnIfFallback(out);
     if (out.json) out.result({ url: server.url, port: server.port, host, dataDir }, () => '');
     if (values['no-open'] !== true) openInBrowser(server.url);
     await waitForShutdown();
