@@ -6,7 +6,7 @@ import type { MediaResolver } from '../media/resolve';
 import type { AppServices } from '../services/index';
 import { appVersion } from '../paths';
 import { createAuthPolicy, type AuthPolicy } from './auth';
-import { applySecurityHeaders, sendJson, sendText } from './headers';
+import { applySecurityHeaders, sendJson, sendText, sendUnauthorised } from './headers';
 import { serveMedia } from './media-route';
 import { createStaticSite } from './static';
 import { createWsAdapter } from './ws-adapter';
@@ -35,9 +35,6 @@ export interface ServeServer {
   readonly token: string;
   close(): Promise<void>;
 }
-
-const UNAUTHORISED =
-  'Seg Studio: not authorised. Open the URL `segstudio serve` printed (it carries the token).';
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -86,7 +83,7 @@ export async function startServeServer(options: ServeServerOptions): Promise<Ser
     }
     // Authentication comes before anything else about the request, so a caller without the
     // token learns nothing (not even which methods exist).
-    if (!auth.isAuthorised(req)) return sendText(res, 401, UNAUTHORISED);
+    if (!auth.isAuthorised(req)) return sendUnauthorised(res, req.headers.accept);
     if (!readOnly) {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, 405, 'Method not allowed');

@@ -151,6 +151,18 @@ describe('serve: authentication', () => {
     });
   }
 
+  it('tells a browser how to get in with a static page, and scripts with plain text', async () => {
+    const page = await request('/', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+    expect(page.status).toBe(401);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('segstudio serve');
+    expect(page.body).not.toMatch(/<script|src=|href=/i);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    const text = await request('/api/health', { accept: 'application/json' });
+    expect(text.status).toBe(401);
+    expect(text.headers['content-type']).toMatch(/^text\/plain/);
+  });
+
   it('refuses a wrong token, a forged cookie and a wrong bearer', async () => {
     expect((await request('/?token=wrong')).status).toBe(401);
     expect((await request(`/?token=${server.token}x`)).status).toBe(401);
