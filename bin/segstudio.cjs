@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const entry = path.join(__dirname, '..', 'out', 'main', 'cli.cjs');
 if (!fs.existsSync(entry)) {
   process.stderr.write(
-    'segstudio: not built yet. Run `npm run build` (or `npm run setup`) first.\n',
+    'segstudio: not built yet. Run `npm run build` first (after `npm run setup` on a fresh machine).\n',
   );
   process.exit(1);
 }
