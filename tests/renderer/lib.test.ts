@@ -13,7 +13,9 @@ import {
   hexToRgb,
   rgbToHex,
 } from '../../renderer/src/lib/format';
+import { PROBLEM_TEXT, problemShort, problemText } from '../../renderer/src/lib/problems';
 import { smoothLoss, thinSeries } from '../../renderer/src/lib/series';
+import { PROBLEM_REASONS } from '../../shared/dataset/descriptor';
 
 describe('renderer formatting', () => {
   it('formats missing values as a dash, never NaN', () => {
@@ -87,5 +89,16 @@ describe('loss series', () => {
     const thinned = thinSeries(points, 1000);
     expect(thinned.length).toBeLessThanOrEqual(1001);
     expect(thinned[thinned.length - 1]).toBe(10_000);
+  });
+});
+
+describe('problem wording', () => {
+  it('has words (not codes) for every validation problem the dataset engine reports', () => {
+    for (const reason of PROBLEM_REASONS) {
+      expect(problemText(reason), reason).toBe(PROBLEM_TEXT[reason]);
+      expect(problemText(reason), reason).not.toContain('_');
+    }
+    expect(problemText('from_a_newer_host')).toBe('from a newer host');
+    expect(problemShort('missing_annotation')).toBe('missing annotation');
   });
 });
