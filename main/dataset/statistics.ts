@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { writeJsonAtomic } from '../fs/atomic';
 import { readJsonOrNull } from '../fs/json';
-import { mapLimit } from './concurrency';
-import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import type { DatasetIndex } from './dataset-index';
-import { scanKey, type ProgressFn } from './records';
-import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
+import type { ProgressFn } from './records';
+import type { MaskScanner } from './scan';
 import { splitCacheFile } from './split-cache';
+import { scanSplit } from './split-scan';
 
 /**
  * Pixel counts per class for one split, for class weights and the UI. Decoding every mask
@@ -72,24 +71,15 @@ export async function classStatistics(
   if (cached) return cached;
 
   const samples = index.split(split).samples;
-  const missing = samples.filter((s) => !index.scans.has(scanKey(s))).length;
-  const pool = options.scanner || missing < POOL_THRESHOLD ? null : createDecodePool();
-  const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
-  const encoding = index.descriptor.encoding;
-  let done = 0;
-  options.onProgress?.(0, samples.length, 'statistics');
-  const concurrency = options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4);
-  const scans: MaskScan[] = await mapLimit(
-    samples,
-    concurrency,
-    async (s) => {
-      const scan = index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding));
-      options.onProgress?.(++done, samples.length, 'statistics');
-      return scan;
-    },
-    undefined,
-    options.signal,
-  ).finally(() => pool?.close());
+  const onProgress = options.onProgress;
+  const scans = await scanSplit(index, split, {
+    ...(options.scanner && { scanner: options.scanner }),
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(options.signal && { signal: options.signal }),
+    ...(onProgress && {
+      onProgress: (done: number, total: number) => onProgress(done, total, 'statistics'),
+    }),
+  });
 
   const mapper = index.mapper;
   const trainingOf = new Map(mapper.classes.map((c) => [c.datasetId, c.index]));

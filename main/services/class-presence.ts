@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { mapLimit } from '../dataset/concurrency';
 import type { DatasetIndex } from '../dataset/index';
-import { scanKey } from '../dataset/records';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from '../dataset/scan';
 import { splitCacheFile } from '../dataset/split-cache';
+import { scanSplit } from '../dataset/split-scan';
 import { writeJsonAtomic } from '../fs/atomic';
 import { readJsonOrNull } from '../fs/json';
 
@@ -33,21 +32,21 @@ export async function classPresence(
   if (cached) return { presence: new Map(Object.entries(cached)), scans };
   const samples = index.split(split).samples;
   const mapper = index.mapper;
-  let done = 0;
-  const entries = await mapLimit(samples, 4, async (s) => {
-    const scan =
-      index.scans.get(scanKey(s)) ??
-      (await scanMaskInProcess(s.annotation, index.descriptor.encoding));
+  const decoded = await scanSplit(index, split, onProgress ? { onProgress } : {});
+  const presence = new Map<string, readonly number[]>();
+  samples.forEach((s, i) => {
+    const scan = decoded[i]!;
     scans.set(s.annotation, scan);
-    onProgress?.(++done, samples.length);
     const ids = new Set<number>();
     for (const [key, count] of scan.histogram) {
       const id = mapper.idOfKey(key);
       if (id !== undefined && count > 0) ids.add(id);
     }
-    return [s.id, [...ids].sort((a, b) => a - b)] as const;
+    presence.set(
+      s.id,
+      [...ids].sort((a, b) => a - b),
+    );
   });
-  const presence = new Map<string, readonly number[]>(entries);
   await writeJsonAtomic(file, Object.fromEntries(presence));
   return { presence, scans };
 }

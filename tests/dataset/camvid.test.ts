@@ -14,6 +14,8 @@ import {
   thumbnail,
   type DatasetIndex,
 } from '../../main/dataset/index';
+import { scanMaskInProcess, type MaskScanner } from '../../main/dataset/scan';
+import { scanSplit } from '../../main/dataset/split-scan';
 import { CAMVID, tempDir } from './helpers';
 
 describe('CamVid as distributed (pair lists with foreign absolute paths)', () => {
@@ -130,6 +132,17 @@ describe('CamVid as distributed (pair lists with foreign absolute paths)', () =>
     const third = await classStatistics(index, 'val', { cacheDir, onProgress: () => calls++ });
     expect(third).toEqual(first);
     expect(calls).toBeGreaterThan(100);
+  });
+
+  it('scans a split once per mask: in the decode pool for many masks, same as in-process', async () => {
+    let decoded = 0;
+    const counting: MaskScanner = (file, encoding) => {
+      decoded++;
+      return scanMaskInProcess(file, encoding);
+    };
+    const inProcess = await scanSplit(index, 'val', { scanner: counting });
+    expect(decoded).toBe(101);
+    expect(await scanSplit(index, 'val')).toEqual(inProcess);
   });
 
   it('stops opening when aborted', async () => {
