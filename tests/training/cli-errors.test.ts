@@ -53,7 +53,7 @@ describe('segstudio train / resume errors name the file and the reason', () => {
     expect(r.stderr).toContain(`${runs} is not a Seg Studio run folder (no run.json)`);
   });
 
-  it('a run whose dataset moved, then a run whose only checkpoint is corrupt', async () => {
+  it('a run whose dataset moved, then corrupt checkpoints (fallback with a message, then none)', async () => {
     const runDir = path.join(runs, 'one-step');
     const size = ['--size', '64x48', '--batch', '1', '--val', 'none'];
     const first = segstudio(
@@ -85,14 +85,35 @@ describe('segstudio train / resume errors name the file and the reason', () => {
       renameSync(moved, dataset);
     }
 
-    const weights = path.join(runDir, 'checkpoints', 'last', 'model.bin');
-    const bytes = await readFile(weights);
-    bytes[100] = bytes[100]! ^ 0xff;
-    await writeFile(weights, bytes);
+    const corrupt = async (slot: string) => {
+      const file = path.join(runDir, 'checkpoints', slot, 'model.bin');
+      const bytes = await readFile(file);
+      bytes[100] = bytes[100]! ^ 0xff;
+      await writeFile(file, bytes);
+    };
+    // A second checkpoint (step 2, `previous` = step 1); a corrupt `last` falls back, saying so.
+    const second = segstudio('resume', runDir, '--steps', '2');
+    expect(second.status, second.stderr).toBe(0);
+    await corrupt('last');
+    const fallback = segstudio('resume', runDir, '--steps', '3', '--json');
+    expect(fallback.status, fallback.stderr).toBe(0);
+    expect(fallback.stderr).toMatch(
+      /checkpoint 'last' is unusable: model\.bin fails its sha256 check/,
+    );
+    expect(JSON.parse(fallback.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      state: 'paused',
+      globalStep: 3,
+    });
+
+    // Nothing intact left: the error names the folder and every checkpoint's reason.
+    await corrupt('last');
+    await corrupt('previous');
     const r = segstudio('resume', runDir);
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain(
-      `no usable checkpoint in ${path.join(runDir, 'checkpoints')}: checkpoint 'last' is unusable: model.bin fails its sha256 check`,
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `no usable checkpoint in ${path.join(runDir, 'checkpoints')}: checkpoint 'last' is unusable: model\\.bin fails its sha256 check; checkpoint 'previous' is unusable: model\\.bin fails`,
+      ),
     );
   });
 });
