@@ -19,6 +19,13 @@ app.enableSandbox();
 registerMediaScheme();
 
 if (!app.requestSingleInstanceLock()) app.quit();
+// A second launch brings the running window forward instead of opening nothing.
+app.on('second-instance', () => {
+  const [win] = BrowserWindow.getAllWindows();
+  if (!win) return;
+  if (win.isMinimized()) win.restore();
+  win.focus();
+});
 
 void app.whenReady().then(() => {
   installSessionPolicies();
