@@ -32,6 +32,9 @@ export interface ExportedModel {
   readonly manifest: ModelManifest;
 }
 
+/** Called after each export step (serialise, each file or the archive, final rename). */
+export type ExportProgress = (done: number, total: number) => void;
+
 export interface ImportedModel {
   readonly model: tfjs.LayersModel;
   readonly manifest: ModelManifest;
@@ -133,6 +136,7 @@ async function assertReplaceable(dir: string): Promise<boolean> {
 async function writeFolderAtomic(
   dir: string,
   files: Record<string, string | Uint8Array>,
+  onFileDone: () => void,
 ): Promise<void> {
   const parent = path.dirname(dir);
   await fs.mkdir(parent, { recursive: true });
@@ -141,8 +145,10 @@ async function writeFolderAtomic(
   const temp = path.join(parent, `.${path.basename(dir)}.${tag}.tmp`);
   await fs.mkdir(temp);
   try {
-    for (const [name, data] of Object.entries(files))
+    for (const [name, data] of Object.entries(files)) {
       await writeFileDurable(path.join(temp, name), data);
+      onFileDone();
+    }
     await fsyncDir(temp);
     if (exists) {
       const old = path.join(parent, `.${path.basename(dir)}.${tag}.old`);
@@ -179,15 +185,35 @@ function sizeOf(files: Record<string, string | Uint8Array>): number {
   return Object.values(files).reduce((n, d) => n + Buffer.byteLength(d), 0);
 }
 
-/** Exports `model` to folder `dir` (model.json, weights.bin, segstudio.json). */
+/** Counts finished steps out of a fixed total, reporting 0 first so the bar appears at once. */
+function stepCounter(total: number, onProgress: ExportProgress | undefined): () => void {
+  let done = 0;
+  onProgress?.(0, total);
+  return () => {
+    done = Math.min(total, done + 1);
+    onProgress?.(done, total);
+  };
+}
+
+/** Three files: model.json, weights.bin, segstudio.json. */
+const EXPORT_FILE_COUNT = 3;
+
+/**
+ * Exports `model` to folder `dir` (model.json, weights.bin, segstudio.json). Progress steps:
+ * serialise the model, write each of the three files, rename the folder into place.
+ */
 export async function exportModel(
   model: tfjs.LayersModel,
   fields: ManifestFields,
   dir: string,
+  onProgress?: ExportProgress,
 ): Promise<ExportedModel> {
+  const step = stepCounter(EXPORT_FILE_COUNT + 2, onProgress);
   const { manifest, files } = await exportFiles(model, fields);
+  step();
   const target = path.resolve(dir);
-  await writeFolderAtomic(target, files);
+  await writeFolderAtomic(target, files, step);
+  step();
   return {
     dir: target,
     files: Object.keys(files).map((f) => path.join(target, f)),
@@ -196,21 +222,29 @@ export async function exportModel(
   };
 }
 
-/** Exports `model` as one stored ZIP holding the same three files (atomic write). */
+/**
+ * Exports `model` as one stored ZIP holding the same three files (atomic write). Progress
+ * steps: serialise the model, pack the zip entries, write the archive.
+ */
 export async function exportModelArchive(
   model: tfjs.LayersModel,
   fields: ManifestFields,
   archive: string,
+  onProgress?: ExportProgress,
 ): Promise<{ path: string; bytes: number; manifest: ModelManifest }> {
+  const step = stepCounter(3, onProgress);
   const { manifest, files } = await exportFiles(model, fields);
+  step();
   const zip = createZip(
     Object.entries(files).map(([name, data]) => ({
       name,
       data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data,
     })),
   );
+  step();
   const target = path.resolve(archive);
   await writeFileAtomic(target, zip);
+  step();
   return { path: target, bytes: zip.length, manifest };
 }
 

@@ -89,11 +89,19 @@ function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
       );
       return;
     }
-    case 'export':
-      void reply(command.requestId, () =>
-        exportRun(command.runDir, command.from, command.format, command.target),
+    case 'export': {
+      const { requestId } = command;
+      void reply(requestId, () =>
+        exportRun(
+          command.runDir,
+          command.from,
+          command.format,
+          command.target,
+          progressOf(requestId),
+        ),
       );
       return;
+    }
   }
 }
 

@@ -516,6 +516,7 @@ export async function exportRun(
   from: CheckpointKind,
   format: 'folder' | 'archive',
   target: string,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<ArchiveResult> {
   const run = await readRunFile(runDir);
   const index = await openRunDataset(run);
@@ -523,10 +524,10 @@ export async function exportRun(
   try {
     const fields = await manifestFields(runDir, restored, run, index);
     if (format === 'archive') {
-      const out = await exportModelArchive(restored.model, fields, target);
+      const out = await exportModelArchive(restored.model, fields, target, onProgress);
       return { path: out.path, bytes: out.bytes, count: 3, note: restored.note };
     }
-    const out = await exportModel(restored.model, fields, target);
+    const out = await exportModel(restored.model, fields, target, onProgress);
     return { path: out.dir, bytes: out.bytes, count: out.files.length, note: restored.note };
   } finally {
     restored.model.dispose();

@@ -128,6 +128,20 @@ describe('exportModel / importModel', () => {
     expect(Array.from(predict(loaded))).toEqual(Array.from(predict(model)));
     loaded.dispose();
   });
+
+  it('reports progress from 0 up to its total for folder and archive exports', async () => {
+    const folderSteps: [number, number][] = [];
+    await exportModel(model, FIELDS, path.join(dir, 'progress'), (done, total) =>
+      folderSteps.push([done, total]),
+    );
+    // serialise, weights/model.json/segstudio.json, rename into place
+    expect(folderSteps).toEqual([0, 1, 2, 3, 4, 5].map((d) => [d, 5]));
+    const archiveSteps: [number, number][] = [];
+    await exportModelArchive(model, FIELDS, path.join(dir, 'progress.zip'), (done, total) =>
+      archiveSteps.push([done, total]),
+    );
+    expect(archiveSteps).toEqual([0, 1, 2, 3].map((d) => [d, 3]));
+  });
 });
 
 describe('zip', () => {
