@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { exists, fsyncDir, sha256, writeFileDurable } from './fsutil';
+import { fsyncDir, writeFileDurable } from '../fs/atomic';
 import type { NamedArray } from './optimizer';
 
 /**
@@ -355,4 +356,17 @@ export async function loadLatestCheckpoint(
   throw new Error(
     `no usable checkpoint in ${root}${problems.length ? `: ${problems.join('; ')}` : ''}`,
   );
+}
+
+function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
