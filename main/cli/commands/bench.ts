@@ -1,7 +1,8 @@
 import { PresetName } from '../../../shared/training/config';
 import { benchmarkTraining, type BenchResult } from '../../engine/bench';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
-import { parseSize, warnIfFallback } from './export';
+import { warnIfFallback } from '../fallback-warning';
+import { parseSize } from '../options';
 
 function benchTable(r: BenchResult & { frozen: boolean }): string[] {
   const rows: [string, string][] = [

@@ -4,7 +4,7 @@ import { evaluateModel, type EvalResolution, type EvalResult } from '../../engin
 import { checkClassesMatch } from '../../engine/export-fields';
 import { backendInfo } from '../../native/backend';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
-import { loadModelSource, openDatasetOrFail, warnIfFallback } from './export';
+import { openDatasetOrFail, withModelSource } from '../model-source';
 
 function pct(v: number | null): string {
   return v === null ? '   n/a' : `${(v * 100).toFixed(1).padStart(5)}%`;
@@ -70,9 +70,7 @@ export const evalCommand: CliCommand = {
     const batchSize = numberOption(values, 'batch', { integer: true, min: 1 }) ?? 4;
     const limit = numberOption(values, 'limit', { integer: true, min: 1 });
     const resolution = resolutionOption(stringOption(values, 'resolution'));
-    warnIfFallback(out);
-    const source = await loadModelSource(location, values);
-    try {
+    return withModelSource(location, values, out, async (source) => {
       const datasetDir = stringOption(values, 'dataset') ?? source.runDataset;
       if (!datasetDir)
         throw new CliError('--dataset DIR is required to evaluate an exported model', 2);
@@ -117,8 +115,6 @@ export const evalCommand: CliCommand = {
       };
       out.result(report, () => humanReport(result, `${source.kind} ${source.location}`));
       return 0;
-    } finally {
-      source.model.dispose();
-    }
+    });
   },
 };

@@ -5,7 +5,7 @@ import { isImageName } from '../../dataset/dir-cache';
 import { predictFiles } from '../../engine/predict';
 import { MaskEncoding } from '../../../shared/dataset/descriptor';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
-import { loadModelSource, warnIfFallback } from './export';
+import { withModelSource } from '../model-source';
 
 /** IMAGE arguments: files as given, folders expanded to their image files (sorted, flat). */
 async function expandImages(args: readonly string[]): Promise<string[]> {
@@ -57,9 +57,7 @@ export const predictCommand: CliCommand = {
       throw new CliError(`--encoding must be index, palette or rgb, got "${encodingRaw}"`, 2);
     }
     const files = await expandImages(images);
-    warnIfFallback(out);
-    const source = await loadModelSource(location, values);
-    try {
+    return withModelSource(location, values, out, async (source) => {
       for (const note of source.notes) out.info(note);
       const manifest = {
         classes: source.fields.classes,
@@ -94,8 +92,6 @@ export const predictCommand: CliCommand = {
           `${results.length} masks in ${path.join(result.out, 'masks')}, overlays in ${path.join(result.out, 'overlays')}`,
       );
       return 0;
-    } finally {
-      source.model.dispose();
-    }
+    });
   },
 };

@@ -22,13 +22,7 @@ import {
   type CommandContext,
   type Output,
 } from '../framework';
-
-function parseSize(raw: string | undefined): { width?: number; height?: number } {
-  if (raw === undefined) return {};
-  const m = /^(\d+)x(\d+)$/i.exec(raw);
-  if (!m) throw new CliError(`--size must look like 240x240, got "${raw}"`, 2);
-  return { width: Number(m[1]), height: Number(m[2]) };
-}
+import { parseSize } from '../options';
 
 /** A valid run name from the run folder's name (the CLI's RUN is a path). */
 function runNameFor(runDir: string): string {
