@@ -6,7 +6,8 @@
  *   openDataset(dir, { format?, labelsFile?, descriptor?, deep?, maxPixels?, onProgress? })
  *                                          -> DatasetIndex { descriptor, splits, problems, source(split) }
  *       splits[NAME] = { listed, usable, samples: SampleRecord[] (usable only) }
- *       problems     = [{ split, sample, path, reason (stable code), detail (sentence) }]
+ *       problems     = [{ split, sample, path, reason (stable code), detail (sentence), image? }]
+ *         (image: the sample's image when its header checked out, so it can still be previewed)
  *       source(split) implements SampleSource (./source.ts): RGB image + training-index label,
  *       void -> IGNORE_LABEL (255), classes ordered by training index.
  *     Open reads headers only (fast); `deep` (or a dataset without labels) also decodes every
@@ -16,6 +17,7 @@
  *   saveDescriptor(projectDir, d) / loadDescriptor(projectDir)   atomic JSON in the project
  *   classStatistics(index, split, { cacheDir, onProgress })      per-class pixel counts, cached
  *   thumbnail(index, sampleId, cacheDir, size, { split?, kind })  lazily cached JPEG/PNG path
+ *       (kind 'image' also for an unusable sample with a readable image: previewableImage())
  *   renderMaskPng({ width, height, label }, classes)             colour PNG of a label map
  *       (SourceClass[] -> values are training indices; descriptor ClassDef[] -> raw dataset ids)
  *   DatasetError                           bad input the user can fix (message names the file)
@@ -29,7 +31,12 @@ export { DatasetIndex, type SplitIndex } from './dataset-index';
 export type { SampleRecord, ProgressFn, IndexPhase } from './records';
 export { saveDescriptor, loadDescriptor, DESCRIPTOR_FILE } from './descriptor-store';
 export { classStatistics, type ClassStatistics, type ClassPixelCount } from './statistics';
-export { thumbnail, type ThumbnailKind, type ThumbnailOptions } from './thumbnails';
+export {
+  previewableImage,
+  thumbnail,
+  type ThumbnailKind,
+  type ThumbnailOptions,
+} from './thumbnails';
 export { renderMaskPng, renderMaskRgb, type LabelMap } from './render-mask';
 export { createDecodePool, type DecodePool } from './decode-pool';
 export type { MaskScan, MaskScanner } from './scan';

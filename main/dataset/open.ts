@@ -193,6 +193,7 @@ const annotationProblem = (r: SampleRecord, reason: ProblemReason, detail: strin
   path: r.annotation,
   reason,
   detail,
+  image: r.image,
 });
 
 /** Pass 2: every annotation decoded once (worker pool for many), its values counted. */

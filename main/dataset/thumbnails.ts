@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../fs/atomic';
@@ -11,6 +11,7 @@ import { renderMaskRgb } from './render-mask';
 /**
  * Thumbnails are made on first request and kept in a disk cache (never next to the data).
  * The file name hashes source path, size and mtime, so a changed file gets a new thumbnail.
+ * Image thumbnails also work for unusable samples whose image is fine (Browse lists those).
  */
 
 export type ThumbnailKind = 'image' | 'mask';
@@ -18,6 +19,48 @@ export type ThumbnailKind = 'image' | 'mask';
 export interface ThumbnailOptions {
   readonly split?: string;
   readonly kind?: ThumbnailKind;
+}
+
+/**
+ * The image of an unusable sample whose image header checked out (e.g. its annotation is
+ * missing), from the index's problem records; undefined when there is none.
+ */
+export function previewableImage(
+  index: DatasetIndex,
+  sampleId: string,
+  split?: string,
+): string | undefined {
+  return index.problems.find(
+    (p) => p.sample === sampleId && (split === undefined || p.split === split) && p.image,
+  )?.image;
+}
+
+interface ThumbnailSource {
+  readonly file: string;
+  readonly mtimeMs: number;
+}
+
+async function sourceFor(
+  index: DatasetIndex,
+  sampleId: string,
+  kind: ThumbnailKind,
+  split: string | undefined,
+): Promise<ThumbnailSource> {
+  const sample = index.findSample(sampleId, split);
+  if (sample) {
+    return kind === 'image'
+      ? { file: sample.image, mtimeMs: sample.imageMtimeMs }
+      : { file: sample.annotation, mtimeMs: sample.annotationMtimeMs };
+  }
+  const image = kind === 'image' ? previewableImage(index, sampleId, split) : undefined;
+  if (!image) {
+    const what = kind === 'image' ? 'readable image' : 'usable annotation';
+    throw new Error(`No sample "${sampleId}" with a ${what}`);
+  }
+  const stat = await fs.stat(image).catch((err: Error) => {
+    throw new Error(`${image}: cannot read the image of sample "${sampleId}" (${err.message})`);
+  });
+  return { file: image, mtimeMs: stat.mtimeMs };
 }
 
 const inFlight = new Map<string, Promise<string>>();
@@ -31,11 +74,8 @@ export async function thumbnail(
   size: number,
   options: ThumbnailOptions = {},
 ): Promise<string> {
-  const sample = index.findSample(sampleId, options.split);
-  if (!sample) throw new Error(`No usable sample "${sampleId}"`);
   const kind = options.kind ?? 'image';
-  const source = kind === 'image' ? sample.image : sample.annotation;
-  const stamp = kind === 'image' ? sample.imageMtimeMs : sample.annotationMtimeMs;
+  const { file: source, mtimeMs: stamp } = await sourceFor(index, sampleId, kind, options.split);
   const extra = kind === 'mask' ? JSON.stringify(index.mapper.classes) : '';
   const key = createHash('sha256')
     .update(`${kind}\u0000${source}\u0000${stamp}\u0000${size}\u0000${extra}`)

@@ -126,8 +126,10 @@ async function checkSample(
     );
   }
   const annotationColor = annotationResult.ok ? annotationResult.header.colorType : null;
-  if (!image || !annotation || problems.length > 0)
-    return { record: null, annotationColor, problems };
+  if (!image || !annotation || problems.length > 0) {
+    const withImage = image ? problems.map((p) => ({ ...p, image: planned.image })) : problems;
+    return { record: null, annotationColor, problems: withImage };
+  }
   return {
     record: {
       id: planned.sample,

@@ -4,7 +4,13 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { RunName } from '../../shared/contracts/common';
 import { decodeMask } from '../dataset/decode';
-import { IGNORE_LABEL, renderMaskPng, thumbnail, type DatasetIndex } from '../dataset/index';
+import {
+  IGNORE_LABEL,
+  previewableImage,
+  renderMaskPng,
+  thumbnail,
+  type DatasetIndex,
+} from '../dataset/index';
 import type { SampleRecord } from '../dataset/records';
 import { writeFileAtomic } from '../fs/atomic';
 import type { SampleLayer, SampleLayerFile } from '../media/resolve';
@@ -128,6 +134,24 @@ function layerKey(parts: (string | number)[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 
+/** An unusable sample whose image is fine (e.g. no annotation) still shows its image. */
+async function unusableSampleLayer(
+  project: OpenProject,
+  index: DatasetIndex,
+  { split, id, layer }: { split: string; id: string; layer: SampleLayer },
+): Promise<SampleLayerFile | null> {
+  const image = previewableImage(index, id, split);
+  if (!image) return null;
+  if (layer === 'image') return { file: image, roots: [index.descriptor.root] };
+  if (layer === 'thumb') {
+    return {
+      file: await thumbnail(index, id, project.cacheDir, THUMB_SIZE, { split }),
+      roots: [project.cacheDir],
+    };
+  }
+  return null;
+}
+
 export async function sampleLayerFile(
   project: OpenProject,
   index: DatasetIndex,
@@ -136,8 +160,8 @@ export async function sampleLayerFile(
   const { split, id, layer, run } = request;
   if (!index.splits[split]) return null;
   const sample = index.findSample(id, split);
-  if (!sample) return null;
   const cacheRoots = [project.cacheDir];
+  if (!sample) return unusableSampleLayer(project, index, request);
   const layersDir = path.join(project.cacheDir, 'layers');
   const classesKey = JSON.stringify(index.mapper.classes);
   const gtKey = [sample.annotation, sample.annotationMtimeMs, classesKey];

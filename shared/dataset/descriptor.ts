@@ -106,6 +106,8 @@ export const Problem = z.object({
   path: z.string(),
   reason: ProblemReason,
   detail: z.string().optional(),
+  /** The sample's image, absolute, when its header checked out: an unusable sample can still be previewed. */
+  image: z.string().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 
