@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,23 +15,16 @@ import { getTf } from '../../main/native/backend';
 import { restoreModel } from '../../main/training/engine-bridge';
 import { packageRoot } from '../../main/paths';
 import { ensureBuilt } from '../support/build';
+import { lastJsonLine, runSegstudio } from '../support/cli';
 import { CAMVID } from '../support/datasets';
 
 const root = packageRoot();
-const cli = path.join(root, 'bin', 'segstudio.cjs');
 const VAL_IMAGE = path.join(CAMVID, 'val', '0016E5_07959.png');
 
 let dir: string;
 let modelDir: string;
 
-function segstudio(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 90_000 });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-function lastJson<T>(stdout: string): T {
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
-}
+const segstudio = (args: string[]) => runSegstudio(args, {}, 90_000);
 
 interface EvalJson {
   mIoU: number | null;
@@ -67,7 +60,7 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
   it('eval prints the metrics JSON for CamVid val images', () => {
     const run = segstudio(['eval', modelDir, '--dataset', CAMVID, '--limit', '2', '--json']);
     expect(run.status, run.stderr).toBe(0);
-    const r = lastJson<EvalJson>(run.stdout);
+    const r = lastJsonLine<EvalJson>(run.stdout);
     for (const v of [r.mIoU, r.pixelAccuracy, r.meanClassAccuracy]) {
       expect(v).toBeGreaterThanOrEqual(0);
       expect(v).toBeLessThanOrEqual(1);
@@ -99,7 +92,7 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     const out = path.join(dir, 'pred');
     const run = segstudio(['predict', modelDir, VAL_IMAGE, '--out', out, '--json']);
     expect(run.status, run.stderr).toBe(0);
-    const r = lastJson<{ images: { mask: string; overlay: string }[] }>(run.stdout);
+    const r = lastJsonLine<{ images: { mask: string; overlay: string }[] }>(run.stdout);
     expect(r.images).toHaveLength(1);
     const mask = await decodeMask(r.images[0]!.mask, 'index');
     expect([mask.width, mask.height]).toEqual([480, 360]);
@@ -111,7 +104,7 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     const archive = path.join(dir, 'model.zip');
     const run = segstudio(['export', modelDir, '--out', archive, '--json']);
     expect(run.status, run.stderr).toBe(0);
-    expect(lastJson<{ format: string; classes: number }>(run.stdout)).toMatchObject({
+    expect(lastJsonLine<{ format: string; classes: number }>(run.stdout)).toMatchObject({
       format: 'archive',
       classes: 11,
     });
@@ -154,7 +147,9 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
       '--json',
     ]);
     expect(run.status, run.stderr).toBe(0);
-    const r = lastJson<{ median_step_s: number; img_per_s: number; backend: string }>(run.stdout);
+    const r = lastJsonLine<{ median_step_s: number; img_per_s: number; backend: string }>(
+      run.stdout,
+    );
     expect(r.median_step_s).toBeGreaterThan(0);
     expect(r.img_per_s).toBeCloseTo(2 / r.median_step_s, 6);
     expect(r.backend).toMatch(/tensorflow|cpu/);
@@ -178,7 +173,7 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^preset\s+default$/m);
     expect(run.stdout).toMatch(/backend\s+\S+/);
-    expect(lastJson<{ median_step_s: number }>(run.stdout).median_step_s).toBeGreaterThan(0);
+    expect(lastJsonLine<{ median_step_s: number }>(run.stdout).median_step_s).toBeGreaterThan(0);
   });
 });
 
@@ -208,7 +203,7 @@ describe('RUN folders (trained for one step by segstudio train)', () => {
   it('eval RUN uses its dataset and falls back from best to last with a note', () => {
     const run = segstudio(['eval', runDir, '--limit', '1', '--json']);
     expect(run.status, run.stderr).toBe(0);
-    const r = lastJson<EvalJson & { kind: string; checkpoint: string }>(run.stdout);
+    const r = lastJsonLine<EvalJson & { kind: string; checkpoint: string }>(run.stdout);
     expect(r).toMatchObject({ kind: 'run', checkpoint: 'last' });
     expect(r.perImage).toHaveLength(1);
     expect(run.stderr).toMatch(/no best checkpoint/);

@@ -1,10 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtEntry, packageRoot } from '../../main/paths';
 import { sampleDatasetDir } from '../../main/services/project';
+import { runSegstudio } from '../support/cli';
 
 // The real `segstudio serve` process (needs `node scripts/build.mjs --no-renderer`).
 const bin = path.join(packageRoot(), 'bin', 'segstudio.cjs');
@@ -72,19 +73,11 @@ describe('segstudio serve (process)', () => {
   });
 
   it('explains bad arguments', () => {
-    const env = { ...process.env, SEGSTUDIO_DATA_DIR: dataDir };
-    const port = spawnSync(process.execPath, [bin, 'serve', '--port', '70000', '--no-open'], {
-      env,
-    });
+    const env = { SEGSTUDIO_DATA_DIR: dataDir };
+    const port = runSegstudio(['serve', '--port', '70000', '--no-open'], env);
     expect(port.status).toBe(2);
     expect(String(port.stderr)).toMatch(/--port must be 0\.\.65535/);
-    const missing = spawnSync(
-      process.execPath,
-      [bin, 'serve', path.join(dataDir, 'nope'), '--no-open'],
-      {
-        env,
-      },
-    );
+    const missing = runSegstudio(['serve', path.join(dataDir, 'nope'), '--no-open'], env);
     expect(missing.status).toBe(1);
     expect(String(missing.stderr)).toMatch(/nope does not exist/);
   });

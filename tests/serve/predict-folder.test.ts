@@ -16,6 +16,7 @@ import { readZip } from '../../main/fs/zip';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
+import { serviceCalls } from '../support/services';
 import { makeMiniCamvid, tempDir } from '../training/helpers';
 
 // Export "predicted masks for a folder": a real tiny run, real worker processes, a folder of
@@ -30,11 +31,7 @@ async function dispatch(channel: string, payload: unknown) {
   return services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
 }
 
-async function call<T>(channel: string, payload: unknown): Promise<T> {
-  const r = await dispatch(channel, payload);
-  if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
+const { call } = serviceCalls(() => services);
 
 function digest(dir: string): string {
   const hash = createHash('sha256');

@@ -11,6 +11,7 @@ import { builtEntry } from '../../main/paths';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { predictionsDir } from '../../main/services/predictions';
+import { serviceCalls } from '../support/services';
 
 // The whole path on the bundled sample with real workers: train a few steps, evaluate, and
 // the sample viewer gets predicted masks and an error map (needs the built training worker).
@@ -18,11 +19,7 @@ let base: string;
 let services: AppServices;
 const events: { channel: string; payload: unknown }[] = [];
 
-async function call<T>(channel: string, payload: unknown = {}): Promise<T> {
-  const result = await services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
-  if (!result.ok) throw new Error(`${channel}: ${result.error.message}`);
-  return result.value as T;
-}
+const { call } = serviceCalls(() => services);
 
 function eventually(test: (channel: string, payload: unknown) => boolean, timeout = 90_000) {
   return new Promise<void>((resolve, reject) => {

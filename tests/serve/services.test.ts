@@ -20,23 +20,14 @@ import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { sampleDatasetDir } from '../../main/services/project';
 import { reopenLastProject } from '../../main/services/restore';
+import { serviceCalls } from '../support/services';
 
 // Real services on the real bundled sample: nothing mocked, files on disk.
 let base: string;
 let services: AppServices;
 const events: { channel: string; payload: unknown }[] = [];
 
-async function call<T>(channel: string, payload: unknown = {}): Promise<T> {
-  const result = await services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`);
-  return result.value as T;
-}
-
-async function callError(channel: string, payload: unknown = {}) {
-  const result = await services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
-  if (result.ok) throw new Error(`${channel} unexpectedly succeeded`);
-  return result.error;
-}
+const { call, callError } = serviceCalls(() => services);
 
 function treeHash(dir: string): string {
   const hash = createHash('sha256');

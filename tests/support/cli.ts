@@ -13,11 +13,15 @@ export interface CliRun {
  * Runs the real `segstudio` binary (bin/segstudio.cjs -> out/main/cli.cjs) as a child process,
  * as a user would. Call ensureBuilt() (tests/support/build.ts) in beforeAll first.
  */
-export function runSegstudio(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+export function runSegstudio(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  timeout = 60_000,
+): CliRun {
   const run = spawnSync(process.execPath, [path.join(root, 'bin', 'segstudio.cjs'), ...args], {
     cwd: root,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout,
     env: { ...process.env, ...env },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

@@ -1,21 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/build';
+import { runSegstudio } from '../support/cli';
 import { makeMiniCamvid, tempDir } from './helpers';
 
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin', 'segstudio.cjs');
-
-function segstudio(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-}
+const segstudio = (...args: string[]) => runSegstudio(args, {}, 120_000);
 
 /** Bad input to `segstudio train` / `resume`: exit 1 with the file and the reason. */
 describe('segstudio train / resume errors name the file and the reason', () => {

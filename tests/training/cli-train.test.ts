@@ -1,21 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readRunFile } from '../../main/training/run-folder';
-import { ensureBuilt } from '../support/build';
-import { makeMiniCamvid, tempDir } from './helpers';
+import { lastJsonLine, runSegstudio } from '../support/cli';
+import { miniCamvidRuns } from './helpers';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'segstudio.cjs');
 
-function segstudio(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-}
+const segstudio = (...args: string[]) => runSegstudio(args, {}, 120_000);
 
 interface TrainResult {
   run: string;
@@ -28,9 +22,7 @@ interface TrainResult {
   checkpoint: { kind: string; path: string; globalStep: number; reason: string } | null;
 }
 
-function lastJson(stdout: string): TrainResult {
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as TrainResult;
-}
+const lastJson = (stdout: string) => lastJsonLine<TrainResult>(stdout);
 
 function lines(file: string): unknown[] {
   if (!existsSync(file)) return [];
@@ -41,26 +33,15 @@ function lines(file: string): unknown[] {
 }
 
 describe('segstudio train / resume on a few CamVid val images', () => {
-  let dataset: string;
-  let runs: string;
-
-  beforeAll(() => {
-    ensureBuilt();
-    dataset = makeMiniCamvid({ train: 8, val: 4 });
-    runs = tempDir('cli-runs');
-  });
-  afterAll(() => {
-    rmSync(dataset, { recursive: true, force: true });
-    rmSync(runs, { recursive: true, force: true });
-  });
+  const fx = miniCamvidRuns('cli-runs', { train: 8, val: 4 });
 
   it('trains for --steps, pauses with a checkpoint, then resumes to the end', async () => {
-    const runDir = path.join(runs, 'cli-run');
+    const runDir = path.join(fx.runs, 'cli-run');
     const common = ['--size', '64x64', '--batch', '2', '--epochs', '2', '--seed', '5'];
     const first = segstudio(
       'train',
       '--dataset',
-      dataset,
+      fx.dataset,
       '--run',
       runDir,
       ...common,
@@ -84,13 +65,13 @@ describe('segstudio train / resume on a few CamVid val images', () => {
     expect(lines(path.join(runDir, 'steps.jsonl'))).toHaveLength(3);
     expect((await readRunFile(runDir)).state).toBe('paused');
 
-    const again = segstudio('train', '--dataset', dataset, '--run', runDir, '--json');
+    const again = segstudio('train', '--dataset', fx.dataset, '--run', runDir, '--json');
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('segstudio resume');
 
     // A bad split fails clearly, and leaves no half-made run behind to block the retry.
-    const badDir = path.join(runs, 'bad-split');
-    const bad = segstudio('train', '--dataset', dataset, '--run', badDir, '--train', 'nosuch');
+    const badDir = path.join(fx.runs, 'bad-split');
+    const bad = segstudio('train', '--dataset', fx.dataset, '--run', badDir, '--train', 'nosuch');
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain('training failed: The dataset has no train split "nosuch"');
     expect(existsSync(badDir)).toBe(false);
@@ -115,14 +96,14 @@ describe('segstudio train / resume on a few CamVid val images', () => {
   });
 
   it('Ctrl-C pauses after the current step, writes a checkpoint and exits 0', async () => {
-    const runDir = path.join(runs, 'interrupted');
+    const runDir = path.join(fx.runs, 'interrupted');
     const child = spawn(
       process.execPath,
       [
         bin,
         'train',
         '--dataset',
-        dataset,
+        fx.dataset,
         '--run',
         runDir,
         '--size',

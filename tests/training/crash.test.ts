@@ -1,18 +1,16 @@
-import { mkdirSync, readdirSync, rmSync, watch } from 'node:fs';
+import { mkdirSync, readdirSync, watch } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TrainRequest } from '../../shared/contracts/training';
 import { loadLatestCheckpoint } from '../../main/engine/checkpoint';
 import { readRunFile } from '../../main/training/run-folder';
-import { ensureBuilt } from '../support/build';
 import {
   createRun,
   lastWeights,
-  makeMiniCamvid,
   maxAbsDiff,
+  miniCamvidRuns,
   recordingHost,
   stepLosses,
-  tempDir,
   type RecordingHost,
 } from './helpers';
 
@@ -59,26 +57,15 @@ async function killWhen(rec: RecordingHost, trigger: Promise<unknown>): Promise<
 }
 
 describe('kill -9 of the training worker', () => {
-  let dataset: string;
-  let runs: string;
-
-  beforeAll(() => {
-    ensureBuilt();
-    dataset = makeMiniCamvid();
-    runs = tempDir('crash-runs');
-  });
-  afterAll(() => {
-    rmSync(dataset, { recursive: true, force: true });
-    rmSync(runs, { recursive: true, force: true });
-  });
+  const fx = miniCamvidRuns('crash-runs');
 
   it('at random moments (training and checkpoint writes) never loses more than the work since the last checkpoint', async () => {
-    const straightDir = await createRun(runs, 'straight', dataset, CRASHY);
+    const straightDir = await createRun(fx.runs, 'straight', fx.dataset, CRASHY);
     const straight = recordingHost();
     await straight.host.start(straightDir);
     expect((await straight.host.waitForSettled()!).state).toBe('finished');
 
-    const runDir = await createRun(runs, 'crashy', dataset, CRASHY);
+    const runDir = await createRun(fx.runs, 'crashy', fx.dataset, CRASHY);
     const checkpoints = path.join(runDir, 'checkpoints');
     mkdirSync(checkpoints);
     const random = lcg(20261130);
@@ -148,7 +135,7 @@ describe('kill -9 of the training worker', () => {
   });
 
   it('restarts a crashed worker from the last checkpoint automatically, with bounded retries', async () => {
-    const runDir = await createRun(runs, 'auto', dataset, { ...CRASHY, preset: 'default' });
+    const runDir = await createRun(fx.runs, 'auto', fx.dataset, { ...CRASHY, preset: 'default' });
     const rec = recordingHost({ maxRestarts: 2, windowMs: 60_000 });
     await rec.host.start(runDir, { stopAfterSteps: 10 });
     // Crash once after the first epoch's checkpoint: the host must come back on its own.

@@ -1,16 +1,14 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readRunFile } from '../../main/training/run-folder';
-import { ensureBuilt } from '../support/build';
 import {
   createRun,
   lastWeights,
-  makeMiniCamvid,
   maxAbsDiff,
+  miniCamvidRuns,
   recordingHost,
   stepLosses,
-  tempDir,
 } from './helpers';
 
 /**
@@ -19,21 +17,10 @@ import {
  * The straight run also checks that the worker does not leak tensors across epochs.
  */
 describe('pause / resume across worker processes', () => {
-  let dataset: string;
-  let runs: string;
-
-  beforeAll(() => {
-    ensureBuilt();
-    dataset = makeMiniCamvid();
-    runs = tempDir('runs');
-  });
-  afterAll(() => {
-    rmSync(dataset, { recursive: true, force: true });
-    rmSync(runs, { recursive: true, force: true });
-  });
+  const fx = miniCamvidRuns('runs');
 
   it('N steps straight == N/2 + pause + new process + resume to N', async () => {
-    const straightDir = await createRun(runs, 'straight', dataset);
+    const straightDir = await createRun(fx.runs, 'straight', fx.dataset);
     const straight = recordingHost();
     await straight.host.start(straightDir);
     const a = await straight.host.waitForSettled()!;
@@ -45,7 +32,7 @@ describe('pause / resume across worker processes', () => {
     expect(epochs.map((e) => e.metrics.epoch)).toEqual([1, 2, 3]);
     expect(epochs[2]!.numTensors).toBe(epochs[0]!.numTensors);
 
-    const splitDir = await createRun(runs, 'split', dataset);
+    const splitDir = await createRun(fx.runs, 'split', fx.dataset);
     const first = recordingHost();
     await first.host.start(splitDir, { stopAfterSteps: 5 });
     const paused = await first.host.waitForSettled()!;

@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { TrainRequest } from '../../shared/contracts/training';
 import { TrainRequest as TrainRequestSchema } from '../../shared/contracts/training';
 import { checkpointDir, readCheckpoint } from '../../main/engine/checkpoint';
@@ -10,6 +11,7 @@ import { TrainingHost, type HostEvent, type RestartPolicy } from '../../main/tra
 import { configFromRequest } from '../../main/training/request';
 import { createRunFolder } from '../../main/training/run-folder';
 import { forkNodeWorker } from '../../main/worker/port';
+import { ensureBuilt } from '../support/build';
 
 export const CAMVID = '/work/shared/datasets/camvid';
 
@@ -44,6 +46,32 @@ export function makeMiniCamvid(
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `segstudio-${prefix}-`));
+}
+
+export interface RunsFixture {
+  dataset: string;
+  runs: string;
+}
+
+/**
+ * For the enclosing describe block: built entries, a mini CamVid copy and an empty runs folder
+ * before its tests (fields filled in then), both removed after them.
+ */
+export function miniCamvidRuns(
+  prefix: string,
+  counts?: Parameters<typeof makeMiniCamvid>[0],
+): RunsFixture {
+  const fixture: RunsFixture = { dataset: '', runs: '' };
+  beforeAll(() => {
+    ensureBuilt();
+    fixture.dataset = makeMiniCamvid(counts);
+    fixture.runs = tempDir(prefix);
+  });
+  afterAll(() => {
+    rmSync(fixture.dataset, { recursive: true, force: true });
+    rmSync(fixture.runs, { recursive: true, force: true });
+  });
+  return fixture;
 }
 
 /** Tiny, fast run: 64x64, batch 2 -> 4 steps per epoch on 8 train images. */

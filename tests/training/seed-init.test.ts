@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSeedCheckpoint } from '../../main/engine/convert-seed';
 import { ensureBuilt } from '../support/build';
+import { runSegstudio } from '../support/cli';
 import { lastWeights, makeMiniCamvid, tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin', 'segstudio.cjs');
 const makeFixture = path.join(root, 'tests', 'eval', 'fixtures', 'make_seed_fixture.py');
 const hasTorch = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
@@ -45,10 +45,8 @@ describe.skipIf(!hasTorch)('segstudio train --init weight21.pt', () => {
       '--lr',
       '1e-4',
     ];
-    const r = spawnSync(
-      process.execPath,
+    const r = runSegstudio(
       [
-        bin,
         'train',
         '--dataset',
         dataset,
@@ -61,7 +59,8 @@ describe.skipIf(!hasTorch)('segstudio train --init weight21.pt', () => {
         '1',
         '--json',
       ],
-      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+      {},
+      120_000,
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/initialised from .*weight21\.pt: \d+ weights/);
@@ -80,11 +79,15 @@ describe.skipIf(!hasTorch)('segstudio train --init weight21.pt', () => {
     // One Adam update moves each weight by at most about the learning rate.
     expect(maxDiff).toBeLessThan(2e-4);
 
-    const wrong = spawnSync(
-      process.execPath,
-      [bin, 'train', '--dataset', dataset, '--run', path.join(dir, 'x'), '--init', seed],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const wrong = runSegstudio([
+      'train',
+      '--dataset',
+      dataset,
+      '--run',
+      path.join(dir, 'x'),
+      '--init',
+      seed,
+    ]);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain('needs --preset seed-alexnet-fcn');
   });

@@ -13,6 +13,7 @@ import { readZip } from '../../main/fs/zip';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
+import { serviceCalls } from '../support/services';
 import { makeMiniCamvid, tempDir } from './helpers';
 
 // The real services behind the UI, on a few CamVid images, with real worker processes.
@@ -22,17 +23,7 @@ let services: AppServices;
 const events: { channel: string; payload: unknown }[] = [];
 const waiters: { test: (channel: string, payload: unknown) => boolean; resolve: () => void }[] = [];
 
-async function call<T>(channel: string, payload: unknown = {}): Promise<T> {
-  const result = await services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`);
-  return result.value as T;
-}
-
-async function callError(channel: string, payload: unknown = {}) {
-  const result = await services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
-  if (result.ok) throw new Error(`${channel} unexpectedly succeeded`);
-  return result.error;
-}
+const { call, callError } = serviceCalls(() => services);
 
 function eventually(test: (channel: string, payload: unknown) => boolean): Promise<void> {
   if (events.some((e) => test(e.channel, e.payload))) return Promise.resolve();
