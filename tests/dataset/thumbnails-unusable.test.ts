@@ -7,6 +7,9 @@ import {
   thumbnail,
   type DatasetIndex,
 } from '../../main/dataset/index';
+import { createServeHost } from '../../main/serve/host';
+import { createAppServices, type AppServices } from '../../main/services/index';
+import { serviceCalls } from '../support/services';
 import { greyMaskPng, photoPng } from './fixtures/images';
 import { write } from './fixtures/write';
 import { tempDir, treeFingerprint } from './helpers';
@@ -86,5 +89,36 @@ describe('thumbnails of unusable samples', () => {
     await thumbnail(index, 'good_1', cacheDir, 20);
     await thumbnail(index, 'good_1', cacheDir, 20, { kind: 'mask' });
     expect(treeFingerprint(root)).toEqual(before);
+  });
+});
+
+describe('Browse media for an unusable sample', () => {
+  const work = tempDir('thumb-unusable-media');
+  const root = path.join(work.dir, 'CamVid');
+  let services: AppServices;
+  const { call } = serviceCalls(() => services);
+
+  beforeAll(async () => {
+    await makeDataset(root);
+    services = createAppServices(createServeHost(path.join(work.dir, 'data')));
+    await call('project:openDataset', {
+      datasetDir: root,
+      projectDir: path.join(work.dir, 'project'),
+    });
+  });
+  afterAll(async () => {
+    await services.dispose();
+    work.cleanup();
+  });
+
+  it('serves the thumbnail and image of a sample with a missing annotation, not its masks', async () => {
+    const thumb = await services.media.resolve('sample/train/no_ann/thumb');
+    expect(thumb).toMatchObject({ ok: true, contentType: 'image/jpeg' });
+    const image = await services.media.resolve('sample/train/no_ann/image');
+    expect(image).toMatchObject({ ok: true, file: path.join(root, 'train', 'no_ann.png') });
+    expect(await services.media.resolve('sample/train/no_ann/gt')).toMatchObject({ ok: false });
+    expect(await services.media.resolve('sample/train/text_img/thumb')).toMatchObject({
+      ok: false,
+    });
   });
 });
