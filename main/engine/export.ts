@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../fs/atomic';
 import { createZip, readZip } from '../fs/zip';
 import { getTf } from '../native/backend';
 import { modelInputSize, modelNumClasses } from './evaluate';
-import { fsyncDir, writeFileDurable } from './fsutil';
+import { fsyncDir, writeFileDurable } from '../fs/atomic';
 import {
   MODEL_JSON_FILE,
   MODEL_MANIFEST_FILE,
