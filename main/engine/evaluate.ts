@@ -31,6 +31,19 @@ export interface EvaluateOptions {
    * unweighted). Only at `model` resolution, where logits and labels share a grid.
    */
   readonly loss?: { readonly classWeights: readonly number[] | null };
+  /**
+   * Receives each image's predicted label map (training indices, at the resolution metrics are
+   * computed at: the annotation's own size for `original`), so callers can keep the masks the
+   * evaluation already computed instead of predicting the split a second time.
+   */
+  readonly onPrediction?: (sampleIndex: number, prediction: PredictedLabels) => Promise<void>;
+}
+
+/** One image's argmax over the classes, row-major. */
+export interface PredictedLabels {
+  readonly width: number;
+  readonly height: number;
+  readonly label: Uint8Array;
 }
 
 /** EvalReport without the run metadata the caller knows (run name, checkpoint, timestamp). */
@@ -109,7 +122,7 @@ export const MAX_UPSAMPLED_LOGITS = 64 * 2 ** 20;
 
 /**
  * Flat C*C confusion counts of one image, computed with tf ops: bincount of gt*C+pred over
- * the non-void pixels (void pixels get weight 0).
+ * the non-void pixels (void pixels get weight 0). With `keepPrediction`, also the label map.
  */
 function imageConfusion(
   tf: Tf,
@@ -117,8 +130,10 @@ function imageConfusion(
   label: DecodedSample,
   numClasses: number,
   maxUpsampledLogits: number,
-): Float32Array {
-  return tf.tidy(() => {
+  keepPrediction: boolean,
+): { counts: Float32Array; prediction: Uint8Array | null } {
+  let prediction: Uint8Array | null = null;
+  const counts = tf.tidy(() => {
     const [, h, w] = logits.shape;
     const size: [number, number] = [label.height, label.width];
     let predMap: tfjs.Tensor;
@@ -135,9 +150,12 @@ function imageConfusion(
     const valid = tf.notEqual<tfjs.Tensor1D>(gt, IGNORE_LABEL);
     const flat = tf.add<tfjs.Tensor1D>(tf.mul(gt, tf.scalar(numClasses, 'int32')), pred);
     const index = tf.where<tfjs.Tensor1D>(valid, flat, tf.zerosLike(flat));
-    const counts = tf.bincount(index, valid.toFloat(), numClasses * numClasses);
-    return counts.dataSync() as Float32Array;
+    const bins = tf.bincount(index, valid.toFloat(), numClasses * numClasses);
+    // Class indices stay below 255 (the void value), so one byte per pixel holds them.
+    if (keepPrediction) prediction = Uint8Array.from(pred.dataSync());
+    return bins.dataSync() as Float32Array;
   });
+  return { counts, prediction };
 }
 
 function checkLabel(sample: DecodedSample, numClasses: number, path: string): void {
@@ -222,6 +240,7 @@ async function runEvaluation(
       const x = inputBatch(tf, batch.inputs, size, options.normalization);
       return model.predict(x) as tfjs.Tensor4D;
     });
+    const predictions: { sampleIndex: number; prediction: PredictedLabels }[] = [];
     try {
       indices.forEach((sampleIndex, k) => {
         const label = batch.labels[k]!;
@@ -230,13 +249,22 @@ async function runEvaluation(
         let counts: Float32Array;
         try {
           if (options.loss) addImageLoss(tf, one, label, options.loss.classWeights, lossSums);
-          counts = imageConfusion(
+          const computed = imageConfusion(
             tf,
             one,
             label,
             numClasses,
             options.maxUpsampledLogits ?? MAX_UPSAMPLED_LOGITS,
+            options.onPrediction !== undefined,
           );
+          counts = computed.counts;
+          if (computed.prediction) {
+            const { width, height } = label;
+            predictions.push({
+              sampleIndex,
+              prediction: { width, height, label: computed.prediction },
+            });
+          }
         } finally {
           one.dispose();
         }
@@ -247,6 +275,9 @@ async function runEvaluation(
       });
     } finally {
       logits.dispose();
+    }
+    for (const { sampleIndex, prediction } of predictions) {
+      await options.onPrediction?.(sampleIndex, prediction);
     }
     options.onProgress?.(indices[indices.length - 1]! + 1, total);
   }

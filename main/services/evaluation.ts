@@ -11,6 +11,7 @@ import { readJsonOrNull } from '../fs/json';
 import { UserFacingError, type EventHub } from '../ipc/dispatcher';
 import { exportMediaPath } from '../media/resolve';
 import { builtEntry } from '../paths';
+import { evalMaskPaths, WrittenMasks, type MaskStamp } from '../training/eval-masks';
 import { isRunFolder, runPaths } from '../training/run-folder';
 import { WorkerJobError, runWorkerJob, type WorkerJob } from '../training/worker-job';
 import { forkNodeWorker, type WorkerSpawner } from '../worker/port';
@@ -33,6 +34,7 @@ const WorkerEvalResult = EvalReport.omit({
 }).extend({
   checkpoint: CheckpointKind,
   note: z.string().nullable(),
+  masks: WrittenMasks.optional(),
 });
 
 function csvCell(value: string | number | null | undefined): string {
@@ -135,9 +137,20 @@ export function createEvaluationService(
         'evaluate',
       );
       const result = WorkerEvalResult.parse(value);
-      const { note: _note, ...body } = result;
+      const { note: _note, masks, ...body } = result;
       const report = EvalReport.parse({ ...body, runName, evaluatedAt: Date.now() });
       await writeJsonAtomic(runPaths(runDir).evalReport(split), report);
+      if (masks) {
+        // After the report: the stamp says which report the evaluation's masks belong to.
+        const stamp: MaskStamp = {
+          runName,
+          split,
+          checkpoint: result.checkpoint,
+          evaluatedAt: report.evaluatedAt,
+          ...masks,
+        };
+        await writeJsonAtomic(evalMaskPaths(runDir, split).stamp, stamp);
+      }
       return report;
     },
 

@@ -8,6 +8,7 @@ import { readJsonOrNull } from '../fs/json';
 import type { EventHub } from '../ipc/dispatcher';
 import { decodeMediaSegments } from '../media/resolve';
 import { builtEntry } from '../paths';
+import { evalMaskPaths, MaskStamp } from '../training/eval-masks';
 import { runWorkerJob } from '../training/worker-job';
 import { forkNodeWorker, type WorkerSpawner } from '../worker/port';
 import { evalReportPath } from './eval-reports';
@@ -15,10 +16,11 @@ import { startJob } from './jobs';
 import type { OpenProject } from './project-session';
 
 /**
- * Predicted masks for the sample viewer and the failure cases. An evaluation report only keeps
- * numbers, so after each evaluation the same checkpoint predicts the same split once more in a
- * short-lived worker (the `predict` job, masks in the dataset's own encoding), and the masks
- * land in `<project>/cache/predictions/<run>/<split>/<id>.png` with a stamp naming the report
+ * Predicted masks for the sample viewer and the failure cases. An evaluation keeps its own
+ * masks in the run folder with a stamp naming its report (main/training/eval-masks.ts); then
+ * there is nothing to do here. Reports without them (older ones) fall back to predicting the
+ * same split once more in a short-lived worker (the `predict` job, masks in the dataset's own
+ * encoding), the masks landing in `<project>/cache/predictions/<run>/<split>/<id>.png` with a stamp naming the report
  * they belong to. A newer evaluation replaces them; deleting the cache only costs a re-run.
  */
 const Stamp = z.object({ evaluatedAt: z.number(), checkpoint: z.string() });
@@ -109,6 +111,12 @@ export function createPredictions(options: PredictionsOptions): Predictions {
     if (!RunName.safeParse(run).success) return;
     const head = await readJsonOrNull(evalReportPath(project.runsDir, run, split), ReportHead);
     if (!head) return;
+    // The evaluation kept its own masks (the usual case): nothing to predict again.
+    const evalMasks = evalMaskPaths(path.join(project.runsDir, run), split);
+    const kept = await readJsonOrNull(evalMasks.stamp, MaskStamp);
+    if (kept && kept.evaluatedAt === head.evaluatedAt && kept.checkpoint === head.checkpoint) {
+      return;
+    }
     const dir = predictionsDir(project.cacheDir, run, split);
     const stamp = await readJsonOrNull(path.join(dir, STAMP_FILE), Stamp);
     if (stamp && stamp.evaluatedAt === head.evaluatedAt && stamp.checkpoint === head.checkpoint) {

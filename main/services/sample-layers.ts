@@ -14,6 +14,7 @@ import {
 import type { SampleRecord } from '../dataset/records';
 import { writeFileAtomic } from '../fs/atomic';
 import type { SampleLayer, SampleLayerFile } from '../media/resolve';
+import { evalMaskPaths } from '../training/eval-masks';
 import { predictionsDir } from './predictions';
 import type { OpenProject } from './project-session';
 
@@ -22,10 +23,12 @@ import type { OpenProject } from './project-session';
  * everything else is rendered on first request into `<project>/cache/layers` (masks in the
  * classes' colours, a greyscale training-index PNG for hover lookups, the error map).
  *
- * Predicted masks, first found wins: `<cache>/predictions/<run>/<split>/<id>.png` (made after
- * each evaluation by predictions.ts), `<runsDir>/<run>/eval/<split>/pred/<id>.png` (8-bit
- * greyscale, pixel = training index, 255 = void), `<runsDir>/<run>/predictions/<split>/<id>.png`.
- * All but the second are in the dataset's own mask encoding, decoded exactly like the truth.
+ * Predicted masks, first found wins: `<runsDir>/<run>/eval/<split>/pred/<id>.png` when its
+ * stamp is there (kept by the evaluation, see eval-masks.ts; 8-bit greyscale, pixel = training
+ * index, 255 = void), `<cache>/predictions/<run>/<split>/<id>.png` (predictions.ts, for reports
+ * without kept masks), the same `pred/` file without a stamp,
+ * `<runsDir>/<run>/predictions/<split>/<id>.png`. The cache and `predictions/` masks are in the
+ * dataset's own mask encoding, decoded exactly like the truth.
  */
 export const THUMB_SIZE = 192;
 
@@ -49,16 +52,20 @@ export function predictionFile(
 ): PredictionFile | null {
   if (!RunName.safeParse(run).success) return null;
   const runsDir = project.runsDir;
+  const evalMasks = evalMaskPaths(path.join(runsDir, run), split);
+  const kept: PredictionFile = {
+    file: path.join(evalMasks.dir, `${id}.png`),
+    encoding: 'training',
+  };
   const candidates: PredictionFile[] = [
-    // Made after each evaluation by predictions.ts (the usual case).
+    // Kept by the evaluation itself (the usual case); the stamp is removed while they change.
+    ...(existsSync(evalMasks.stamp) ? [kept] : []),
+    // Made by predictions.ts for reports without kept masks.
     {
       file: path.join(predictionsDir(project.cacheDir, run, split), `${id}.png`),
       encoding: 'dataset',
     },
-    {
-      file: path.join(runsDir, run, 'eval', safeSplit(split), 'pred', `${id}.png`),
-      encoding: 'training',
-    },
+    kept,
     {
       file: path.join(runsDir, run, 'predictions', safeSplit(split), `${id}.png`),
       encoding: 'dataset',

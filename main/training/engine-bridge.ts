@@ -35,6 +35,7 @@ import { architectureOf, assertArchitecture } from '../engine/models/architectur
 import type { NamedArray } from '../engine/optimizer';
 import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
+import { createMaskWriter, type WrittenMasks } from './eval-masks';
 import { readRunFile, runPaths, type RunFile } from './run-folder';
 import type {
   CheckpointRequest,
@@ -436,25 +437,43 @@ export async function restoreModel(runDir: string, from: CheckpointKind): Promis
   return { model, config: state.config, checkpoint: slot, manifest: loaded.manifest, note };
 }
 
-/** Evaluates a run's checkpoint on a split of its dataset (annotation resolution). */
+/**
+ * Evaluates a run's checkpoint on a split of its dataset (annotation resolution), keeping each
+ * image's predicted mask in the run folder (see eval-masks.ts) so the viewer needs no second
+ * predict pass.
+ */
 export async function evaluateRun(
   runDir: string,
   from: CheckpointKind,
   split: string,
   onProgress?: (done: number, total: number) => void,
-): Promise<EvalResult & { checkpoint: CheckpointKind; note: string | null }> {
+): Promise<EvalResult & { checkpoint: CheckpointKind; note: string | null; masks: WrittenMasks }> {
   const run = await readRunFile(runDir);
   const index = await openRunDataset(run);
   const source = splitSource(index, split, 'evaluation');
   const restored = await restoreModel(runDir, from);
+  const masks = await createMaskWriter(runDir, split);
   try {
     const result = await evaluateModel(restored.model, source, {
       normalization: restored.config.normalization,
       batchSize: Math.min(8, restored.config.batchSize),
       ...(onProgress && { onProgress }),
+      onPrediction: (sampleIndex, prediction) =>
+        masks.write(source.sampleId(sampleIndex), prediction),
     });
-    return { ...result, checkpoint: restored.checkpoint, note: restored.note };
+    const count = await masks.commit();
+    return {
+      ...result,
+      checkpoint: restored.checkpoint,
+      note: restored.note,
+      masks: {
+        checkpointCreatedAt: restored.manifest.createdAt,
+        globalStep: restored.manifest.globalStep,
+        count,
+      },
+    };
   } finally {
+    await masks.discard();
     restored.model.dispose();
   }
 }

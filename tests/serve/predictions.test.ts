@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,10 +11,12 @@ import { builtEntry } from '../../main/paths';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { predictionsDir } from '../../main/services/predictions';
+import { evalMaskPaths, MaskStamp } from '../../main/training/eval-masks';
 import { serviceCalls } from '../support/services';
 
 // The whole path on the bundled sample with real workers: train a few steps, evaluate, and
-// the sample viewer gets predicted masks and an error map (needs the built training worker).
+// the sample viewer gets predicted masks and an error map (needs the built training worker):
+// the evaluation's own masks, or for a report without them, a predict job's.
 let base: string;
 let services: AppServices;
 const events: { channel: string; payload: unknown }[] = [];
@@ -46,8 +48,31 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
+async function servedLayers(report: EvalReport): Promise<void> {
+  const detail = await call<SampleDetail>('dataset:sample', {
+    split: 'val',
+    id: 'scene_val_001',
+    runName: 'viewer-run',
+  });
+  expect(detail.iou).toBe(report.perImage.find((p) => p.sample === 'scene_val_001')?.mIoU);
+  for (const layer of ['pred', 'predIndex', 'error'] as const) {
+    const media = detail.media[layer];
+    expect(media, layer).toBe(`sample/val/scene_val_001/${layer}/viewer-run`);
+    const found = await services.media.resolve(media!);
+    if (!found.ok) throw new Error(`${layer}: ${found.reason}`);
+    const meta = await sharp(found.file).metadata();
+    expect([meta.width, meta.height], layer).toEqual([128, 96]);
+  }
+}
+
+const predictJobs = () =>
+  events.filter((e) => e.channel === 'project@job' && (e.payload as JobProgress).kind === 'predict')
+    .length;
+
 describe('predicted masks for the sample viewer', () => {
-  it('are made after an evaluation and give pred, predIndex and error layers', async () => {
+  let report: EvalReport;
+
+  it('are kept by the evaluation itself and give pred, predIndex and error layers', async () => {
     await call<RunSummary>('training:start', {
       runName: 'viewer-run',
       width: 64,
@@ -61,12 +86,45 @@ describe('predicted masks for the sample viewer', () => {
         channel === 'training@state' &&
         ['paused', 'finished'].includes((payload as RunSummary).state),
     );
-    const report = await call<EvalReport>('evaluation:evaluate', {
+    report = await call<EvalReport>('evaluation:evaluate', {
       runName: 'viewer-run',
       split: 'val',
       from: 'last',
     });
     expect(report.perImage).toHaveLength(12);
+    const runDir = path.join(services.session.require().runsDir, 'viewer-run');
+    const kept = evalMaskPaths(runDir, 'val');
+    const stamp = MaskStamp.parse(JSON.parse(readFileSync(kept.stamp, 'utf8')));
+    expect(stamp).toMatchObject({
+      runName: 'viewer-run',
+      split: 'val',
+      checkpoint: 'last',
+      evaluatedAt: report.evaluatedAt,
+      count: 12,
+    });
+    expect(readdirSync(kept.dir).filter((f) => f.endsWith('.png'))).toHaveLength(12);
+    const mask = await sharp(path.join(kept.dir, 'scene_val_001.png')).metadata();
+    expect([mask.width, mask.height, mask.channels]).toEqual([128, 96, 1]);
+
+    await servedLayers(report);
+    // The dataset service looks for fresh reports up to 5 s after an evaluation ends.
+    await new Promise((r) => setTimeout(r, 5_500));
+    expect(predictJobs()).toBe(0);
+    const { cacheDir } = services.session.require();
+    expect(existsSync(predictionsDir(cacheDir, 'viewer-run', 'val'))).toBe(false);
+  });
+
+  it('are predicted again for a report without kept masks (older evaluations)', async () => {
+    const runDir = path.join(services.session.require().runsDir, 'viewer-run');
+    const kept = evalMaskPaths(runDir, 'val');
+    rmSync(kept.stamp);
+    rmSync(kept.dir, { recursive: true });
+    // Opening a sample of the run starts the predict job.
+    await call<SampleDetail>('dataset:sample', {
+      split: 'val',
+      id: 'scene_val_001',
+      runName: 'viewer-run',
+    });
     await eventually(
       (channel, payload) =>
         channel === 'project@job' &&
@@ -77,20 +135,6 @@ describe('predicted masks for the sample viewer', () => {
     expect(
       existsSync(path.join(predictionsDir(cacheDir, 'viewer-run', 'val'), 'scene_val_001.png')),
     ).toBe(true);
-
-    const detail = await call<SampleDetail>('dataset:sample', {
-      split: 'val',
-      id: 'scene_val_001',
-      runName: 'viewer-run',
-    });
-    expect(detail.iou).toBe(report.perImage.find((p) => p.sample === 'scene_val_001')?.mIoU);
-    for (const layer of ['pred', 'predIndex', 'error'] as const) {
-      const media = detail.media[layer];
-      expect(media, layer).toBe(`sample/val/scene_val_001/${layer}/viewer-run`);
-      const found = await services.media.resolve(media!);
-      if (!found.ok) throw new Error(`${layer}: ${found.reason}`);
-      const meta = await sharp(found.file).metadata();
-      expect([meta.width, meta.height], layer).toEqual([128, 96]);
-    }
+    await servedLayers(report);
   });
 });
