@@ -95,6 +95,15 @@ export function parseCommandArgs(
   }
 }
 
+/** The one positional argument a command takes (a folder, a run...), or a usage error. */
+export function singlePositional(command: CliCommand, positionals: string[], what: string): string {
+  const [first, ...extra] = positionals;
+  if (!first || extra.length > 0) {
+    throw new CliError(`expected one ${what}\nusage: segstudio ${command.usage}`, 2);
+  }
+  return first;
+}
+
 export function stringOption(values: CommandContext['values'], name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;

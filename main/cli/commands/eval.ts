@@ -3,7 +3,13 @@ import { NormalizationConfig } from '../../../shared/training/config';
 import { evaluateModel, type EvalResolution, type EvalResult } from '../../engine/evaluate';
 import { checkClassesMatch } from '../../engine/export-fields';
 import { backendInfo } from '../../native/backend';
-import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
+import {
+  CliError,
+  singlePositional,
+  numberOption,
+  stringOption,
+  type CliCommand,
+} from '../framework';
 import { openDatasetOrFail, withModelSource } from '../model-source';
 
 function pct(v: number | null): string {
@@ -63,9 +69,7 @@ export const evalCommand: CliCommand = {
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {
-    const [location, ...extra] = positionals;
-    if (!location || extra.length > 0)
-      throw new CliError(`usage: segstudio ${evalCommand.usage}`, 2);
+    const location = singlePositional(evalCommand, positionals, 'RUN or MODEL_DIR');
     const split = stringOption(values, 'split') ?? 'val';
     const batchSize = numberOption(values, 'batch', { integer: true, min: 1 }) ?? 4;
     const limit = numberOption(values, 'limit', { integer: true, min: 1 });

@@ -1,5 +1,5 @@
 import { exportModel, exportModelArchive } from '../../engine/export';
-import { CliError, stringOption, type CliCommand } from '../framework';
+import { CliError, singlePositional, stringOption, type CliCommand } from '../framework';
 import { withModelSource } from '../model-source';
 
 export const exportCommand: CliCommand = {
@@ -21,9 +21,7 @@ export const exportCommand: CliCommand = {
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {
-    const [location, ...extra] = positionals;
-    if (!location || extra.length > 0)
-      throw new CliError(`usage: segstudio ${exportCommand.usage}`, 2);
+    const location = singlePositional(exportCommand, positionals, 'RUN, MODEL_DIR or WEIGHTS.pt');
     const target = stringOption(values, 'out');
     if (!target) throw new CliError('--out DIR (or FILE.zip) is required', 2);
     return withModelSource(location, values, out, async (source) => {

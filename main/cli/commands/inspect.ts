@@ -3,7 +3,13 @@ import path from 'node:path';
 import { DATASET_FORMATS, DatasetFormat, type Problem } from '../../../shared/dataset/descriptor';
 import { DatasetError, detectFormat, openDataset, type IndexPhase } from '../../dataset/index';
 import type { ProgressBar } from '../progress';
-import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
+import {
+  CliError,
+  singlePositional,
+  numberOption,
+  stringOption,
+  type CliCommand,
+} from '../framework';
 
 const hex = (c: readonly number[]): string =>
   `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
@@ -40,9 +46,7 @@ export const inspectCommand: CliCommand = {
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {
-    const dir = positionals[0];
-    if (!dir || positionals.length > 1)
-      throw new CliError(`expected one DIR\nusage: segstudio ${this.usage}`, 2);
+    const dir = singlePositional(inspectCommand, positionals, 'DIR');
     const root = path.resolve(dir);
     if (!existsSync(root)) throw new CliError(`${root} does not exist`);
     if (!statSync(root).isDirectory()) throw new CliError(`${root} is a file, not a folder`);

@@ -2,7 +2,13 @@ import path from 'node:path';
 import { CheckpointKind } from '../../../shared/contracts/common';
 import { checkpointDir, verifyCheckpoint } from '../../engine/checkpoint';
 import { readRunFile, RunFolderError, updateRunFile } from '../../training/run-folder';
-import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
+import {
+  CliError,
+  singlePositional,
+  numberOption,
+  stringOption,
+  type CliCommand,
+} from '../framework';
 import { driveRun } from './train';
 
 /**
@@ -31,13 +37,7 @@ export const resumeCommand: CliCommand = {
   },
   allowPositionals: true,
   async run(ctx) {
-    const [run, ...extra] = ctx.positionals;
-    if (!run || extra.length > 0) {
-      throw new CliError(
-        'expected exactly one RUN folder\nusage: segstudio resume RUN [--steps N]',
-        2,
-      );
-    }
+    const run = singlePositional(resumeCommand, ctx.positionals, 'RUN folder');
     const runDir = path.resolve(run);
     let runFile;
     try {
