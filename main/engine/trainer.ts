@@ -110,8 +110,6 @@ export class Trainer {
   readonly classWeights: readonly number[] | null;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  /** Notes from `resume` about checkpoints that were skipped (and why). */
-  resumeMessages: readonly string[] = [];
   resumedFrom: LoadedCheckpoint['source'] | null = null;
 
   private readonly source: SampleSource;
@@ -192,8 +190,8 @@ export class Trainer {
   }
 
   /**
-   * Continues a run from its newest intact checkpoint (falling back to `previous` / `best`,
-   * see `resumeMessages`).
+   * Continues a run from its newest intact checkpoint (falling back to `previous` / `best`;
+   * each checkpoint skipped, and why, goes to `opts.log`).
    */
   static async resume(runDir: string, opts: ResumeOptions): Promise<Trainer> {
     const loaded = await loadLatestCheckpoint(runDir, opts.from ? { prefer: opts.from } : {});
@@ -202,7 +200,6 @@ export class Trainer {
     for (const m of loaded.messages) log(m);
     const trainer = new Trainer(getTf(), state.config, opts.train, state.classWeights, log);
     trainer.restore(loaded.payload, `checkpoint ${loaded.dir}`);
-    trainer.resumeMessages = loaded.messages;
     trainer.resumedFrom = loaded.source;
     return trainer;
   }

@@ -1,3 +1,4 @@
+import type { RunMode } from '../../shared/training/state';
 import { WorkerCommand, type WorkerEvent } from '../../shared/worker/protocol';
 import { backendInfo, getTf } from '../native/backend';
 import { evaluateRun, exportRun, openEngineSession, predictRun } from '../training/engine-bridge';
@@ -54,10 +55,8 @@ function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
       return;
     case 'start':
     case 'resume': {
-      const mode =
-        command.type === 'start'
-          ? { kind: 'start' as const }
-          : { kind: 'resume' as const, from: command.from };
+      const mode: RunMode =
+        command.type === 'start' ? { kind: 'start' } : { kind: 'resume', from: command.from };
       void loop.run(command.runDir, mode, command.stopAfterSteps).then(exitIfIdle);
       return;
     }

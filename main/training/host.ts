@@ -6,6 +6,7 @@ import type {
   TrainingState,
 } from '../../shared/contracts/training';
 import type { CheckpointKind } from '../../shared/contracts/common';
+import { isTerminalState, type RunMode, type SettleRequest } from '../../shared/training/state';
 import {
   WorkerEvent,
   type ParsedWorkerEvent,
@@ -66,14 +67,6 @@ interface ActiveRun {
   readonly settled: Promise<RunOutcome>;
 }
 
-const TERMINAL: ReadonlySet<TrainingState> = new Set([
-  'paused',
-  'stopped',
-  'finished',
-  'crashed',
-  'idle',
-]);
-
 export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, windowMs: 10 * 60_000 };
 
 /**
@@ -114,11 +107,11 @@ export class TrainingHost {
 
   /** Takes effect after the current step; the worker checkpoints, then exits. */
   pause(): RunSummary | null {
-    return this.requestSettle('pausing', { type: 'pause' });
+    return this.requestSettle('pause');
   }
 
   stop(): RunSummary | null {
-    return this.requestSettle('stopping', { type: 'stop' });
+    return this.requestSettle('stop');
   }
 
   /** Kills the worker without a checkpoint (second Ctrl-C); the last checkpoint stays valid. */
@@ -137,7 +130,7 @@ export class TrainingHost {
   /** The run being trained right now (null once it paused/stopped/finished/crashed). */
   status(): { active: RunSummary | null; progress: StepProgress | null } {
     const run = this.active;
-    if (!run || TERMINAL.has(run.state)) return { active: null, progress: null };
+    if (!run || isTerminalState(run.state)) return { active: null, progress: null };
     return { active: this.summary(run), progress: run.progress };
   }
 
@@ -145,10 +138,6 @@ export class TrainingHost {
   heldRun(): { runDir: string; summary: RunSummary } | null {
     const run = this.active;
     return run ? { runDir: run.runDir, summary: this.summary(run) } : null;
-  }
-
-  activeRunDir(): string | null {
-    return this.active?.runDir ?? null;
   }
 
   /** Pid of the live worker (tests kill it to simulate crashes). */
@@ -166,11 +155,11 @@ export class TrainingHost {
 
   private async launch(
     runDir: string,
-    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+    mode: RunMode,
     stopAfterSteps: number | null,
   ): Promise<RunSummary> {
     // A run that just paused/finished may still be waiting for its worker to exit.
-    if (this.active && TERMINAL.has(this.active.state)) await this.active.settled;
+    if (this.active && isTerminalState(this.active.state)) await this.active.settled;
     if (this.active) {
       throw new TrainingHostError(
         `Run "${this.active.runName}" is ${this.active.state}; pause or stop it first`,
@@ -202,10 +191,7 @@ export class TrainingHost {
     return this.summary(run);
   }
 
-  private spawnWorker(
-    run: ActiveRun,
-    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
-  ): void {
+  private spawnWorker(run: ActiveRun, mode: RunMode): void {
     const entry = this.options.workerEntry;
     let port: WorkerPort;
     try {
@@ -226,12 +212,7 @@ export class TrainingHost {
     port.onExit((code, signal) => this.onWorkerExit(run, port, code, signal));
   }
 
-  private onWorkerMessage(
-    run: ActiveRun,
-    port: WorkerPort,
-    raw: unknown,
-    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
-  ): void {
+  private onWorkerMessage(run: ActiveRun, port: WorkerPort, raw: unknown, mode: RunMode): void {
     if (run.port !== port) return;
     const parsed = WorkerEvent.safeParse(raw);
     if (!parsed.success) {
@@ -245,7 +226,7 @@ export class TrainingHost {
     run: ActiveRun,
     port: WorkerPort,
     event: ParsedWorkerEvent,
-    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+    mode: RunMode,
   ): void {
     switch (event.type) {
       case 'ready': {
@@ -349,7 +330,7 @@ export class TrainingHost {
   ): void {
     if (run.port !== port) return;
     run.port = null;
-    if (TERMINAL.has(run.state)) {
+    if (isTerminalState(run.state)) {
       void this.finishSession(run);
       return;
     }
@@ -391,13 +372,13 @@ export class TrainingHost {
     this.spawnWorker(run, { kind: 'resume', from: 'last' });
   }
 
-  private requestSettle(state: 'pausing' | 'stopping', command: WorkerCommand): RunSummary | null {
+  private requestSettle(request: SettleRequest): RunSummary | null {
     const run = this.active;
     if (!run) return null;
-    if (TERMINAL.has(run.state)) return this.summary(run);
-    if (run.state === 'stopping' && state === 'pausing') return this.summary(run);
-    run.state = state;
-    run.port?.send(command);
+    if (isTerminalState(run.state)) return this.summary(run);
+    if (run.state === 'stopping' && request === 'pause') return this.summary(run);
+    run.state = request === 'pause' ? 'pausing' : 'stopping';
+    run.port?.send({ type: request });
     this.emitState(run);
     return this.summary(run);
   }

@@ -5,6 +5,7 @@ import { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { RunSummary, TrainingState, type TrainRequest } from '../../shared/contracts/training';
 import { TrainRequest as TrainRequestSchema } from '../../shared/contracts/training';
 import { TrainingConfig } from '../../shared/training/config';
+import { isLiveState } from '../../shared/training/state';
 import { writeJsonAtomic } from '../fs/atomic';
 
 /**
@@ -170,17 +171,12 @@ export async function updateRunFile(
   return next;
 }
 
-/** States that only make sense while a worker is alive; on disk without one they mean paused. */
-const LIVE_STATES: ReadonlySet<TrainingState> = new Set([
-  'starting',
-  'running',
-  'pausing',
-  'stopping',
-]);
-
-/** How a run found on disk (e.g. after an app restart) is presented: resumable, not running. */
+/**
+ * How a run found on disk (e.g. after an app restart) is presented: resumable, not running.
+ * Live states only make sense while a worker is alive; on disk without one they mean paused.
+ */
 export function settledState(run: RunFile): TrainingState {
-  if (!LIVE_STATES.has(run.state)) return run.state;
+  if (!isLiveState(run.state)) return run.state;
   return run.globalStep > 0 ? 'paused' : 'idle';
 }
 

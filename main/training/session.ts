@@ -1,5 +1,5 @@
-import type { CheckpointKind } from '../../shared/contracts/common';
 import type { CheckpointInfo, EpochMetrics } from '../../shared/contracts/training';
+import type { RunMode } from '../../shared/training/state';
 
 /**
  * What the worker loop needs from the engine for one run, in the loop's own terms. The
@@ -67,7 +67,4 @@ export interface OpenedSession {
   readonly fallbackMessage: string | null;
 }
 
-export type OpenSession = (
-  runDir: string,
-  mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
-) => Promise<OpenedSession>;
+export type OpenSession = (runDir: string, mode: RunMode) => Promise<OpenedSession>;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { CheckpointKind } from '../../shared/contracts/common';
 import {
   EpochMetrics,
   type CheckpointInfo,
   type StepProgress,
 } from '../../shared/contracts/training';
+import type { RunMode, SettleRequest } from '../../shared/training/state';
 import type { RunPosition, WorkerEvent } from '../../shared/worker/protocol';
 import { writeFileAtomic } from '../fs/atomic';
 import { appendJsonLines, retainJsonLines } from './jsonl';
@@ -30,15 +30,13 @@ export interface LoopOptions {
   readonly now?: () => number;
 }
 
-type Settle = 'pause' | 'stop';
-
 /**
  * The training loop inside the worker: one optimizer step at a time, so pause and stop take
  * effect after the current step. Checkpoints at every epoch end (with validation metrics and
  * the `best` slot), every `checkpointEveryMinutes`, on pause and on stop.
  */
 export class WorkerLoop {
-  private settleRequest: Settle | null = null;
+  private settleRequest: SettleRequest | null = null;
   private running = false;
   private readonly now: () => number;
 
@@ -59,11 +57,7 @@ export class WorkerLoop {
   }
 
   /** Runs a start/resume to its end (paused, stopped, finished); errors are emitted, not thrown. */
-  async run(
-    runDir: string,
-    mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
-    stopAfterSteps: number | null,
-  ): Promise<void> {
+  async run(runDir: string, mode: RunMode, stopAfterSteps: number | null): Promise<void> {
     if (this.running) {
       this.options.emit({ type: 'error', message: 'A run is already active in this worker' });
       return;
@@ -104,7 +98,7 @@ export class WorkerLoop {
   }
 
   /** The pending pause/stop request, if any (read by the driver between steps). */
-  pendingSettle(): Settle | null {
+  pendingSettle(): SettleRequest | null {
     return this.settleRequest;
   }
 }

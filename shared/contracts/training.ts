@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from '../ipc/contract';
+import { TRAINING_STATES } from '../training/state';
 import { CheckpointKind, RunName } from './common';
 
 export const PRESETS = ['default', 'seed-alexnet-fcn'] as const;
@@ -29,17 +30,7 @@ export const TrainRequest = z.object({
 });
 export type TrainRequest = z.input<typeof TrainRequest>;
 
-export const TrainingState = z.enum([
-  'idle',
-  'starting',
-  'running',
-  'pausing',
-  'paused',
-  'stopping',
-  'stopped',
-  'finished',
-  'crashed',
-]);
+export const TrainingState = z.enum(TRAINING_STATES);
 export type TrainingState = z.infer<typeof TrainingState>;
 
 /** Throttled (~4/s) step progress: plain numbers only. */

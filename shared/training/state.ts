@@ -1,5 +1,55 @@
+/**
+ * The vocabulary of a training run, once for every layer: the trainer state stored in each
+ * checkpoint, the run states the host, services and UI speak, and how a run is launched.
+ */
 import { z } from 'zod';
+import type { CheckpointKind } from '../contracts/common';
 import { TrainingConfig } from './config';
+
+/** Every state a run can be in, as stored in run.json and shown by the UI. */
+export const TRAINING_STATES = [
+  'idle',
+  'starting',
+  'running',
+  'pausing',
+  'paused',
+  'stopping',
+  'stopped',
+  'finished',
+  'crashed',
+] as const;
+export type TrainingState = (typeof TRAINING_STATES)[number];
+
+/** States that only exist while a worker process is alive for the run. */
+export const LIVE_STATES = ['starting', 'running', 'pausing', 'stopping'] as const;
+export type LiveState = (typeof LIVE_STATES)[number];
+/** States with no worker behind them: a run settles in one of these. */
+export type TerminalState = Exclude<TrainingState, LiveState>;
+
+/** A worker is (or is about to be) training this run. */
+export function isLiveState(state: TrainingState): state is LiveState {
+  return (LIVE_STATES as readonly TrainingState[]).includes(state);
+}
+
+/** The run has no worker: it is idle, paused, stopped, finished or crashed. */
+export function isTerminalState(state: TrainingState): state is TerminalState {
+  return !isLiveState(state);
+}
+
+/** The run can continue from a checkpoint (Resume). */
+export function isResumableState(state: TrainingState): boolean {
+  return state === 'paused' || state === 'crashed' || state === 'stopped';
+}
+
+/** How a worker session begins: a fresh run, or a run continued from one of its checkpoints. */
+export type RunMode =
+  { readonly kind: 'start' } | { readonly kind: 'resume'; readonly from: CheckpointKind };
+
+/** What a user (or the host) asks of a live run; each takes effect after the current step. */
+export type SettleRequest = 'pause' | 'stop';
+
+/** What the user can do to a run (the UI disables its buttons while one is pending). */
+export type RunAction = 'start' | SettleRequest | 'resume';
 
 /** Trainer state stored as `state.json` in every checkpoint (JSON only). */
 export const TrainerState = z.object({

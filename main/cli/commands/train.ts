@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { RunName, type CheckpointKind } from '../../../shared/contracts/common';
+import { RunName } from '../../../shared/contracts/common';
 import { TrainRequest } from '../../../shared/contracts/training';
+import type { RunMode } from '../../../shared/training/state';
 import { builtEntry } from '../../paths';
 import { TrainingHost, type HostEvent, type RunOutcome } from '../../training/host';
 import { configFromRequest } from '../../training/request';
@@ -138,7 +139,7 @@ async function hasCheckpoints(runDir: string): Promise<boolean> {
 export async function driveRun(
   { out }: CommandContext,
   runDir: string,
-  mode: { kind: 'start' } | { kind: 'resume'; from: CheckpointKind },
+  mode: RunMode,
   stopAfterSteps: number | null,
 ): Promise<number> {
   const view = new ProgressView(out, stopAfterSteps);

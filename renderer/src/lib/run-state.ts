@@ -18,11 +18,3 @@ export function stateTone(state: TrainingState): string {
       return '';
   }
 }
-
-export function isResumable(state: TrainingState): boolean {
-  return state === 'paused' || state === 'crashed' || state === 'stopped';
-}
-
-export function isLiveState(state: TrainingState): boolean {
-  return state === 'starting' || state === 'running' || state === 'pausing' || state === 'stopping';
-}

@@ -9,6 +9,7 @@ import type {
   StepProgress,
   TrainRequest,
 } from '../../../shared/contracts/training';
+import { isLiveState, type RunAction } from '../../../shared/training/state';
 import { api } from '../api';
 import { isUnavailable } from '../lib/errors';
 import { useNoticeStore } from './notices';
@@ -37,7 +38,7 @@ export const useTrainingStore = defineStore('training', () => {
   const epochs = shallowRef<EpochMetrics[]>([]);
   const checkpoints = ref<CheckpointInfo[]>([]);
   const unavailable = ref(false);
-  const pending = ref<'start' | 'pause' | 'resume' | 'stop' | null>(null);
+  const pending = ref<RunAction | null>(null);
 
   api.training.on('progress', (p) => {
     progress.value = p;
@@ -56,11 +57,11 @@ export const useTrainingStore = defineStore('training', () => {
   });
   api.training.on('state', (s) => {
     upsertRun(s);
-    const live = ['starting', 'running', 'pausing', 'stopping'].includes(s.state);
+    const live = isLiveState(s.state);
     if (live || active.value?.runName === s.runName) active.value = s;
     // Live progress is throttled and skips steps; once the run settles, the full history shows.
     if (!live && s.runName === selectedRun.value) void refreshHistory(s.runName);
-    if (!live && progress.value?.runName === s.runName && s.state !== 'pausing') {
+    if (!live && progress.value?.runName === s.runName) {
       // Keep the last progress numbers visible, but the ETA no longer means anything.
       progress.value = { ...progress.value, epochEtaSeconds: null, runEtaSeconds: null };
     }
@@ -87,11 +88,7 @@ export const useTrainingStore = defineStore('training', () => {
     runs.value = [s, ...others].sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
-  const isLive = computed(
-    () =>
-      active.value !== null &&
-      ['starting', 'running', 'pausing', 'stopping'].includes(active.value.state),
-  );
+  const isLive = computed(() => active.value !== null && isLiveState(active.value.state));
   const selectedSummary = computed(
     () => runs.value.find((r) => r.runName === selectedRun.value) ?? null,
   );
@@ -159,11 +156,7 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  async function act<T>(
-    kind: 'start' | 'pause' | 'resume' | 'stop',
-    what: string,
-    call: () => Promise<T>,
-  ): Promise<T | null> {
+  async function act<T>(kind: RunAction, what: string, call: () => Promise<T>): Promise<T | null> {
     pending.value = kind;
     try {
       return await call();
