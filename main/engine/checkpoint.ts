@@ -22,6 +22,8 @@ import type { NamedArray } from './optimizer';
  * the parent dir is fsynced. Loading verifies manifests and picks the newest intact
  * checkpoint, falling back from a torn/corrupt `last` to `previous`, then `best` (a completed
  * temp dir left by a crash between the two renames also counts), with a message saying why.
+ * Before the next write deletes any leftover, recoverInterruptedWrite() finishes the rotation a
+ * crash cut short, so a complete temp `best` is never thrown away for a worse model.
  */
 
 export const CHECKPOINT_FORMAT = 'segstudio-checkpoint';
@@ -166,6 +168,8 @@ async function removeStale(root: string, keep: ReadonlySet<string>): Promise<voi
 export interface CheckpointWriteResult {
   readonly dir: string;
   readonly bestUpdated: boolean;
+  /** What recoverInterruptedWrite() put back before this write (empty normally). */
+  readonly recovered: readonly string[];
   readonly bytes: number;
   readonly seconds: number;
 }
@@ -185,6 +189,8 @@ export async function writeCheckpoint(
     await fs.mkdir(root, { recursive: true });
     await fsyncDir(runDir);
   }
+  // Must run before anything below renames or removes a slot or a leftover.
+  const recovered = await recoverInterruptedWrite(root);
   const model = packTensors(payload.model);
   const optimizer = packTensors(payload.optimizer);
   const files = new Map<string, Uint8Array | string>([
@@ -203,8 +209,11 @@ export async function writeCheckpoint(
   const last = join(root, 'last');
   const previous = join(root, 'previous');
   const trash = join(root, `.trash-${process.pid}-${Date.now()}-${tmpCounter++}`);
-  if (await exists(previous)) await fs.rename(previous, trash);
-  if (await exists(last)) await fs.rename(last, previous);
+  // Without a `last` there is nothing to rotate: `previous` stays the fallback.
+  if (await exists(last)) {
+    if (await exists(previous)) await fs.rename(previous, trash);
+    await fs.rename(last, previous);
+  }
   await fs.rename(tmp, last);
   await fsyncDir(root);
 
@@ -223,7 +232,73 @@ export async function writeCheckpoint(
     }
   }
   await removeStale(root, new Set());
-  return { dir: last, bestUpdated, bytes, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  return { dir: last, bestUpdated, recovered, bytes, seconds };
+}
+
+interface Leftover {
+  readonly dir: string;
+  readonly manifest: CheckpointManifest;
+}
+
+/**
+ * Finishes a rotation a crash interrupted, from verified leftovers only. A write renames
+ * `previous` to `.trash-*`, `last` to `previous`, `.tmp-last-*` to `last`, then `best` to
+ * `.trash-*` and `.tmp-best-*` to `best`; a crash between two renames leaves a slot missing.
+ * A missing/unusable `best` gets the leftover with the highest metric (a temp `best` is only
+ * written when it beats the old one), `last` the newest leftover `last` (the old one moving to
+ * a missing `previous`), `previous` the newest older one. Returns one sentence per slot.
+ */
+export async function recoverInterruptedWrite(root: string): Promise<string[]> {
+  const leftovers: Leftover[] = [];
+  for (const name of (await fs.readdir(root)).sort()) {
+    if (!name.startsWith('.tmp-') && !name.startsWith('.trash-')) continue;
+    const v = await verifyCheckpoint(join(root, name));
+    if (v.ok) leftovers.push({ dir: join(root, name), manifest: v.manifest });
+  }
+  if (leftovers.length === 0) return [];
+  const done: string[] = [];
+  const slotStep = async (slot: CheckpointSlot): Promise<number | null> => {
+    const v = await verifyCheckpoint(join(root, slot));
+    return v.ok ? v.manifest.globalStep : null;
+  };
+  const place = async (from: Leftover | CheckpointSlot, slot: CheckpointSlot): Promise<void> => {
+    const target = join(root, slot);
+    // An unusable slot is moved aside, not deleted: the stale sweep removes it after the write.
+    const aside = join(root, `.trash-${process.pid}-${Date.now()}-${tmpCounter++}`);
+    if (await exists(target)) await fs.rename(target, aside);
+    const source = typeof from === 'string' ? join(root, from) : from.dir;
+    await fs.rename(source, target);
+    await fsyncDir(root);
+    if (typeof from !== 'string') leftovers.splice(leftovers.indexOf(from), 1);
+    const step = typeof from === 'string' ? await slotStep(slot) : from.manifest.globalStep;
+    done.push(`recovered checkpoint '${slot}' (step ${step}) from an interrupted write`);
+  };
+  const newestFirst = (a: Leftover, b: Leftover): number =>
+    b.manifest.globalStep - a.manifest.globalStep;
+
+  if ((await slotStep('best')) === null) {
+    const metric = (l: Leftover): number => l.manifest.metric ?? Number.NEGATIVE_INFINITY;
+    const best = leftovers
+      .filter((l) => l.manifest.slot === 'best')
+      .sort((a, b) => metric(b) - metric(a) || newestFirst(a, b))[0];
+    if (best) await place(best, 'best');
+  }
+  const lasts = (): Leftover[] =>
+    leftovers.filter((l) => l.manifest.slot === 'last').sort(newestFirst);
+  let lastStep = await slotStep('last');
+  const newest = lasts()[0];
+  if (newest && (lastStep === null || newest.manifest.globalStep > lastStep)) {
+    // With `previous` gone the crash hit between its two renames: the old `last` moves down.
+    if (lastStep !== null && (await slotStep('previous')) === null) await place('last', 'previous');
+    await place(newest, 'last');
+    lastStep = newest.manifest.globalStep;
+  }
+  if ((await slotStep('previous')) === null && lastStep !== null) {
+    const older = lasts().find((l) => l.manifest.globalStep < lastStep);
+    if (older) await place(older, 'previous');
+  }
+  return done;
 }
 
 type Verified =
