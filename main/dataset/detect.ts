@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DatasetFormat } from '../../shared/dataset/descriptor';
+import type { DatasetFormat } from '../../shared/dataset/formats';
 import { DirCache } from './dir-cache';
 import { FORMATS } from './formats/index';
 

@@ -2,12 +2,12 @@ import path from 'node:path';
 import type {
   ClassDef,
   DatasetDescriptor,
-  DatasetFormat,
   MaskEncoding,
   Problem,
   ProblemReason,
   RgbMapping,
 } from '../../shared/dataset/descriptor';
+import type { DatasetFormat } from '../../shared/dataset/formats';
 import {
   ClassMapper,
   discoveredClasses,

@@ -1,11 +1,11 @@
 import type {
   ClassDef,
-  DatasetFormat,
   MaskEncoding,
   Pairing,
   Problem,
   RgbMapping,
 } from '../../shared/dataset/descriptor';
+import type { DatasetFormat } from '../../shared/dataset/formats';
 import type { DirCache } from './dir-cache';
 
 /**

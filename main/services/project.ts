@@ -1,8 +1,9 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ServiceHandlers } from '../../shared/ipc/contract';
-import type { DatasetFormat, projectContract } from '../../shared/contracts/project';
+import type { projectContract } from '../../shared/contracts/project';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import type { DatasetFormat } from '../../shared/dataset/formats';
 import { detectFormat, openDataset, type DatasetIndex, type IndexPhase } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
 import { isInside } from '../media/resolve';
@@ -20,7 +21,7 @@ import {
   readRecent,
   writeProjectFile,
 } from './project-store';
-import { toContractFormat, toEngineFormat, type Workspace } from './workspace';
+import type { Workspace } from './workspace';
 
 const PHASE_LABEL: Record<IndexPhase, string> = {
   headers: 'Reading image headers',
@@ -58,7 +59,7 @@ async function indexWithProgress(
   const job = startJob(workspace.events, 'index', `Indexing ${path.basename(datasetDir)}`);
   try {
     const index = await openDataset(datasetDir, {
-      ...(options.format && { format: toEngineFormat(options.format) }),
+      ...(options.format && { format: options.format }),
       ...(options.labelsFile && { labelsFile: options.labelsFile }),
       ...(options.descriptor && { descriptor: options.descriptor }),
       onProgress: (done, total, phase) => job.progress(done, total, PHASE_LABEL[phase]),
@@ -121,7 +122,7 @@ export function createProjectService(
       if (!existing) await setAsideBrokenProjectFile(projectDir);
     }
     const guess = await detectFormat(datasetDir);
-    const format = input.format ?? (guess.format ? toContractFormat(guess.format) : undefined);
+    const format = input.format ?? guess.format ?? undefined;
     if (!format) {
       throw new UserFacingError(
         `No known dataset layout in ${datasetDir} (${guess.reasons.join('; ')}). Choose the format by hand.`,
@@ -158,7 +159,7 @@ export function createProjectService(
       const dir = await requireDirectory(datasetDir, 'Dataset folder');
       const guess = await detectFormat(dir);
       return {
-        format: guess.format ? toContractFormat(guess.format) : null,
+        format: guess.format,
         confidence: guess.confidence,
         reasons: [...guess.reasons],
       };

@@ -1,34 +1,11 @@
 import type { ClassInfo } from '../../shared/contracts/common';
-import {
-  projectContract,
-  type DatasetFormat,
-  type ProjectSummary,
-} from '../../shared/contracts/project';
-import type {
-  DatasetDescriptor,
-  DatasetFormat as EngineFormat,
-} from '../../shared/dataset/descriptor';
+import { projectContract, type ProjectSummary } from '../../shared/contracts/project';
+import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { DatasetIndex, type ClassStatistics } from '../dataset/index';
 import type { EventHub } from '../ipc/dispatcher';
 import type { HostAdapter } from './host';
 import { writeProjectFile, type ProjectFile } from './project-store';
 import { projectLayout, type MutableProjectSession, type OpenProject } from './project-session';
-
-/** The contract speaks the UI's format names; the engine has its own short ones. */
-const TO_ENGINE: Record<DatasetFormat, EngineFormat> = {
-  seed: 'seed',
-  'pair-list': 'pairlist',
-  ade20k: 'ade20k',
-  voc: 'voc',
-  'folder-pairs': 'folders',
-};
-export const toEngineFormat = (f: DatasetFormat): EngineFormat => TO_ENGINE[f];
-export function toContractFormat(f: EngineFormat): DatasetFormat {
-  const hit = (Object.entries(TO_ENGINE) as [DatasetFormat, EngineFormat][]).find(
-    ([, e]) => e === f,
-  );
-  return hit ? hit[0] : 'folder-pairs';
-}
 
 /** What the project and dataset services know about the open project beyond the session. */
 export interface ProjectState {
@@ -135,7 +112,7 @@ export class Workspace {
       projectDir: state.projectDir,
       name: state.file.name,
       datasetRoot: d.root,
-      format: toContractFormat(d.format),
+      format: d.format,
       formatReasons: state.file.formatReasons,
       splits,
       classes: this.classes(),

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { defineContract } from '../ipc/contract';
+import { DatasetFormat } from '../dataset/formats';
 import { ClassInfo, JobProgress, SplitCounts } from './common';
-
-export const DATASET_FORMATS = ['seed', 'pair-list', 'ade20k', 'voc', 'folder-pairs'] as const;
-export const DatasetFormat = z.enum(DATASET_FORMATS);
-export type DatasetFormat = z.infer<typeof DatasetFormat>;
 
 export const ProjectSummary = z.object({
   projectDir: z.string(),

@@ -1,14 +1,10 @@
-import { z } from 'zod';
-
 /**
  * The dataset descriptor: what Seg Studio knows about a dataset folder, saved in the project.
  * It only describes the user's files (they are never rewritten); editing class names or
  * colours changes this descriptor, nothing on disk.
  */
-
-export const DATASET_FORMATS = ['seed', 'pairlist', 'ade20k', 'voc', 'folders'] as const;
-export const DatasetFormat = z.enum(DATASET_FORMATS);
-export type DatasetFormat = z.infer<typeof DatasetFormat>;
+import { z } from 'zod';
+import { SavedDatasetFormat } from './formats';
 
 /**
  * How annotation pixels encode class ids: `index` = the grey value is the id; `palette` = the
@@ -55,7 +51,7 @@ export type Pairing = z.infer<typeof Pairing>;
 
 export const DatasetDescriptor = z.object({
   version: z.literal(1),
-  format: DatasetFormat,
+  format: SavedDatasetFormat,
   /** Absolute path of the dataset folder. */
   root: z.string().min(1),
   splits: z.array(SplitDescriptor),

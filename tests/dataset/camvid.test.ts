@@ -30,12 +30,12 @@ describe('CamVid as distributed (pair lists with foreign absolute paths)', () =>
 
   it('is detected as a pair-list dataset', async () => {
     const guess = await detectFormat(CAMVID);
-    expect(guess.format).toBe('pairlist');
+    expect(guess.format).toBe('pair-list');
     expect(guess.reasons.join(' ')).toContain('train.txt');
   });
 
   it('opens both splits with every sample usable, re-rooting /SegNet/CamVid/... paths', () => {
-    expect(index.descriptor.format).toBe('pairlist');
+    expect(index.descriptor.format).toBe('pair-list');
     expect(index.splits['train']).toMatchObject({ listed: 367, usable: 367 });
     expect(index.splits['val']).toMatchObject({ listed: 101, usable: 101 });
     expect(index.problems).toEqual([]);

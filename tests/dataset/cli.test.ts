@@ -36,7 +36,7 @@ describe('segstudio inspect (real CLI process)', () => {
     const run = inspect([CAMVID, '--json']);
     expect(run.status).toBe(0);
     const result = lastJsonLine<InspectJson>(run.stdout);
-    expect(result.format).toBe('pairlist');
+    expect(result.format).toBe('pair-list');
     expect(result.splits).toEqual({
       train: { listed: 367, usable: 367 },
       val: { listed: 101, usable: 101 },
@@ -59,12 +59,12 @@ describe('segstudio inspect (real CLI process)', () => {
     const before = treeFingerprint(data);
     const human = inspect([data]);
     expect(human.status).toBe(0);
-    expect(human.stdout).toContain('format    pairlist');
+    expect(human.stdout).toContain('format    pair-list');
     expect(human.stdout).toMatch(/train\s+19\s+3/);
     expect(human.stdout).toContain('size_mismatch (1)');
     expect(human.stdout).toContain('train/small_ann: annotation trainannot/small_ann.png is 32x22');
     const json = lastJsonLine<InspectJson>(
-      inspect([data, '--json', '--format', 'pairlist']).stdout,
+      inspect([data, '--json', '--format', 'pair-list']).stdout,
     );
     expect(json.problems.find((p) => p.sample === 'odd_ids')?.reason).toBe('unknown_ids');
     expect(treeFingerprint(data)).toEqual(before);
@@ -134,7 +134,7 @@ describe('segstudio inspect (real CLI process)', () => {
     const run = inspect([data, '--json']);
     expect(run.status).toBe(0);
     const result = lastJsonLine<InspectJson>(run.stdout);
-    expect(result.format).toBe('pairlist');
+    expect(result.format).toBe('pair-list');
     expect(result.splits).toEqual({ train: { listed: 3, usable: 2 } });
     expect(result.problems).toEqual([
       {

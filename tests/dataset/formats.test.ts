@@ -133,7 +133,7 @@ describe('dataset formats', () => {
 
   it('folder pairs: split subfolders, NAME_mask files, classes discovered from index masks', async () => {
     const root = await fixture('folders', makeFolders);
-    expect((await detectFormat(root)).format).toBe('folders');
+    expect((await detectFormat(root)).format).toBe('folder-pairs');
     const index = await openDataset(root);
     expect(index.problems).toEqual([]);
     expect(index.splits['train']).toMatchObject({ listed: 3, usable: 3 });
@@ -198,7 +198,7 @@ describe('dataset formats', () => {
     const root = await fixture('pairlist-rgb-index', makePairListRgbIndex);
     const index = await openDataset(root, { deep: true });
     expect(index.problems).toEqual([]);
-    expect(index.descriptor).toMatchObject({ format: 'pairlist', encoding: 'index', voidId: 2 });
+    expect(index.descriptor).toMatchObject({ format: 'pair-list', encoding: 'index', voidId: 2 });
     expect(index.splits['train']).toMatchObject({ listed: 2, usable: 2 });
     expect(index.splits['train']!.samples[1]!.annotation).toBe(
       path.join(root, 'annotations', 'f2.png'),

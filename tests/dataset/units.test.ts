@@ -7,7 +7,7 @@ import { DatasetError, DESCRIPTOR_FILE, loadDescriptor } from '../../main/datase
 import { writeFileAtomic, writeJsonAtomic } from '../../main/fs/atomic';
 import { readImageHeader } from '../../main/dataset/headers';
 import { DirCache } from '../../main/dataset/dir-cache';
-import { rerootPath } from '../../main/dataset/formats/pairlist';
+import { rerootPath } from '../../main/dataset/formats/pair-list';
 import { resizeNearest } from '../../main/dataset/sample-source';
 import { decodePng8 } from '../../main/dataset/codecs/png-index';
 import { maskKeysFromPng8 } from '../../main/dataset/decode';

@@ -1,6 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DATASET_FORMATS, DatasetFormat, type Problem } from '../../../shared/dataset/descriptor';
+import type { Problem } from '../../../shared/dataset/descriptor';
+import {
+  DATASET_FORMATS,
+  DatasetFormat,
+  unknownFormatMessage,
+} from '../../../shared/dataset/formats';
 import { DatasetError, detectFormat, openDataset, type IndexPhase } from '../../dataset/index';
 import type { ProgressBar } from '../progress';
 import {
@@ -53,10 +58,7 @@ export const inspectCommand: CliCommand = {
     const formatArg = stringOption(values, 'format');
     const format = formatArg === undefined ? undefined : DatasetFormat.safeParse(formatArg);
     if (format && !format.success) {
-      throw new CliError(
-        `--format must be one of ${DATASET_FORMATS.join(', ')}, got "${formatArg}"`,
-        2,
-      );
+      throw new CliError(`--format ${unknownFormatMessage(formatArg ?? '')}`, 2);
     }
     const labels = stringOption(values, 'labels');
     if (labels && !existsSync(labels)) throw new CliError(`labels file ${labels} does not exist`);

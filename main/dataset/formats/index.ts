@@ -1,22 +1,32 @@
-import type { DatasetFormat } from '../../../shared/dataset/descriptor';
+/**
+ * The registry of dataset formats, keyed by the vocabulary of `shared/dataset/formats.ts`.
+ * Adding a format: its name and label there, one file here exporting a `FormatModule`, and one
+ * entry below (the type refuses a missing or unknown name; tests/dataset/formats.test.ts
+ * checks each module answers to its key).
+ */
+import type { DatasetFormat } from '../../../shared/dataset/formats';
 import type { FormatModule } from '../plan';
 import { ade20kFormat } from './ade20k';
-import { foldersFormat } from './folders';
-import { pairListFormat } from './pairlist';
+import { folderPairsFormat } from './folder-pairs';
+import { pairListFormat } from './pair-list';
 import { seedFormat } from './seed';
 import { vocFormat } from './voc';
 
-/** Every format, most specific first (ties in detection go to the earlier one). */
-export const FORMATS: readonly FormatModule[] = [
-  vocFormat,
-  ade20kFormat,
-  pairListFormat,
-  seedFormat,
-  foldersFormat,
-];
+/** Written most specific first: ties in detection go to the earlier entry. */
+const REGISTRY = {
+  voc: vocFormat,
+  ade20k: ade20kFormat,
+  'pair-list': pairListFormat,
+  seed: seedFormat,
+  'folder-pairs': folderPairsFormat,
+} as const satisfies Record<DatasetFormat, FormatModule>;
 
+/** Every format in detection order (most specific first). */
+export const FORMATS: readonly FormatModule[] = Object.values(REGISTRY);
+
+/** The module reading `format`; an unknown name is an error, never a fallback. */
 export function formatModule(format: DatasetFormat): FormatModule {
-  const found = FORMATS.find((f) => f.format === format);
-  if (!found) throw new Error(`Unknown dataset format "${format}"`);
+  const found = (REGISTRY as Partial<Record<string, FormatModule>>)[format];
+  if (!found) throw new Error(`Unknown dataset format "${String(format)}"`);
   return found;
 }

@@ -1,11 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { JobProgress } from '../../../shared/contracts/common';
-import type {
-  DatasetFormat,
-  ProjectSummary,
-  RecentProject,
-} from '../../../shared/contracts/project';
+import type { ProjectSummary, RecentProject } from '../../../shared/contracts/project';
+import type { DatasetFormat } from '../../../shared/dataset/formats';
 import { api } from '../api';
 import { isUnavailable, jobFailureHint } from '../lib/errors';
 import { useNoticeStore } from './notices';

@@ -52,14 +52,14 @@ async function pairFolder(
   return { name: split, imageDir, annotationDir: maskDir, samples, problems: [] };
 }
 
-export const foldersFormat: FormatModule = {
-  format: 'folders',
+export const folderPairsFormat: FormatModule = {
+  format: 'folder-pairs',
   layout: 'images/ next to masks/, labels/ or annotations/, files paired by name',
   async detect(root, cache) {
     const found = await locate(root, cache);
-    if (!found) return { format: 'folders', confidence: 0, reasons: [] };
+    if (!found) return { format: 'folder-pairs', confidence: 0, reasons: [] };
     return {
-      format: 'folders',
+      format: 'folder-pairs',
       confidence: 0.5,
       reasons: [
         `${path.basename(found.images)}/ and ${path.basename(found.masks)}/ folders paired by name`,
@@ -80,7 +80,7 @@ export const foldersFormat: FormatModule = {
         )
       : [await pairFolder(found.images, found.masks, 'all', cache)];
     return {
-      format: 'folders',
+      format: 'folder-pairs',
       root,
       pairing: { kind: 'basename', annotationSuffix: '' },
       splits,

@@ -114,13 +114,13 @@ async function planList(listFile: string, cache: DirCache): Promise<PlannedSplit
 }
 
 export const pairListFormat: FormatModule = {
-  format: 'pairlist',
+  format: 'pair-list',
   layout: '*.txt list files whose lines are "IMAGE ANNOTATION"',
   async detect(root, cache) {
     const lists = await pairListFiles(root, cache);
-    if (lists.length === 0) return { format: 'pairlist', confidence: 0, reasons: [] };
+    if (lists.length === 0) return { format: 'pair-list', confidence: 0, reasons: [] };
     return {
-      format: 'pairlist',
+      format: 'pair-list',
       confidence: 0.9,
       reasons: lists.map((l) => `${path.basename(l)} lists IMAGE ANNOTATION pairs`),
     };
@@ -128,7 +128,7 @@ export const pairListFormat: FormatModule = {
   async plan(root, cache): Promise<DatasetPlan> {
     const lists = await pairListFiles(root, cache);
     return {
-      format: 'pairlist',
+      format: 'pair-list',
       root,
       pairing: { kind: 'pair-list', annotationSuffix: '' },
       splits: await Promise.all(lists.map((l) => planList(l, cache))),
