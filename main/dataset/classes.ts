@@ -80,6 +80,7 @@ export class ClassMapper {
   private readonly idByKey = new Map<number, number>();
   private readonly trainingById = new Map<number, number>();
   private readonly redId: boolean;
+  private readonly keyById = new Map<number, number>();
 
   constructor(descriptor: {
     readonly classes: readonly ClassDef[];
@@ -94,6 +95,44 @@ export class ClassMapper {
       else if (!this.redId) this.idByKey.set(colorKey(...c.color), c.id);
       else if (c.id >= 0 && c.id <= 255) this.idByKey.set(colorKey(c.id, 0, 0), c.id);
     }
+    for (const [key, id] of this.idByKey) if (!this.keyById.has(id)) this.keyById.set(id, key);
+    this.encoding = descriptor.encoding;
+  }
+
+  private readonly encoding: DatasetDescriptor['encoding'];
+
+  /**
+   * The inverse of idOfKey for a whole mask of dataset ids (an edited mask): the keys the
+   * dataset's own encoding would have stored. Ids the labels do not know map to a key no
+   * class has, so they train as ignored, like unknown values in a dataset file.
+   */
+  keysOfIds(ids: Uint8Array | Uint16Array): Uint8Array | Uint32Array {
+    if (this.encoding !== 'rgb' && ids instanceof Uint8Array) return ids;
+    const out = new Uint32Array(ids.length);
+    if (this.encoding !== 'rgb') {
+      out.set(ids);
+      return out;
+    }
+    const lut = new Uint32Array(65_536).fill(0xffffffff);
+    for (const [id, key] of this.keyById) if (id >= 0 && id < 65_536) lut[id] = key;
+    for (let i = 0; i < ids.length; i++) out[i] = lut[ids[i]!]!;
+    return out;
+  }
+
+  /** Dataset id per pixel of decoded keys (`fallback` where the labels know no class). */
+  idsOfKeys(keys: Uint8Array | Uint32Array, fallback: number): Uint16Array {
+    const out = new Uint16Array(keys.length);
+    let lastKey = -1;
+    let last = fallback;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== lastKey) {
+        lastKey = k;
+        last = this.idByKey.get(k) ?? (this.encoding === 'rgb' ? fallback : k);
+      }
+      out[i] = last;
+    }
+    return out;
   }
 
   /** The dataset id a key stands for, or undefined when the labels do not know it. */

@@ -1,5 +1,12 @@
 import type { DatasetDescriptor, Problem } from '../../shared/dataset/descriptor';
 import { ClassMapper } from './classes';
+import type { MaskKeys } from './decode';
+import {
+  datasetFileLabels,
+  readCurrentMask,
+  type CurrentMask,
+  type LabelSource,
+} from './label-source';
 import type { SampleRecord } from './records';
 import type { MaskScan } from './scan';
 import { DatasetSampleSource } from './sample-source';
@@ -24,7 +31,30 @@ export class DatasetIndex {
     readonly problems: readonly Problem[],
     /** Per-sample annotation value counts from a deep open (keyed by scanKey). */
     readonly scans: ReadonlyMap<string, MaskScan> = new Map(),
+    /** Where current masks come from (label-source.ts); the dataset's files by default. */
+    readonly labels: LabelSource = datasetFileLabels,
   ) {}
+
+  /** The same dataset read through another label source (a project's edits). */
+  withLabels(labels: LabelSource): DatasetIndex {
+    return new DatasetIndex(this.descriptor, this.splits, this.problems, this.scans, labels);
+  }
+
+  /** The file that is a sample's current mask: its edit if there is one, else its annotation. */
+  currentMask(record: SampleRecord): CurrentMask {
+    const edit = this.labels.editOf(record.split, record.id);
+    if (edit) return { origin: 'edit', file: edit.file, stamp: `edit\u0000${edit.stamp}` };
+    return {
+      origin: 'dataset',
+      file: record.annotation,
+      stamp: `${record.annotation}\u0000${record.annotationBytes}\u0000${record.annotationMtimeMs}`,
+    };
+  }
+
+  /** A sample's current mask decoded to keys of the dataset's encoding (see decode.ts). */
+  readMask(record: SampleRecord): Promise<MaskKeys> {
+    return readCurrentMask(this.currentMask(record), this.descriptor.encoding, this.mapper);
+  }
 
   get mapper(): ClassMapper {
     return (this.mapperCache ??= new ClassMapper(this.descriptor));
@@ -39,11 +69,8 @@ export class DatasetIndex {
   }
 
   source(split: string): SampleSource {
-    return new DatasetSampleSource(
-      split,
-      this.split(split).samples,
-      this.descriptor.encoding,
-      this.mapper,
+    return new DatasetSampleSource(split, this.split(split).samples, this.mapper, (r) =>
+      this.readMask(r),
     );
   }
 

@@ -1,7 +1,6 @@
 import sharp from 'sharp';
-import type { MaskEncoding } from '../../shared/dataset/descriptor';
 import type { ClassMapper } from './classes';
-import { decodeMask, decodeRgb } from './decode';
+import { decodeRgb, type MaskKeys } from './decode';
 import type { SampleRecord } from './records';
 import type { DecodedSample, LoadOptions, SampleSource, SourceClass } from './source';
 
@@ -50,8 +49,9 @@ export class DatasetSampleSource implements SampleSource {
   constructor(
     readonly split: string,
     private readonly samples: readonly SampleRecord[],
-    private readonly encoding: MaskEncoding,
     private readonly mapper: ClassMapper,
+    /** The label-source seam (DatasetIndex.readMask): an edit if there is one, else the file. */
+    private readonly readMask: (record: SampleRecord) => Promise<MaskKeys>,
   ) {
     this.count = samples.length;
     this.classes = mapper.classes;
@@ -76,10 +76,7 @@ export class DatasetSampleSource implements SampleSource {
 
   async load(index: number, options: LoadOptions = {}): Promise<DecodedSample> {
     const r = this.record(index);
-    const [image, mask] = await Promise.all([
-      decodeRgb(r.image),
-      decodeMask(r.annotation, this.encoding),
-    ]);
+    const [image, mask] = await Promise.all([decodeRgb(r.image), this.readMask(r)]);
     if (image.width !== mask.width || image.height !== mask.height) {
       throw new Error(
         `${r.annotation} is ${mask.width}x${mask.height} but ${r.image} is ${image.width}x${image.height}`,

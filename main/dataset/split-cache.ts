@@ -19,7 +19,8 @@ export function splitCacheFile(
     JSON.stringify({ v: 1, classes: d.classes, encoding: d.encoding, rgb: d.rgbMapping ?? null }),
   );
   for (const s of index.split(split).samples) {
-    hash.update(`\n${s.annotation}\u0000${s.annotationBytes}\u0000${s.annotationMtimeMs}`);
+    // The current mask's stamp: a saved edit (label-source seam) misses the cache.
+    hash.update(`\n${index.currentMask(s).stamp}`);
   }
   const safe = split.replace(/[^\w.-]/g, '_');
   return path.join(cacheDir, `${prefix}-${safe}-${hash.digest('hex').slice(0, 32)}.json`);

@@ -2,6 +2,7 @@ import { mapLimit } from './concurrency';
 import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import type { DatasetIndex } from './dataset-index';
 import { scanKey } from './records';
+import { keyHistogram } from './decode';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
 
 export interface SplitScanOptions {
@@ -23,7 +24,8 @@ export async function scanSplit(
   options: SplitScanOptions = {},
 ): Promise<MaskScan[]> {
   const samples = index.split(split).samples;
-  const missing = samples.filter((s) => !index.scans.has(scanKey(s))).length;
+  const edited = (s: (typeof samples)[number]) => index.currentMask(s).origin === 'edit';
+  const missing = samples.filter((s) => !edited(s) && !index.scans.has(scanKey(s))).length;
   const pool = options.scanner || missing < POOL_THRESHOLD ? null : createDecodePool();
   const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
   const encoding = index.descriptor.encoding;
@@ -33,7 +35,14 @@ export async function scanSplit(
     samples,
     options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4),
     async (s) => {
-      const scan = index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding));
+      // Edited masks (label-source seam) are read here; the deep-open scans describe the files.
+      const scan = edited(s)
+        ? await index.readMask(s).then((m) => ({
+            width: m.width,
+            height: m.height,
+            histogram: keyHistogram(m.keys),
+          }))
+        : (index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding)));
       options.onProgress?.(++done, samples.length);
       return scan;
     },

@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { writeFileAtomic } from '../fs/atomic';
 import { Limiter } from './concurrency';
 import type { DatasetIndex } from './dataset-index';
-import { decodeMask, decodeRgb } from './decode';
+import { decodeRgb } from './decode';
+import type { SampleRecord } from './records';
 import { renderMaskRgb } from './render-mask';
 
 /**
@@ -37,7 +38,10 @@ export function previewableImage(
 
 interface ThumbnailSource {
   readonly file: string;
-  readonly mtimeMs: number;
+  /** Changes when the content does (mtime, or the edit's revision). */
+  readonly mtimeMs: number | string;
+  /** Mask thumbnails: the sample, read through the label-source seam. */
+  readonly record?: SampleRecord;
 }
 
 async function sourceFor(
@@ -50,7 +54,7 @@ async function sourceFor(
   if (sample) {
     return kind === 'image'
       ? { file: sample.image, mtimeMs: sample.imageMtimeMs }
-      : { file: sample.annotation, mtimeMs: sample.annotationMtimeMs };
+      : { file: 'mask', mtimeMs: index.currentMask(sample).stamp, record: sample };
   }
   const image = kind === 'image' ? previewableImage(index, sampleId, split) : undefined;
   if (!image) {
@@ -75,7 +79,11 @@ export async function thumbnail(
   options: ThumbnailOptions = {},
 ): Promise<string> {
   const kind = options.kind ?? 'image';
-  const { file: source, mtimeMs: stamp } = await sourceFor(index, sampleId, kind, options.split);
+  const {
+    file: source,
+    mtimeMs: stamp,
+    record,
+  } = await sourceFor(index, sampleId, kind, options.split);
   const extra = kind === 'mask' ? JSON.stringify(index.mapper.classes) : '';
   const key = createHash('sha256')
     .update(`${kind}\u0000${source}\u0000${stamp}\u0000${size}\u0000${extra}`)
@@ -94,7 +102,7 @@ export async function thumbnail(
             .resize(size, size, { fit: 'inside' })
             .jpeg({ quality: 80 });
         } else {
-          const mask = await decodeMask(source, index.descriptor.encoding);
+          const mask = await index.readMask(record!);
           const rgb = renderMaskRgb(
             { width: mask.width, height: mask.height, label: index.mapper.toTraining(mask.keys) },
             index.mapper.classes,

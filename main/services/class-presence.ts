@@ -36,7 +36,8 @@ export async function classPresence(
   const presence = new Map<string, readonly number[]>();
   samples.forEach((s, i) => {
     const scan = decoded[i]!;
-    scans.set(s.annotation, scan);
+    // Keyed by the current mask's file: an edited sample is never served a scan of its original.
+    scans.set(index.currentMask(s).file, scan);
     const ids = new Set<number>();
     for (const [key, count] of scan.histogram) {
       const id = mapper.idOfKey(key);

@@ -5,6 +5,7 @@ import type { ServiceContext } from './context';
 import type { HostAdapter } from './host';
 import { createDatasetService } from './dataset';
 import { createEvaluationService } from './evaluation';
+import { createLabelsService } from './labels';
 import { createProjectMediaProvider } from './media';
 import { createProjectService } from './project';
 import { createProjectSession, type ProjectSession } from './project-session';
@@ -36,6 +37,7 @@ export function createAppServices(host: HostAdapter): AppServices {
     dataset: dataset.handlers,
     training: training.handlers,
     evaluation: createEvaluationService(workers),
+    labels: createLabelsService(workspace),
   };
   const dispatcher = new Dispatcher<ServiceContext>(contracts, handlers);
   const media = createMediaResolver(createProjectMediaProvider(session, dataset.sampleLayer));

@@ -24,6 +24,8 @@ export interface OpenProject {
   readonly exportsDir: string;
   /** `<projectDir>/cache`: thumbnails, statistics, rendered masks; safe to delete. */
   readonly cacheDir: string;
+  /** `<projectDir>/labels`: edited masks and review states (main/labels); never in the dataset. */
+  readonly labelsDir: string;
   readonly isSample: boolean;
 }
 
@@ -49,12 +51,14 @@ export function projectLayout(projectDir: string): {
   runsDir: string;
   exportsDir: string;
   cacheDir: string;
+  labelsDir: string;
   descriptorFile: string;
 } {
   return {
     runsDir: path.join(projectDir, 'runs'),
     exportsDir: path.join(projectDir, 'exports'),
     cacheDir: path.join(projectDir, 'cache'),
+    labelsDir: path.join(projectDir, 'labels'),
     descriptorFile: path.join(projectDir, 'segstudio-project.json'),
   };
 }

@@ -6,6 +6,7 @@ import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import type { DatasetFormat } from '../../shared/dataset/formats';
 import { detectFormat, openDataset, type DatasetIndex, type IndexPhase } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
+import { LabelStore } from '../labels/store';
 import { isInside } from '../media/resolve';
 import { packageRoot } from '../paths';
 import type { ServiceContext } from './context';
@@ -73,6 +74,14 @@ async function indexWithProgress(
   }
 }
 
+async function openLabels(projectDir: string): Promise<LabelStore> {
+  try {
+    return await LabelStore.open(projectDir);
+  } catch (err) {
+    throw new UserFacingError((err as Error).message, 'labels_index');
+  }
+}
+
 export function createProjectService(
   workspace: Workspace,
 ): ServiceHandlers<typeof projectContract, ServiceContext> {
@@ -91,7 +100,7 @@ export function createProjectService(
       );
     }
     const index = await indexWithProgress(workspace, root, { descriptor: file.descriptor });
-    warmUp(workspace.activate(projectDir, file, index));
+    warmUp(workspace.activate(projectDir, file, index, await openLabels(projectDir)));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };
@@ -144,7 +153,7 @@ export function createProjectService(
       descriptor: index.descriptor,
     };
     await writeProjectFile(projectDir, file);
-    warmUp(workspace.activate(projectDir, file, index));
+    warmUp(workspace.activate(projectDir, file, index, await openLabels(projectDir)));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };

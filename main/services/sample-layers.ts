@@ -81,7 +81,8 @@ interface Label {
 }
 
 async function groundTruth(index: DatasetIndex, sample: SampleRecord): Promise<Label> {
-  const mask = await decodeMask(sample.annotation, index.descriptor.encoding);
+  // Through the label-source seam: an edited mask wins over the dataset's file.
+  const mask = await index.readMask(sample);
   return { width: mask.width, height: mask.height, label: index.mapper.toTraining(mask.keys) };
 }
 
@@ -171,7 +172,7 @@ export async function sampleLayerFile(
   if (!sample) return unusableSampleLayer(project, index, request);
   const layersDir = path.join(project.cacheDir, 'layers');
   const classesKey = JSON.stringify(index.mapper.classes);
-  const gtKey = [sample.annotation, sample.annotationMtimeMs, classesKey];
+  const gtKey = [index.currentMask(sample).stamp, classesKey];
 
   switch (layer) {
     case 'image':

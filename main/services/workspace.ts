@@ -3,6 +3,7 @@ import { projectContract, type ProjectSummary } from '../../shared/contracts/pro
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { DatasetIndex, type ClassStatistics } from '../dataset/index';
 import type { EventHub } from '../ipc/dispatcher';
+import type { LabelStore } from '../labels/store';
 import type { HostAdapter } from './host';
 import { writeProjectFile, type ProjectFile } from './project-store';
 import { projectLayout, type MutableProjectSession, type OpenProject } from './project-session';
@@ -11,7 +12,10 @@ import { projectLayout, type MutableProjectSession, type OpenProject } from './p
 export interface ProjectState {
   readonly projectDir: string;
   file: ProjectFile;
+  /** The dataset read through the project's edited masks (`labels` is its label source). */
   index: DatasetIndex;
+  /** `PROJECT/labels/`: edited masks, review states, versions. */
+  readonly labels: LabelStore;
   /** Class statistics per split, once computed (cached on disk by the engine too). */
   readonly stats: Map<string, ClassStatistics>;
   /** Dataset class ids present in each sample's ground truth, per split, once computed. */
@@ -39,8 +43,21 @@ export class Workspace {
     return { state: this.state, project };
   }
 
-  activate(projectDir: string, file: ProjectFile, index: DatasetIndex): OpenProject {
-    this.state = { projectDir, file, index, stats: new Map(), presence: new Map() };
+  activate(
+    projectDir: string,
+    file: ProjectFile,
+    index: DatasetIndex,
+    labels: LabelStore,
+  ): OpenProject {
+    const withLabels = index.withLabels(labels);
+    this.state = {
+      projectDir,
+      file,
+      index: withLabels,
+      labels,
+      stats: new Map(),
+      presence: new Map(),
+    };
     return this.publish();
   }
 
@@ -56,9 +73,18 @@ export class Workspace {
       state.index.splits,
       state.index.problems,
       state.index.scans,
+      state.index.labels,
     );
     state.stats.clear();
     return this.publish();
+  }
+
+  /** After a label was saved: statistics and class presence of that split are stale. */
+  labelsChanged(split: string): void {
+    const state = this.state;
+    if (!state) return;
+    state.stats.delete(split);
+    state.presence.delete(split);
   }
 
   private publish(): OpenProject {
@@ -72,6 +98,7 @@ export class Workspace {
       runsDir: layout.runsDir,
       exportsDir: layout.exportsDir,
       cacheDir: layout.cacheDir,
+      labelsDir: layout.labelsDir,
       isSample: state.file.isSample,
     };
     this.session.set(project);

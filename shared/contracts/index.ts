@@ -1,6 +1,7 @@
 import type { ClientOf } from '../ipc/contract';
 import { datasetContract } from './dataset';
 import { evaluationContract } from './evaluation';
+import { labelsContract } from './labels';
 import { projectContract } from './project';
 import { systemContract } from './system';
 import { trainingContract } from './training';
@@ -12,6 +13,7 @@ export const contracts = {
   dataset: datasetContract,
   training: trainingContract,
   evaluation: evaluationContract,
+  labels: labelsContract,
 } as const;
 
 export type Contracts = typeof contracts;
