@@ -76,9 +76,13 @@ function forward(events: EventHub, event: HostEvent): void {
       events.emit(trainingContract, 'error', { runName: event.runName, message: event.message });
       return;
     case 'log':
-      // Warnings (checkpoint fallback, crash restarts) matter to the user; info lines do not.
+      // Warnings (no val split, checkpoint fallback, crash restarts) matter to the user, but
+      // the run goes on: they are warnings, not errors. Info lines are for the CLI only.
       if (event.level === 'warn') {
-        events.emit(trainingContract, 'error', { runName: null, message: event.message });
+        events.emit(trainingContract, 'warning', {
+          runName: event.runName,
+          message: event.message,
+        });
       }
       return;
   }

@@ -23,7 +23,8 @@ export type HostEvent =
   | { type: 'epoch'; metrics: EpochMetrics; numTensors: number }
   | { type: 'checkpoint'; checkpoint: CheckpointInfo }
   | { type: 'error'; runName: string | null; message: string }
-  | { type: 'log'; level: 'info' | 'warn'; message: string };
+  /** `warn`: the user should know, but the run goes on (the services send it as a warning). */
+  | { type: 'log'; level: 'info' | 'warn'; runName: string | null; message: string };
 
 export interface RestartPolicy {
   /** Automatic restarts allowed within `windowMs` before the run is declared crashed. */
@@ -216,7 +217,12 @@ export class TrainingHost {
     if (run.port !== port) return;
     const parsed = WorkerEvent.safeParse(raw);
     if (!parsed.success) {
-      this.emit({ type: 'log', level: 'warn', message: `Ignored malformed worker message` });
+      this.emit({
+        type: 'log',
+        level: 'warn',
+        runName: run.runName,
+        message: `Ignored malformed worker message`,
+      });
       return;
     }
     this.handleEvent(run, port, parsed.data, mode);
@@ -248,7 +254,12 @@ export class TrainingHost {
       case 'started': {
         if (event.fallbackMessage) {
           run.message = event.fallbackMessage;
-          this.emit({ type: 'log', level: 'warn', message: event.fallbackMessage });
+          this.emit({
+            type: 'log',
+            level: 'warn',
+            runName: run.runName,
+            message: event.fallbackMessage,
+          });
         }
         if (run.state === 'starting') run.state = 'running';
         void this.persist(run, {
@@ -313,7 +324,12 @@ export class TrainingHost {
         }
         return;
       case 'log':
-        this.emit({ type: 'log', level: event.level, message: event.message });
+        this.emit({
+          type: 'log',
+          level: event.level,
+          runName: run.runName,
+          message: event.message,
+        });
         return;
       case 'pong':
       case 'result':
@@ -363,7 +379,7 @@ export class TrainingHost {
       return;
     }
     run.message = `The training process died (${why}); restarting from the last checkpoint (attempt ${run.crashes.length} of ${this.restart.maxRestarts}).`;
-    this.emit({ type: 'log', level: 'warn', message: run.message });
+    this.emit({ type: 'log', level: 'warn', runName: run.runName, message: run.message });
     run.state = 'starting';
     run.progress = null;
     this.emitState(run);

@@ -132,6 +132,12 @@ export const trainingContract = defineContract({
     epoch: EpochMetrics,
     checkpoint: CheckpointInfo,
     state: RunSummary,
+    /** Something failed: a fatal one also ends the run (its `state` event says `crashed`). */
     error: z.object({ runName: z.string().nullable(), message: z.string() }),
+    /**
+     * Worth telling the user, but the run goes on and its state is untouched: no usable val
+     * split, a checkpoint fallback, an automatic restart after the worker died.
+     */
+    warning: z.object({ runName: z.string().nullable(), message: z.string() }),
   },
 });

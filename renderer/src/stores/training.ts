@@ -20,6 +20,15 @@ export interface PresetDefaults {
   readonly defaults: Required<Omit<TrainRequest, 'runName' | 'stopAfterSteps'>>;
 }
 
+/** A warning a run reported while it went on (no val split, crash restart, checkpoint fallback). */
+export interface RunWarning {
+  readonly runName: string | null;
+  readonly message: string;
+}
+
+/** Warnings kept for the run status; older ones are still in the toasts' history. */
+const MAX_WARNINGS = 20;
+
 export interface LossPoint {
   readonly step: number;
   readonly loss: number;
@@ -39,6 +48,7 @@ export const useTrainingStore = defineStore('training', () => {
   const checkpoints = ref<CheckpointInfo[]>([]);
   const unavailable = ref(false);
   const pending = ref<RunAction | null>(null);
+  const warnings = ref<RunWarning[]>([]);
 
   api.training.on('progress', (p) => {
     progress.value = p;
@@ -82,6 +92,27 @@ export const useTrainingStore = defineStore('training', () => {
       hint: 'The run is paused at its last checkpoint; fix the cause and press Resume.',
     });
   });
+
+  api.training.on('warning', (w) => {
+    // The run goes on: a warning never touches its state, and needs no Resume.
+    warnings.value = [...warnings.value.slice(1 - MAX_WARNINGS), w];
+    notices.push({
+      level: 'warning',
+      title: w.runName ? `Training run ${w.runName}: warning` : 'Training warning',
+      message: w.message,
+      hint: 'Training goes on; no action is needed unless the warning says otherwise.',
+    });
+  });
+
+  /** The warnings of one run, oldest first. */
+  function warningsOf(runName: string): string[] {
+    return warnings.value.filter((w) => w.runName === runName).map((w) => w.message);
+  }
+
+  /** A new session of a run starts with a clean slate of warnings. */
+  function clearWarnings(runName: string): void {
+    warnings.value = warnings.value.filter((w) => w.runName !== runName);
+  }
 
   function upsertRun(s: RunSummary): void {
     const others = runs.value.filter((r) => r.runName !== s.runName);
@@ -169,6 +200,7 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   async function start(request: TrainRequest): Promise<boolean> {
+    clearWarnings(request.runName);
     const summary = await act('start', 'Starting training', () => api.training.start(request));
     if (!summary) return false;
     active.value = summary;
@@ -187,6 +219,7 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   async function resume(runName: string, from: CheckpointKind = 'last'): Promise<void> {
+    clearWarnings(runName);
     const s = await act('resume', `Resuming ${runName}`, () =>
       api.training.resume({ runName, from }),
     );
@@ -217,6 +250,8 @@ export const useTrainingStore = defineStore('training', () => {
     checkpoints,
     unavailable,
     pending,
+    warnings,
+    warningsOf,
     isLive,
     load,
     select,
