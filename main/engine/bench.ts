@@ -1,4 +1,5 @@
-import type { PresetName, TrainingConfigOverrides } from '../../shared/training/config';
+import type { TrainingConfigOverrides } from '../../shared/training/config';
+import type { PresetName } from '../../shared/training/presets';
 import type { DecodedSample, LoadOptions, SampleSource } from '../dataset/source';
 import { backendInfo, getTf } from '../native/backend';
 import { Rng } from './rng';

@@ -1,9 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import {
-  makeTrainingConfig,
-  type TrainingConfig,
-  type TrainingConfigOverrides,
-} from '../../shared/training/config';
+import type { TrainingConfig, TrainingConfigOverrides } from '../../shared/training/config';
 import { learningRateAt, stepsPerEpoch } from '../../shared/training/schedule';
 import { TrainerState } from '../../shared/training/state';
 import type { SampleSource } from '../dataset/source';
@@ -16,6 +12,7 @@ import {
   type CheckpointWriteResult,
   type LoadedCheckpoint,
 } from './checkpoint';
+import { makeTrainingConfig } from './config';
 import {
   allocBatch,
   augmentInto,

@@ -9,13 +9,14 @@ import {
   type RunSummary,
 } from '../../shared/contracts/training';
 import type { ServiceHandlers } from '../../shared/ipc/contract';
-import { PRESET_NAMES } from '../../shared/training/config';
+import { PRESET_NAMES } from '../../shared/training/presets';
 import { CheckpointManifest, SLOTS, checkpointDir } from '../engine/checkpoint';
+import { presetOf } from '../engine/models/registry';
 import { UserFacingError, type EventHub } from '../ipc/dispatcher';
 import { builtEntry } from '../paths';
 import { TrainingHost, TrainingHostError, type HostEvent } from '../training/host';
 import { readJsonLines } from '../training/jsonl';
-import { PRESET_DESCRIPTIONS, configFromRequest, presetDefaults } from '../training/request';
+import { configFromRequest, presetDefaults } from '../training/request';
 import {
   RunFolderError,
   createRunFolder,
@@ -152,7 +153,7 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
     presets: () =>
       PRESET_NAMES.map((preset) => ({
         preset,
-        description: PRESET_DESCRIPTIONS[preset],
+        description: presetOf(preset).description,
         defaults: presetDefaults(preset),
       })),
 

@@ -1,11 +1,8 @@
 import { TrainRequest } from '../../shared/contracts/training';
-import {
-  PRESETS,
-  makeTrainingConfig,
-  type PresetName,
-  type TrainingConfig,
-  type TrainingConfigOverrides,
-} from '../../shared/training/config';
+import type { TrainingConfig, TrainingConfigOverrides } from '../../shared/training/config';
+import type { PresetName } from '../../shared/training/presets';
+import { makeTrainingConfig } from '../engine/config';
+import { presetOf } from '../engine/models/registry';
 
 export type ParsedTrainRequest = ReturnType<typeof TrainRequest.parse>;
 
@@ -17,7 +14,7 @@ const NO_AUGMENTATION = {
 
 /** Expands what the user set (Train form or CLI flags) onto the preset's full config. */
 export function configFromRequest(request: ParsedTrainRequest): TrainingConfig {
-  const base = PRESETS[request.preset];
+  const base = presetOf(request.preset).defaults;
   const overrides: TrainingConfigOverrides = { preset: request.preset };
   if (request.width !== undefined || request.height !== undefined) {
     overrides.inputSize = {
@@ -41,7 +38,7 @@ export function configFromRequest(request: ParsedTrainRequest): TrainingConfig {
 
 /** The form's defaults for a preset, in TrainRequest terms. */
 export function presetDefaults(preset: PresetName) {
-  const c = PRESETS[preset];
+  const c = presetOf(preset).defaults;
   const augmented =
     c.augmentation.flip ||
     c.augmentation.scale[0] !== 1 ||
@@ -62,10 +59,3 @@ export function presetDefaults(preset: PresetName) {
     checkpointEveryMinutes: c.checkpointEveryMinutes,
   };
 }
-
-export const PRESET_DESCRIPTIONS: Readonly<Record<PresetName, string>> = {
-  default:
-    'CPU-efficient encoder-decoder trained from scratch, with augmentation and class weights.',
-  'seed-alexnet-fcn':
-    'The seed project: AlexNet features, 1x1 conv to the classes, bilinear upsample (240x240, batch 16, Adam 1e-4).',
-};

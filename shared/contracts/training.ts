@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { defineContract } from '../ipc/contract';
+import { PresetName } from '../training/presets';
 import { TRAINING_STATES } from '../training/state';
 import { CheckpointKind, RunName } from './common';
 
-export const PRESETS = ['default', 'seed-alexnet-fcn'] as const;
-export const Preset = z.enum(PRESETS);
-export type Preset = z.infer<typeof Preset>;
+/** A model preset's name (the list is `PRESET_NAMES` in shared/training/presets.ts). */
+export const Preset = PresetName;
+export type Preset = PresetName;
 
 /**
  * What a user sets in the Train form or on the `segstudio train` command line. The engine

@@ -1,13 +1,10 @@
-import { z } from 'zod';
-
 /**
  * Training configuration: pure, JSON-serialisable, validated with zod. Every field has a
- * default; presets supply a base that user overrides are merged onto (`makeTrainingConfig`).
+ * default; each preset's defaults live with its model in the engine's preset registry, which
+ * merges user overrides onto them (`makeTrainingConfig` in `main/engine/config.ts`).
  */
-
-export const PRESET_NAMES = ['seed-alexnet-fcn', 'default'] as const;
-export const PresetName = z.enum(PRESET_NAMES);
-export type PresetName = z.infer<typeof PresetName>;
+import { z } from 'zod';
+import { PresetName } from './presets';
 
 export const InputSize = z.object({
   width: z.number().int().min(16).max(4096),
@@ -117,57 +114,3 @@ type DeepPartial<T> = T extends readonly unknown[]
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
 export type TrainingConfigOverrides = DeepPartial<TrainingConfig>;
-
-/**
- * `seed-alexnet-fcn` reproduces the seed project: AlexNet features + 1x1 conv + bilinear
- * upsample, 240x240, batch 16, Adam 1e-4, constant LR, no augmentation beyond flips.
- * `default` is the CPU-efficient encoder-decoder trained from scratch.
- */
-export const PRESETS: Readonly<Record<PresetName, TrainingConfig>> = {
-  'seed-alexnet-fcn': TrainingConfig.parse({
-    preset: 'seed-alexnet-fcn',
-    inputSize: { width: 240, height: 240 },
-    batchSize: 16,
-    epochs: 30,
-    optimizer: { lr: 1e-4 },
-    schedule: { type: 'constant' },
-    augmentation: { scale: [1, 1], flip: true },
-    classWeights: 'none',
-    freezeFeatures: false,
-  }),
-  default: TrainingConfig.parse({
-    preset: 'default',
-    inputSize: { width: 240, height: 240 },
-    batchSize: 8,
-    epochs: 60,
-    optimizer: { lr: 2e-3, weightDecay: 1e-4 },
-    schedule: { type: 'poly', warmupSteps: 100, power: 0.9, minLr: 1e-5 },
-    augmentation: {
-      scale: [0.75, 1.5],
-      flip: true,
-      colorJitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2 },
-    },
-    classWeights: 'inverse-sqrt-frequency',
-  }),
-};
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function deepMerge(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (!isPlainObject(base) || !isPlainObject(over)) return over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
-  return out;
-}
-
-/**
- * Full config from a preset name plus overrides (deep-merged; arrays replace). Throws a
- * ZodError on invalid input.
- */
-export function makeTrainingConfig(overrides: TrainingConfigOverrides = {}): TrainingConfig {
-  const preset = PresetName.parse(overrides.preset ?? 'default');
-  return TrainingConfig.parse(deepMerge(PRESETS[preset], overrides));
-}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeTrainingConfig, PRESETS, TrainingConfig } from '../../shared/training/config';
+import { makeTrainingConfig } from '../../main/engine/config';
+import { PRESET_REGISTRY } from '../../main/engine/models/registry';
+import { TrainingConfig } from '../../shared/training/config';
 import { learningRateAt, stepsPerEpoch } from '../../shared/training/schedule';
 import {
   batchIndices,
@@ -22,14 +24,14 @@ describe('TrainingConfig', () => {
     expect(s.inputSize).toEqual({ width: 240, height: 240 });
     expect(s.batchSize).toBe(16);
     expect(s.optimizer.lr).toBe(1e-4);
-    expect(s).toEqual(PRESETS['seed-alexnet-fcn']);
+    expect(s).toEqual(PRESET_REGISTRY['seed-alexnet-fcn'].defaults);
   });
 
   it('deep-merges overrides onto the preset; arrays replace', () => {
     const c = makeTrainingConfig({ optimizer: { lr: 5e-4 }, augmentation: { scale: [1, 2] } });
     expect(c.preset).toBe('default');
     expect(c.optimizer.lr).toBe(5e-4);
-    expect(c.optimizer.weightDecay).toBe(PRESETS.default.optimizer.weightDecay);
+    expect(c.optimizer.weightDecay).toBe(PRESET_REGISTRY.default.defaults.optimizer.weightDecay);
     expect(c.augmentation.scale).toEqual([1, 2]);
     expect(c.augmentation.flip).toBe(true);
   });

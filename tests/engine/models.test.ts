@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeTrainingConfig } from '../../shared/training/config';
+import { makeTrainingConfig } from '../../main/engine/config';
 import { alexnetFcnPytorchMapping, buildModel } from '../../main/engine/models';
 import { resizeHalfPixel } from '../../main/engine/models/common';
 import { getTf } from '../../main/native/backend';

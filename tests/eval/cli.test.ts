@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
-import { makeTrainingConfig } from '../../shared/training/config';
+import { makeTrainingConfig } from '../../main/engine/config';
 import { decodeMask } from '../../main/dataset/decode';
 import { openDataset } from '../../main/dataset/open';
 import { exportModel, importModel } from '../../main/engine/export';

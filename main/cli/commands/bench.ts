@@ -1,4 +1,4 @@
-import { PresetName } from '../../../shared/training/config';
+import { PresetName } from '../../../shared/training/presets';
 import { benchmarkTraining, type BenchResult } from '../../engine/bench';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import { warnIfFallback } from '../fallback-warning';

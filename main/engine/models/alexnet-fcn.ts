@@ -1,6 +1,3 @@
-import type { Tf } from '../../native/backend';
-import { resizeHalfPixel, type LayersModel, type SymbolicTensor } from './common';
-
 /**
  * `seed-alexnet-fcn`: torchvision `alexnet().features` (conv 11x11/4 64 -> maxpool 3/2 ->
  * conv 5x5 192 -> maxpool 3/2 -> conv 3x3 384 -> 256 -> 256 -> maxpool 3/2, ReLUs) followed by
@@ -13,6 +10,10 @@ import { resizeHalfPixel, type LayersModel, type SymbolicTensor } from './common
  *
  * Minimum input: 63 px per side (the last max-pool needs a 3x3 map).
  */
+import { TrainingConfig } from '../../../shared/training/config';
+import type { Tf } from '../../native/backend';
+import { resizeHalfPixel, type LayersModel, type SymbolicTensor } from './common';
+import type { PresetDefinition } from './preset';
 
 interface ConvSpec {
   readonly index: number;
@@ -84,6 +85,31 @@ export function buildAlexnetFcn(
   const logits = resizeHalfPixel(tf, x, opts.height, opts.width, 'logits');
   return tf.model({ inputs: input, outputs: logits, name: 'seed_alexnet_fcn' });
 }
+
+/**
+ * The seed project's setup: 240x240, batch 16, Adam 1e-4, constant LR, no augmentation beyond
+ * flips, PyTorch default init; `freezeFeatures` keeps the AlexNet features fixed.
+ */
+export const seedAlexnetFcnPreset: PresetDefinition = {
+  name: 'seed-alexnet-fcn',
+  description:
+    'The seed project: AlexNet features, 1x1 conv to the classes, bilinear upsample (240x240, batch 16, Adam 1e-4).',
+  architectureVersion: 1,
+  defaults: TrainingConfig.parse({
+    preset: 'seed-alexnet-fcn',
+    inputSize: { width: 240, height: 240 },
+    batchSize: 16,
+    epochs: 30,
+    optimizer: { lr: 1e-4 },
+    schedule: { type: 'constant' },
+    augmentation: { scale: [1, 1], flip: true },
+    classWeights: 'none',
+    freezeFeatures: false,
+  }),
+  init: 'torch-default',
+  frozenPrefix: ALEXNET_FEATURE_PREFIX,
+  build: (tf, config, numClasses) => buildAlexnetFcn(tf, { ...config.inputSize, numClasses }),
+};
 
 export interface PytorchWeightMapping {
   /** tfjs weight name (LayerVariable.originalName), e.g. `features.0/kernel`. */

@@ -1,17 +1,10 @@
-import type { PresetName } from '../../../shared/training/config';
-import type { LayersModel } from './common';
-
 /**
- * Layout version of each preset's network. Bump it whenever a change renames, adds, removes or
- * reshapes weights: checkpoints and exports record the version they were written with, so an
- * older layout is refused with a clear message instead of "unknown weight ...".
- *
- * default: 1 = before the Xception-style separable blocks, 2 = current.
+ * Network layout identity (`{id: preset, version}`, the version from the preset registry) and
+ * the check that saved weights fit the network this build makes for their preset.
  */
-export const ARCHITECTURE_VERSIONS: Readonly<Record<PresetName, number>> = {
-  default: 2,
-  'seed-alexnet-fcn': 1,
-};
+import type { PresetName } from '../../../shared/training/presets';
+import type { LayersModel } from './common';
+import { presetOf } from './registry';
 
 export interface ArchitectureId {
   /** The preset name (the network family). */
@@ -20,7 +13,7 @@ export interface ArchitectureId {
 }
 
 export function architectureOf(preset: PresetName): ArchitectureId {
-  return { id: preset, version: ARCHITECTURE_VERSIONS[preset] };
+  return { id: preset, version: presetOf(preset).architectureVersion };
 }
 
 export function describeArchitecture(a: ArchitectureId): string {

@@ -5,6 +5,12 @@ import { Rng } from '../rng';
 export type SymbolicTensor = tfjs.SymbolicTensor;
 export type LayersModel = tfjs.LayersModel;
 
+/**
+ * `he`: He-uniform kernels (Glorot for the classifier), the from-scratch default.
+ * `torch-default`: PyTorch's Conv2d default init, for presets that mirror a PyTorch model.
+ */
+export type WeightInitScheme = 'he' | 'torch-default';
+
 export function spatialShape(x: SymbolicTensor): [number, number] {
   const [, h, w] = x.shape;
   if (typeof h !== 'number' || typeof w !== 'number') {
@@ -140,7 +146,7 @@ export function initializeWeights(
   tf: Tf,
   model: LayersModel,
   seed: number,
-  scheme: 'he' | 'torch-default' = 'he',
+  scheme: WeightInitScheme = 'he',
 ): void {
   for (const v of model.weights) {
     const name = v.originalName;

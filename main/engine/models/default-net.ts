@@ -1,7 +1,3 @@
-import type { Tf } from '../../native/backend';
-import { installFastBatchNorm } from './fast-bn';
-import { resizeTo, spatialShape, type LayersModel, type SymbolicTensor } from './common';
-
 /**
  * `default`: a small CPU-efficient encoder-decoder trained from scratch (ENet/ERFNet-like).
  *
@@ -12,6 +8,11 @@ import { resizeTo, spatialShape, type LayersModel, type SymbolicTensor } from '.
  * residual block at each scale, a 1x1 classifier and a bilinear upsample to the input size.
  * BatchNorm + ReLU throughout. Output: logits [B, H, W, numClasses].
  */
+import { TrainingConfig } from '../../../shared/training/config';
+import type { Tf } from '../../native/backend';
+import { installFastBatchNorm } from './fast-bn';
+import { resizeTo, spatialShape, type LayersModel, type SymbolicTensor } from './common';
+import type { PresetDefinition } from './preset';
 
 export interface DefaultNetOptions {
   readonly width: number;
@@ -138,3 +139,38 @@ export function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   const logits = resizeTo(tf, x, opts.height, opts.width, 'logits');
   return tf.model({ inputs: input, outputs: logits, name: 'segstudio_default' });
 }
+
+/**
+ * The CPU-efficient encoder-decoder trained from scratch: poly LR with warmup, AdamW, scale /
+ * flip / colour augmentation and inverse-sqrt-frequency class weights.
+ *
+ * Layout versions: 1 = before the Xception-style separable blocks, 2 = current.
+ */
+export const defaultPreset: PresetDefinition = {
+  name: 'default',
+  description:
+    'CPU-efficient encoder-decoder trained from scratch, with augmentation and class weights.',
+  architectureVersion: 2,
+  defaults: TrainingConfig.parse({
+    preset: 'default',
+    inputSize: { width: 240, height: 240 },
+    batchSize: 8,
+    epochs: 60,
+    optimizer: { lr: 2e-3, weightDecay: 1e-4 },
+    schedule: { type: 'poly', warmupSteps: 100, power: 0.9, minLr: 1e-5 },
+    augmentation: {
+      scale: [0.75, 1.5],
+      flip: true,
+      colorJitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2 },
+    },
+    classWeights: 'inverse-sqrt-frequency',
+  }),
+  init: 'he',
+  frozenPrefix: null,
+  build: (tf, config, numClasses) =>
+    buildDefaultNet(tf, {
+      ...config.inputSize,
+      numClasses,
+      widthMultiplier: config.widthMultiplier,
+    }),
+};

@@ -1,10 +1,13 @@
+/**
+ * `buildModel`: the network of a config's preset, looked up in the preset registry, initialised
+ * deterministically and with the preset's frozen layers marked.
+ */
 import type { TrainingConfig } from '../../../shared/training/config';
 import type { Tf } from '../../native/backend';
-import { ALEXNET_FEATURE_PREFIX, buildAlexnetFcn } from './alexnet-fcn';
 import { initializeWeights, type LayersModel } from './common';
-import { buildDefaultNet } from './default-net';
+import { presetOf } from './registry';
 
-export { alexnetFcnPytorchMapping, ALEXNET_MIN_INPUT } from './alexnet-fcn';
+export { alexnetFcnPytorchMapping } from './alexnet-fcn';
 export type { PytorchWeightMapping } from './alexnet-fcn';
 export type { LayersModel } from './common';
 
@@ -19,33 +22,17 @@ export interface BuiltModel {
 
 /**
  * Builds the model named by `config.preset` for `numClasses` outputs, with weights initialised
- * deterministically from `config.seed`. Output: logits [B, H, W, numClasses].
+ * deterministically from `config.seed`. Output: logits [B, H, W, numClasses]. Throws
+ * `UnknownPresetError` for a preset the registry does not hold.
  */
 export function buildModel(tf: Tf, config: TrainingConfig, numClasses: number): BuiltModel {
-  const { width, height } = config.inputSize;
-  const model =
-    config.preset === 'seed-alexnet-fcn'
-      ? buildAlexnetFcn(tf, { width, height, numClasses })
-      : buildDefaultNet(tf, {
-          width,
-          height,
-          numClasses,
-          widthMultiplier: config.widthMultiplier,
-        });
-  initializeWeights(
-    tf,
-    model,
-    config.seed,
-    config.preset === 'seed-alexnet-fcn' ? 'torch-default' : 'he',
-  );
-  const frozen = (name: string): boolean =>
-    config.preset === 'seed-alexnet-fcn' &&
-    config.freezeFeatures &&
-    name.startsWith(ALEXNET_FEATURE_PREFIX);
-  if (config.preset === 'seed-alexnet-fcn' && config.freezeFeatures) {
-    for (const layer of model.layers) {
-      if (layer.name.startsWith(ALEXNET_FEATURE_PREFIX)) layer.trainable = false;
-    }
+  const preset = presetOf(config.preset);
+  const model = preset.build(tf, config, numClasses);
+  initializeWeights(tf, model, config.seed, preset.init);
+  const frozenPrefix = config.freezeFeatures ? preset.frozenPrefix : null;
+  const frozen = (name: string): boolean => frozenPrefix !== null && name.startsWith(frozenPrefix);
+  for (const layer of model.layers) {
+    if (frozen(layer.name)) layer.trainable = false;
   }
   const trainableNames = model.weights
     .filter((w) => w.trainable && !frozen(w.originalName))
