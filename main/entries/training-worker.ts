@@ -25,6 +25,15 @@ const loop = new WorkerLoop({ emit, openSession: openEngineSession(log) });
 let exitWhenIdle = false;
 
 process.on('SIGINT', () => undefined);
+// SIGTERM/SIGHUP reach the worker too when the whole process group is signalled (a closed
+// terminal, `kill -- -PGID`, a service manager): checkpoint first, as for `shutdown`.
+const pauseAndExit = (): void => {
+  exitWhenIdle = true;
+  loop.requestPause();
+  exitIfIdle();
+};
+process.on('SIGTERM', pauseAndExit);
+process.on('SIGHUP', pauseAndExit);
 
 function exitIfIdle(): void {
   if (exitWhenIdle && !loop.isRunning) process.exit(0);
@@ -49,9 +58,7 @@ function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
       return;
     case 'shutdown':
       // Never drop a running step on the floor: pause (with checkpoint) first.
-      exitWhenIdle = true;
-      loop.requestPause();
-      exitIfIdle();
+      pauseAndExit();
       return;
     case 'start':
     case 'resume': {
@@ -116,9 +123,7 @@ parent.onMessage((raw) => {
 // Parent gone (CLI killed, app crashed): checkpoint what we have and leave.
 process.on('disconnect', () => {
   parentGone = true;
-  exitWhenIdle = true;
-  loop.requestPause();
-  exitIfIdle();
+  pauseAndExit();
 });
 
 const info = backendInfo();

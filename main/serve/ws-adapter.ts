@@ -8,6 +8,10 @@ import type { AppServices } from '../services/index';
  * The contract over a WebSocket: each `call` goes through the same Dispatcher as ipcMain
  * (payloads validated there), and every EventHub event is forwarded to every open socket.
  * Authentication happens before the upgrade (see server.ts); this only speaks the protocol.
+ *
+ * A malformed frame (invalid UTF-8, an over-long or unmasked frame, a reserved opcode or RSV
+ * bit) makes `ws` close that socket with the matching code (1007, 1009, 1002) and emit `error`
+ * on it; the listener below is what keeps that error from ending the whole server.
  */
 export interface WsAdapter {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -16,8 +20,14 @@ export interface WsAdapter {
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export function createWsAdapter(services: AppServices): WsAdapter {
+/** One line per dropped client, so a misbehaving one is visible without being fatal. */
+export type WsLog = (line: string) => void;
+
+const stderrLog: WsLog = (line) => void process.stderr.write(`${line}\n`);
+
+export function createWsAdapter(services: AppServices, log: WsLog = stderrLog): WsAdapter {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('error', (err) => log(`segstudio serve: WebSocket server error: ${err.message}`));
   let nextClient = 1;
 
   const send = (ws: WebSocket, message: WsServerMessage): void => {
@@ -30,6 +40,8 @@ export function createWsAdapter(services: AppServices): WsAdapter {
 
   wss.on('connection', (ws: WebSocket) => {
     const clientId = `ws-${nextClient++}`;
+    // ws has already closed the socket with the right code; this only records why.
+    ws.on('error', (err) => log(`segstudio serve: closed WebSocket ${clientId}: ${err.message}`));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only');
       let raw: unknown;
@@ -43,7 +55,12 @@ export function createWsAdapter(services: AppServices): WsAdapter {
       const { id, channel, payload } = parsed.data;
       void services.dispatcher
         .dispatch(channel, payload, { clientId })
-        .then((result) => send(ws, { type: 'result', id, result }));
+        .then((result) => send(ws, { type: 'result', id, result }))
+        .catch((err: unknown) => {
+          // The dispatcher turns handler errors into results; reaching here is our bug.
+          log(`segstudio serve: call ${channel} failed: ${(err as Error).stack ?? String(err)}`);
+          ws.close(1011, 'internal error');
+        });
     });
   });
 

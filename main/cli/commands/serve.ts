@@ -5,8 +5,10 @@ import { createServeHost, serveDataDir } from '../../serve/host';
 import { openInBrowser } from '../../serve/open-browser';
 import { startServeServer } from '../../serve/server';
 import { createAppServices, type AppServices } from '../../services/index';
+import { installCrashGuard } from '../../serve/crash-guard';
 import { warnIfFallback } from '../fallback-warning';
 import { CliError, numberOption, stringOption, type CliCommand, type Output } from '../framework';
+import { onShutdownRequest, type ShutdownReason } from '../shutdown';
 
 const PROJECT_FILE = 'segstudio-project.json';
 
@@ -30,11 +32,19 @@ async function openInitialProject(services: AppServices, target: string, out: Ou
   out.info(`Opened ${isProject ? 'project' : 'dataset'} ${dir}`);
 }
 
-function waitForShutdown(): Promise<void> {
+/** Resolves on the first shutdown request; a second one while stopping exits at once. */
+function waitForShutdown(out: Output): Promise<ShutdownReason> {
   return new Promise((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    let requested = false;
+    onShutdownRequest((reason) => {
+      if (!requested) {
+        requested = true;
+        return resolve(reason);
+      }
+      // The training worker still checkpoints on its own when its parent disappears.
+      out.warn(`${reason} again: exiting without waiting for the training to pause`);
+      process.exit(130);
+    });
   });
 }
 
@@ -59,6 +69,8 @@ export const serveCommand: CliCommand = {
         'the renderer is not built (out/renderer): run `npm run build`; the API still works',
       );
     }
+    // From here on a client's input, or a bug of ours, must not take the server down.
+    installCrashGuard();
     const dataDir = serveDataDir();
     const services = createAppServices(createServeHost(dataDir));
     if (positionals[0]) await openInitialProject(services, positionals[0], out);
@@ -89,8 +101,8 @@ export const serveCommand: CliCommand = {
     warnIfFallback(out);
     if (out.json) out.result({ url: server.url, port: server.port, host, dataDir }, () => '');
     if (values['no-open'] !== true) openInBrowser(server.url);
-    await waitForShutdown();
-    out.info('Stopping...');
+    const reason = await waitForShutdown(out);
+    out.info(`Stopping (${reason}): pausing any training with a checkpoint...`);
     await server.close();
     await services.dispose();
     return 0;

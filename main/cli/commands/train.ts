@@ -24,6 +24,7 @@ import {
   type Output,
 } from '../framework';
 import { parseSize } from '../options';
+import { onShutdownRequest } from '../shutdown';
 
 /** A valid run name from the run folder's name (the CLI's RUN is a path). */
 function runNameFor(runDir: string): string {
@@ -134,7 +135,8 @@ async function hasCheckpoints(runDir: string): Promise<boolean> {
 
 /**
  * Runs (or resumes) a run in a worker process until it pauses, stops, finishes or crashes,
- * with a progress bar; SIGINT pauses (checkpoint, exit 0), a second SIGINT kills the worker.
+ * with a progress bar; SIGINT/SIGTERM/SIGHUP pause (checkpoint, exit 0), a second one kills
+ * the worker.
  */
 export async function driveRun(
   { out }: CommandContext,
@@ -152,24 +154,24 @@ export async function driveRun(
   else await host.resume(runDir, { from: mode.from, stopAfterSteps });
 
   let interrupts = 0;
-  const onSigint = (): void => {
+  // Ctrl-C, SIGTERM, SIGHUP and an npx launcher going away all pause with a checkpoint.
+  const stopListening = onShutdownRequest((reason) => {
     interrupts++;
     if (interrupts === 1) {
-      view.note('pausing after the current step (Ctrl-C again to stop immediately)...');
+      view.note(`${reason}: pausing after the current step (Ctrl-C again to stop immediately)...`);
       host.pause();
     } else {
       view.note('stopping immediately; the run resumes from its last checkpoint');
       host.kill();
     }
-  };
-  process.on('SIGINT', onSigint);
+  });
   try {
     const outcome = await host.waitForSettled()!;
     view.finish(outcome);
     await reportOutcome(out, runDir, outcome, view.printed);
     return outcome.state === 'crashed' ? 1 : 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }
 

@@ -1,0 +1,57 @@
+/**
+ * How a long-running command (serve, train, resume) learns it should wind down: SIGINT
+ * (Ctrl-C), SIGTERM (`kill`, service managers), SIGHUP (the terminal went away), or its
+ * launcher exiting. The last one matters for `npx segstudio ...`: npm runs `sh -c segstudio`,
+ * forwards SIGTERM/SIGINT to that shell, and the shell (dash) dies without passing it on, so
+ * the real node process would be orphaned. When npm launched us (it sets `npm_execpath`), we
+ * watch our parent and treat its disappearance like SIGHUP. Outside npm the parent is not
+ * watched, so `nohup segstudio serve &` keeps running after its shell exits.
+ */
+
+export type ShutdownReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'launcher exited';
+
+export const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export interface ShutdownOptions {
+  /** Watch the parent process (default: when started through npm / npx). */
+  readonly watchParent?: boolean;
+  /** How often the parent is checked, in ms (default 500). */
+  readonly pollMs?: number;
+}
+
+/** True when an npm wrapper (npm exec, npx, npm run) started this process. */
+export function launchedByNpm(env: NodeJS.ProcessEnv = process.env): boolean {
+  return typeof env['npm_execpath'] === 'string' && env['npm_execpath'] !== '';
+}
+
+/**
+ * Calls `listener` on every shutdown request (a second Ctrl-C arrives as a second call, so
+ * callers can escalate). Returns a function that removes every listener and the parent watch.
+ */
+export function onShutdownRequest(
+  listener: (reason: ShutdownReason) => void,
+  options: ShutdownOptions = {},
+): () => void {
+  const handlers = SHUTDOWN_SIGNALS.map((signal) => {
+    const handler = (): void => listener(signal);
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  let watch: NodeJS.Timeout | null = null;
+  if (options.watchParent ?? launchedByNpm()) {
+    const parent = process.ppid;
+    watch = setInterval(() => {
+      // Orphans are re-parented (to init or a subreaper), so a changed ppid means it exited.
+      if (process.ppid === parent) return;
+      if (watch) clearInterval(watch);
+      watch = null;
+      listener('launcher exited');
+    }, options.pollMs ?? 500);
+    // The watch alone must not keep the process alive.
+    watch.unref();
+  }
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    if (watch) clearInterval(watch);
+  };
+}
