@@ -3,8 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../paths';
+import type { MaskEncoding } from '../../shared/dataset/descriptor';
 import type { ScanReply, ScanRequest } from './decode-protocol';
-import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
+import {
+  checkImageInProcess,
+  scanMaskInProcess,
+  type ImageChecker,
+  type MaskScan,
+  type MaskScanner,
+} from './scan';
 
 /**
  * A pool of decode-worker threads for the mask pass (validation `deep`, class statistics).
@@ -13,7 +20,10 @@ import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
  * (running from TS sources without `npm run build`), it falls back to in-process decoding.
  */
 export interface DecodePool {
+  /** Decodes a mask and counts its values; rejects with what is wrong with the file. */
   readonly scan: MaskScanner;
+  /** Decodes an image fully (as training will); rejects with what is wrong with the file. */
+  readonly checkImage: ImageChecker;
   /** `workers` = number of threads, 0 when decoding in-process. */
   readonly workers: number;
   close(): Promise<void>;
@@ -31,6 +41,12 @@ export function decodeWorkerBundle(): string | null {
   return existsSync(file) ? file : null;
 }
 
+async function inProcess(request: ScanRequest): Promise<MaskScan> {
+  return request.kind === 'image'
+    ? { ...(await checkImageInProcess(request.file)), histogram: [] }
+    : scanMaskInProcess(request.file, request.encoding);
+}
+
 /** Below this many masks a pool costs more (thread start-up) than it saves. */
 export const POOL_THRESHOLD = 64;
 
@@ -40,7 +56,12 @@ export function createDecodePool(
   const bundle = options.bundle === undefined ? decodeWorkerBundle() : options.bundle;
   const size = options.size ?? Math.max(1, Math.min(4, os.cpus().length));
   if (!bundle || size === 0) {
-    return { scan: scanMaskInProcess, workers: 0, close: () => Promise.resolve() };
+    return {
+      scan: scanMaskInProcess,
+      checkImage: checkImageInProcess,
+      workers: 0,
+      close: () => Promise.resolve(),
+    };
   }
   const pending = new Map<number, Pending>();
   const load = new Map<Worker, number>();
@@ -53,7 +74,7 @@ export function createDecodePool(
     for (const [id, task] of pending) {
       if (task.worker !== worker) continue;
       pending.delete(id);
-      scanMaskInProcess(task.request.file, task.request.encoding).then(task.resolve, task.reject);
+      inProcess(task.request).then(task.resolve, task.reject);
     }
   };
 
@@ -82,22 +103,24 @@ export function createDecodePool(
     (w): w is Worker => w !== null,
   );
 
-  const scan: MaskScanner = (file, encoding) => {
+  const submit = (file: string, kind: ScanRequest['kind'], encoding: MaskEncoding) => {
+    const request: ScanRequest = { id: nextId++, file, kind, encoding };
     // Least-loaded live worker; none left means in-process.
     let target: Worker | undefined;
     for (const [w, n] of load) if (target === undefined || n < load.get(target)!) target = w;
-    if (!target) return scanMaskInProcess(file, encoding);
+    if (!target) return inProcess(request);
     const worker = target;
     load.set(worker, load.get(worker)! + 1);
-    const request: ScanRequest = { id: nextId++, file, encoding };
-    return new Promise((resolve, reject) => {
+    return new Promise<MaskScan>((resolve, reject) => {
       pending.set(request.id, { worker, request, resolve, reject });
       worker.postMessage(request);
     });
   };
 
   return {
-    scan,
+    scan: (file, encoding) => submit(file, 'mask', encoding),
+    checkImage: (file) =>
+      submit(file, 'image', 'index').then(({ width, height }) => ({ width, height })),
     workers: workers.length,
     async close() {
       for (const w of workers) load.delete(w); // a terminated worker's exit is not a crash

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import type { MaskEncoding } from '../../shared/dataset/descriptor';
 import { decodeBmp, type RgbImage } from './codecs/bmp';
-import { decodePng8, pngChunkBeforeData, type Png8 } from './codecs/png-index';
+import { decodePng8, type Png8 } from './codecs/png-index';
 import { sniffKind } from './headers';
 
 /**
@@ -30,7 +30,7 @@ export async function decodeRgb(file: string): Promise<RgbImage> {
 }
 
 /** BMP through our own codec (sharp has none), everything else through sharp. */
-async function rgbOf(bytes: Buffer): Promise<RgbImage> {
+export async function rgbOf(bytes: Buffer): Promise<RgbImage> {
   if (sniffKind(bytes) === 'bmp') return decodeBmp(bytes);
   const { data, info } = await sharp(bytes, { limitInputPixels: false })
     .removeAlpha()
@@ -43,19 +43,6 @@ async function rgbOf(bytes: Buffer): Promise<RgbImage> {
     height: info.height,
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   };
-}
-
-function paletteLookup(rgb: RgbImage, palette: Uint8Array): Uint8Array {
-  const byColor = new Map<number, number>();
-  for (let i = palette.length / 3 - 1; i >= 0; i--) {
-    byColor.set(colorKey(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), i);
-  }
-  const out = new Uint8Array(rgb.width * rgb.height);
-  for (let p = 0; p < out.length; p++) {
-    const d = rgb.data;
-    out[p] = byColor.get(colorKey(d[p * 3]!, d[p * 3 + 1]!, d[p * 3 + 2]!)) ?? 0;
-  }
-  return out;
 }
 
 /** Mask keys from a PNG decoded by our own decoder (no colour conversion on the way). */
@@ -77,8 +64,10 @@ export function maskKeysFromPng8(png: Png8, encoding: MaskEncoding): MaskKeys {
       keys[p] = colorKey(pal[i] ?? 0, pal[i + 1] ?? 0, pal[i + 2] ?? 0);
     }
   } else if (channels <= 2) {
+    // Read as a colour, a low-bit-depth grey means its full-range value (4-bit 15 = 255).
+    const scale = 255 / ((1 << png.bitDepth) - 1);
     for (let p = 0; p < n; p++) {
-      const v = data[p * channels]!;
+      const v = Math.round(data[p * channels]! * scale);
       keys[p] = colorKey(v, v, v);
     }
   } else {
@@ -104,14 +93,6 @@ export async function decodeMask(file: string, encoding: MaskEncoding): Promise<
     for (let p = 0; p < keys.length; p++)
       keys[p] = colorKey(d[p * 3]!, d[p * 3 + 1]!, d[p * 3 + 2]!);
     return { width: rgb.width, height: rgb.height, keys };
-  }
-  if (kind === 'png') {
-    // Low-bit-depth palette PNGs: let sharp expand, then map colours back to indices.
-    const palette = pngChunkBeforeData(bytes, 'PLTE');
-    if (palette) {
-      const rgb = await rgbOf(bytes);
-      return { width: rgb.width, height: rgb.height, keys: paletteLookup(rgb, palette) };
-    }
   }
   if (kind === 'bmp') {
     const rgb = decodeBmp(bytes);

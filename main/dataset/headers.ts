@@ -1,4 +1,5 @@
-import { promises as fs, type Stats } from 'node:fs';
+import { constants, promises as fs, type Stats } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import type { ProblemReason } from '../../shared/dataset/descriptor';
 import { pngChunkBeforeData } from './codecs/png-index';
 
@@ -26,9 +27,13 @@ export interface ImageHeader {
   readonly mtimeMs: number;
 }
 
-export type HeaderResult =
-  | { readonly ok: true; readonly header: ImageHeader }
-  | { readonly ok: false; readonly reason: ProblemReason; readonly detail: string };
+export interface HeaderFailure {
+  readonly ok: false;
+  readonly reason: ProblemReason;
+  readonly detail: string;
+}
+
+export type HeaderResult = { readonly ok: true; readonly header: ImageHeader } | HeaderFailure;
 
 const HEAD_BYTES = 4096;
 const TAIL_BYTES = 32;
@@ -41,7 +46,7 @@ interface Reader {
   read(offset: number, length: number): Promise<Buffer>;
 }
 
-const fail = (reason: ProblemReason, detail: string): HeaderResult => ({
+const fail = (reason: ProblemReason, detail: string): HeaderFailure => ({
   ok: false,
   reason,
   detail,
@@ -52,17 +57,54 @@ function errorReason(err: unknown): ProblemReason {
   return code === 'ENOENT' ? 'missing_image' : 'unreadable';
 }
 
-/** Reads and checks one image header; never throws for a bad file, only reports it. */
-export async function readImageHeader(file: string, name = file): Promise<HeaderResult> {
-  let handle: fs.FileHandle;
+/** What a non-regular file is, in words, or null for a regular file. */
+export function specialFileKind(stats: Stats): string | null {
+  if (stats.isFile()) return null;
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Stats `file` (following links) and opens it only when it is a regular file: opening a FIFO
+ * for reading blocks until someone writes, which would hang the whole scan. The open itself is
+ * non-blocking and re-checked, so a file swapped for a pipe in between cannot hang it either.
+ */
+export async function openRegularFile(
+  file: string,
+  name: string,
+): Promise<{ ok: true; handle: fs.FileHandle; stats: Stats } | HeaderFailure> {
+  let stats: Stats;
   try {
-    handle = await fs.open(file, 'r');
+    stats = await fs.stat(file);
   } catch (err) {
     return fail(errorReason(err), `${name} cannot be opened (${(err as Error).message})`);
   }
+  const special = specialFileKind(stats);
+  if (special) return fail('unreadable', `${name} is ${special}, not an image file`);
+  let handle: fs.FileHandle;
   try {
-    const stats: Stats = await handle.stat();
-    if (stats.isDirectory()) return fail('unreadable', `${name} is a directory, not a file`);
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    return fail(errorReason(err), `${name} cannot be opened (${(err as Error).message})`);
+  }
+  const now = await handle.stat().catch(() => null);
+  const changed = now ? specialFileKind(now) : 'gone';
+  if (!now || changed) {
+    await handle.close();
+    return fail('unreadable', `${name} is ${changed ?? 'not a regular file'}, not an image file`);
+  }
+  return { ok: true, handle, stats: now };
+}
+
+/** Reads and checks one image header; never throws for a bad file, only reports it. */
+export async function readImageHeader(file: string, name = file): Promise<HeaderResult> {
+  const opened = await openRegularFile(file, name);
+  if (!opened.ok) return opened;
+  const { handle, stats } = opened;
+  try {
     const size = stats.size;
     if (size === 0) return fail('empty_file', `${name} is empty (0 bytes)`);
     const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
@@ -104,7 +146,24 @@ export function sniffKind(head: Uint8Array): ImageKind | null {
   return null;
 }
 
+/** Leading bytes of the formats whose signature is longer than what a cut file may keep. */
+const SIGNATURES: readonly (readonly [string, readonly number[]])[] = [
+  ['PNG', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+  ['JPEG', [0xff, 0xd8, 0xff]],
+  ['GIF', [0x47, 0x49, 0x46, 0x38]],
+];
+
+/** The format a file this short starts like (`FF D8` = a JPEG cut after two bytes), or null. */
+export function cutSignature(head: Uint8Array): string | null {
+  for (const [kind, sig] of SIGNATURES) {
+    if (head.length < sig.length && head.every((b, i) => b === sig[i])) return kind;
+  }
+  return null;
+}
+
 async function parseHeader(r: Reader, file: string, name: string): Promise<HeaderResult> {
+  const cut = cutSignature(r.head);
+  if (cut) return fail('truncated_file', `${name} is truncated (${r.size} bytes of a ${cut} file)`);
   const kind = sniffKind(r.head);
   if (!kind) return fail('not_an_image', `${name} is not an image (unknown file signature)`);
   switch (kind) {
@@ -136,9 +195,9 @@ async function parsePng(r: Reader, name: string): Promise<HeaderResult> {
   const height = h.readUInt32BE(20);
   const bitDepth = h[24] ?? 0;
   const colorType = PNG_COLOR[h[25] ?? -1];
-  if (!colorType || width === 0 || height === 0) {
-    return fail('corrupt_file', `${name} has an invalid PNG header`);
-  }
+  const invalid = invalidIhdr(h);
+  if (invalid || !colorType)
+    return fail('corrupt_file', `${name} has an invalid PNG header (${invalid})`);
   // Every complete PNG ends with the 12-byte IEND chunk; a cut download does not. Some tools
   // append bytes after it, so a file without it at the very end gets its chunks walked.
   const endsWithIend =
@@ -161,6 +220,33 @@ async function parsePng(r: Reader, name: string): Promise<HeaderResult> {
       mtimeMs: 0,
     },
   };
+}
+
+/** Bit depths the PNG specification allows for each colour type. */
+const PNG_DEPTHS: Record<number, readonly number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+
+/** Why the IHDR chunk (bytes 8..33) is not one a decoder accepts, or null. */
+function invalidIhdr(h: Buffer): string | null {
+  if (h.readUInt32BE(8) !== 13) return `IHDR length ${h.readUInt32BE(8)}, expected 13`;
+  if (crc32(h.subarray(12, 29)) >>> 0 !== h.readUInt32BE(29)) return 'IHDR checksum mismatch';
+  const width = h.readUInt32BE(16);
+  const height = h.readUInt32BE(20);
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff)
+    return `size ${width}x${height}`;
+  const depth = h[24] ?? 0;
+  const colorType = h[25] ?? -1;
+  const depths = PNG_DEPTHS[colorType];
+  if (!depths) return `colour type ${colorType}`;
+  if (!depths.includes(depth)) return `bit depth ${depth} with colour type ${colorType}`;
+  if (h[26] !== 0 || h[27] !== 0) return 'unknown compression or filter method';
+  if ((h[28] ?? 0) > 1) return `interlace method ${h[28]}`;
+  return null;
 }
 
 /** Follows the chunk lengths from the signature to IEND, reading 8 bytes per chunk. */
@@ -227,6 +313,14 @@ async function parseJpeg(r: Reader, name: string): Promise<HeaderResult> {
       const sof = await r.read(off + 4, 6);
       if (sof.length < 6) return fail('truncated_file', `${name} ends inside its JPEG header`);
       const channels = sof[5] ?? 0;
+      const width = sof.readUInt16BE(3);
+      const height = sof.readUInt16BE(1);
+      if (width === 0 || height === 0 || ![1, 3, 4].includes(channels)) {
+        return fail(
+          'corrupt_file',
+          `${name} has an invalid JPEG frame header (${width}x${height}, ${channels} channels)`,
+        );
+      }
       if (!endsWithJpegEoi(r.tail) && !(await jpegDecodesWhole(r.file))) {
         return fail('truncated_file', `${name} is truncated (no JPEG end marker)`);
       }
@@ -234,8 +328,8 @@ async function parseJpeg(r: Reader, name: string): Promise<HeaderResult> {
         ok: true,
         header: {
           kind: 'jpeg',
-          width: sof.readUInt16BE(3),
-          height: sof.readUInt16BE(1),
+          width,
+          height,
           bitDepth: sof[0] ?? 8,
           colorType: channels === 1 ? 'grey' : channels === 3 ? 'rgb' : 'cmyk',
           orientation,

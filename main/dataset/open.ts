@@ -4,7 +4,6 @@ import type {
   DatasetDescriptor,
   MaskEncoding,
   Problem,
-  ProblemReason,
   RgbMapping,
 } from '../../shared/dataset/descriptor';
 import type { DatasetFormat } from '../../shared/dataset/formats';
@@ -15,9 +14,7 @@ import {
   findLabelsFile,
   readLabelsFile,
 } from './classes';
-import { mapLimit } from './concurrency';
 import { decodeMask, keyColor, keyHistogram } from './decode';
-import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import { detectFormat } from './detect';
 import { DatasetError } from './errors';
 import { DirCache } from './dir-cache';
@@ -26,7 +23,8 @@ import { formatModule } from './formats/index';
 import type { ColorType } from './headers';
 import type { DatasetPlan } from './plan';
 import { scanKey, type ProgressFn, type SampleRecord } from './records';
-import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
+import type { ImageChecker, MaskScan, MaskScanner } from './scan';
+import { deepPass, valueProblem, type DeepPassOptions } from './deep-pass';
 import { checkSplitHeaders } from './validate-headers';
 
 /**
@@ -47,12 +45,14 @@ export interface OpenOptions {
   /** A saved descriptor: its classes, encoding and format win over what is on disk. */
   readonly descriptor?: DatasetDescriptor;
   readonly onProgress?: ProgressFn;
-  /** Decode every annotation to check its values (see above). */
+  /** Decode every annotation to check its values, and every image to check its pixels. */
   readonly deep?: boolean;
   /** Pixel limit per image (decompression bombs); default 100 Mpx. */
   readonly maxPixels?: number;
   /** How annotations are decoded in the value pass (a worker pool, or in-process). */
   readonly scanner?: MaskScanner;
+  /** How images are decoded in the full check (a worker pool, or in-process). */
+  readonly imageChecker?: ImageChecker;
   readonly concurrency?: number;
   /** Stops the scan between samples; openDataset then rejects with the abort reason. */
   readonly signal?: AbortSignal;
@@ -187,73 +187,14 @@ async function checkAllHeaders(
   return { records, problems, firstAnnotationColor, firstAnnotations };
 }
 
-const annotationProblem = (r: SampleRecord, reason: ProblemReason, detail: string): Problem => ({
-  split: r.split,
-  sample: r.id,
-  path: r.annotation,
-  reason,
-  detail,
-  image: r.image,
-});
-
-/** Pass 2: every annotation decoded once (worker pool for many), its values counted. */
-async function scanAnnotations(
-  records: readonly SampleRecord[],
-  encoding: MaskEncoding,
-  options: OpenOptions,
-  progress: ProgressFn,
-  onFailure: (r: SampleRecord, err: Error) => void,
-): Promise<Map<string, MaskScan>> {
-  const scans = new Map<string, MaskScan>();
-  const pool = options.scanner || records.length < POOL_THRESHOLD ? null : createDecodePool();
-  const scanner = options.scanner ?? pool?.scan ?? scanMaskInProcess;
-  let scanned = 0;
-  progress(0, records.length, 'annotations');
-  await mapLimit(
-    records,
-    options.concurrency ?? Math.max(4, (pool?.workers ?? 1) * 4),
-    async (r) => {
-      try {
-        scans.set(scanKey(r), await scanner(r.annotation, encoding));
-      } catch (err) {
-        onFailure(r, err as Error);
-      }
-      progress(++scanned, records.length, 'annotations');
-    },
-    undefined,
-    options.signal,
-  ).finally(() => pool?.close());
-  return scans;
-}
-
-/** What is wrong with a decoded annotation's values, or null when the classes explain them all. */
-function valueProblem(
-  r: SampleRecord,
-  scan: MaskScan,
-  mapper: ClassMapper,
-  encoding: MaskEncoding,
-  root: string,
-): Problem | null {
-  const name = path.relative(root, r.annotation);
-  if (scan.width !== r.width || scan.height !== r.height) {
-    return annotationProblem(
-      r,
-      'corrupt_file',
-      `annotation ${name} decodes to ${scan.width}x${scan.height}, its header says ${r.width}x${r.height}`,
-    );
-  }
-  const unknown = scan.histogram.filter(([key]) => mapper.idOfKey(key) === undefined);
-  if (unknown.length === 0) return null;
-  const pixels = unknown.reduce((n, [, c]) => n + c, 0);
-  const listing = unknown
-    .slice(0, 8)
-    .map(([key, count]) => `${mapper.describeKey(key, encoding)} (${count} px)`)
-    .join(', ');
-  return annotationProblem(
-    r,
-    'unknown_ids',
-    `annotation ${name} has ${pixels} px with ${encoding === 'rgb' ? 'colours' : 'values'} not in the labels: ${listing}${unknown.length > 8 ? `, and ${unknown.length - 8} more` : ''}`,
-  );
+function deepOptions(options: OpenOptions): DeepPassOptions {
+  return {
+    images: options.deep === true,
+    ...(options.scanner && { scanner: options.scanner }),
+    ...(options.imageChecker && { imageChecker: options.imageChecker }),
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(options.signal && { signal: options.signal }),
+  };
 }
 
 export async function openDataset(dir: string, options: OpenOptions = {}): Promise<DatasetIndex> {
@@ -267,7 +208,9 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
     );
   const spec = formatModule(format);
   const plan = await spec.plan(requested, cache);
-  if (plan.splits.every((s) => s.samples.length === 0 && s.problems.length === 0)) {
+  const listedProblems = (s: DatasetPlan['splits'][number]): number =>
+    s.problems.filter((p) => p.reason !== 'left_out').length;
+  if (plan.splits.every((s) => s.samples.length === 0 && listedProblems(s) === 0)) {
     throw new DatasetError(
       `${requested} has no samples in the ${format} layout (expected ${spec.layout})`,
     );
@@ -295,19 +238,20 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   }
   const defaultVoid = rgbMapping === 'red-id' ? 0 : plan.defaultVoidId;
 
-  // Pass 2: annotation values, when asked for or when nothing names the classes.
+  // Pass 2: annotation values (and, on a full check, image pixels), when asked for or when
+  // nothing names the classes.
   const deep = options.deep === true || choice.classes === null;
-  const scans = deep
-    ? await scanAnnotations([...records.values()].flat(), encoding, options, progress, (r, err) =>
-        problems.push(
-          annotationProblem(
-            r,
-            'corrupt_file',
-            `annotation ${path.relative(plan.root, r.annotation)} cannot be decoded (${err.message})`,
-          ),
-        ),
+  const pass = deep
+    ? await deepPass(
+        [...records.values()].flat(),
+        encoding,
+        plan.root,
+        deepOptions(options),
+        progress,
       )
-    : new Map<string, MaskScan>();
+    : null;
+  if (pass) problems.push(...pass.problems);
+  const scans = pass?.scans ?? new Map<string, MaskScan>();
 
   let classes: ClassDef[] | null = choice.classes ? [...choice.classes] : null;
   if (!classes) {
@@ -354,7 +298,7 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
         name,
         list.filter((r) => {
           const scan = scans.get(scanKey(r));
-          if (!scan) return false; // could not be decoded: already reported
+          if (!scan || pass?.failed.has(scanKey(r))) return false; // already reported
           const problem = valueProblem(r, scan, mapper, encoding, plan.root);
           if (problem) problems.push(problem);
           return problem === null;
@@ -367,7 +311,7 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   for (const split of plan.splits) {
     const samples = records.get(split.name) ?? [];
     splits[split.name] = {
-      listed: split.samples.length + split.problems.length,
+      listed: split.samples.length + listedProblems(split),
       usable: samples.length,
       samples,
     };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type {
   ClassDef,
   MaskEncoding,
@@ -60,4 +61,35 @@ export interface FormatModule {
   readonly layout: string;
   detect(root: string, cache: DirCache): Promise<Detection>;
   plan(root: string, cache: DirCache): Promise<DatasetPlan>;
+}
+
+/**
+ * An annotation without its image: listed so the mask file itself is named (`path` is the
+ * annotation), not only the image it lacks.
+ */
+export function orphanAnnotation(
+  split: string,
+  sample: string,
+  expectedImage: string,
+  annotation: string,
+  root: string,
+): PlannedSample {
+  const rel = (p: string): string => path.relative(root, p) || p;
+  return {
+    sample,
+    image: expectedImage,
+    annotation,
+    problem: {
+      split,
+      sample,
+      path: annotation,
+      reason: 'missing_image',
+      detail: `annotation ${rel(annotation)} has no image (looked for ${rel(path.dirname(expectedImage))}/${path.basename(sample)}.*)`,
+    },
+  };
+}
+
+/** Something inside the dataset's folders that the layout does not use, named so it is not lost silently. */
+export function leftOut(split: string, file: string, detail: string): Problem {
+  return { split, sample: '', path: file, reason: 'left_out', detail };
 }

@@ -1,12 +1,17 @@
-import type { MaskEncoding } from '../../shared/dataset/descriptor';
-import { readFileSync } from 'node:fs';
-import { decodePng8Sync } from './codecs/png-index';
-import { decodeMask, keyHistogram, maskKeysFromPng8 } from './decode';
-
 /**
- * The pixel-level pass over annotations: decode, count each stored value. The result feeds
- * both the value check (ids/colours missing from the labels) and the class statistics.
+ * The pixel-level pass: annotations are decoded and each stored value counted (the counts feed
+ * both the value check — ids/colours missing from the labels — and the class statistics), and
+ * images are decoded the way training decodes them, so damage past the header (a scrambled or
+ * checksum-failing IDAT, a chunk running past the end, broken JPEG data) is named here instead
+ * of stopping a training run.
  */
+import { readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import type { MaskEncoding } from '../../shared/dataset/descriptor';
+import { checkPngSync, decodePng8Sync } from './codecs/png-index';
+import { decodeMask, keyHistogram, maskKeysFromPng8, rgbOf } from './decode';
+import { sniffKind } from './headers';
+
 export interface MaskScan {
   readonly width: number;
   readonly height: number;
@@ -15,6 +20,9 @@ export interface MaskScan {
 }
 
 export type MaskScanner = (file: string, encoding: MaskEncoding) => Promise<MaskScan>;
+
+/** Decodes an image fully; resolves with its size, rejects with what is wrong. */
+export type ImageChecker = (file: string) => Promise<{ width: number; height: number }>;
 
 export const scanMaskInProcess: MaskScanner = async (file, encoding) => {
   const mask = await decodeMask(file, encoding);
@@ -35,4 +43,15 @@ export const scanMaskBlocking: MaskScanner = async (file, encoding) => {
     }
   }
   return scanMaskInProcess(file, encoding);
+};
+
+/**
+ * PNG chunks are checked by hand first (a precise reason: which chunk, which byte), then the
+ * image goes through the same decoder training uses, which catches everything else.
+ */
+export const checkImageInProcess: ImageChecker = async (file) => {
+  const bytes = await fs.readFile(file);
+  if (sniffKind(bytes) === 'png') checkPngSync(bytes);
+  const rgb = await rgbOf(bytes);
+  return { width: rgb.width, height: rgb.height };
 };

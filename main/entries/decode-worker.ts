@@ -1,16 +1,22 @@
-import { parentPort } from 'node:worker_threads';
-import type { ScanReply, ScanRequest } from '../dataset/decode-protocol';
-import { scanMaskBlocking } from '../dataset/scan';
-
 /**
  * A worker thread of the dataset decode pool: decodes annotation masks and counts their
- * values, so the pixel work of validation and class statistics stays off the main thread.
+ * values, and decodes images to prove their pixels are readable, so the pixel work of
+ * validation and class statistics stays off the main thread.
  */
+import { parentPort } from 'node:worker_threads';
+import type { ScanReply, ScanRequest } from '../dataset/decode-protocol';
+import { checkImageInProcess, scanMaskBlocking, type MaskScan } from '../dataset/scan';
+
 if (!parentPort) throw new Error('decode-worker must run as a worker thread');
 const port = parentPort;
 
+const work = async (request: ScanRequest): Promise<MaskScan> =>
+  request.kind === 'image'
+    ? { ...(await checkImageInProcess(request.file)), histogram: [] }
+    : scanMaskBlocking(request.file, request.encoding);
+
 port.on('message', (request: ScanRequest) => {
-  scanMaskBlocking(request.file, request.encoding).then(
+  work(request).then(
     (scan) => port.postMessage({ id: request.id, ok: true, scan } satisfies ScanReply),
     (err: unknown) =>
       port.postMessage({

@@ -89,6 +89,7 @@ export const PROBLEM_REASONS = [
   'too_many_pixels',
   'unsupported_mask',
   'labels_file',
+  'left_out',
 ] as const;
 export const ProblemReason = z.enum(PROBLEM_REASONS);
 export type ProblemReason = z.infer<typeof ProblemReason>;

@@ -1,23 +1,28 @@
-import { promisify } from 'node:util';
-import { inflate as inflateCb, inflateSync } from 'node:zlib';
-
-const inflate = promisify(inflateCb);
-
 /**
- * A deliberately small PNG decoder for the shapes masks come in: 8 bits per sample, not
- * interlaced, any colour type (grey, palette, RGB, with or without alpha). It returns the
- * stored samples exactly — palette indices stay indices, grey stays one channel — where a
- * general decoder would expand palettes and convert colour spaces. Inflate runs on libuv's
- * pool (or synchronously in worker threads); unfiltering is one pass over the bytes.
- * Anything else (16-bit, 1/2/4-bit, interlaced) returns null and the caller uses sharp.
+ * A deliberately small PNG decoder for the shapes masks come in: 1, 2, 4 or 8 bits per sample,
+ * interlaced or not, any colour type (grey, palette, RGB, with or without alpha). It returns
+ * the stored samples exactly, one byte each — palette indices stay indices (also when a
+ * low-bit-depth palette repeats colours), grey stays one channel — where a general decoder
+ * would expand palettes and convert colour spaces. It is strict where damage hides: every
+ * chunk's CRC is checked, a chunk that runs past the end of the file, a missing IEND or image
+ * data shorter than the size are errors with a sentence saying which. Inflate runs on libuv's
+ * pool (or synchronously in worker threads) and is capped at the size the header implies, so a
+ * zlib bomb cannot exhaust memory. 16-bit files return null and the caller uses sharp.
  */
+import { promisify } from 'node:util';
+import { crc32, inflate as inflateCb, inflateSync, type ZlibOptions } from 'node:zlib';
+
+const inflate = promisify<Buffer, ZlibOptions, Buffer>(inflateCb);
+
 export interface Png8 {
   readonly width: number;
   readonly height: number;
   /** PNG colour type: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA. */
   readonly colorType: number;
   readonly channels: number;
-  /** Samples row-major, channels interleaved. */
+  /** Bits per stored sample (1, 2, 4 or 8); `data` holds the values unscaled. */
+  readonly bitDepth: number;
+  /** Samples row-major, channels interleaved, one byte per sample (low bit depths unpacked). */
   readonly data: Uint8Array;
   /** PLTE entries as RGB triplets (palette PNGs only). */
   readonly palette: Uint8Array | null;
@@ -59,59 +64,202 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 interface Layout {
   readonly width: number;
   readonly height: number;
+  readonly bitDepth: number;
   readonly colorType: number;
   readonly channels: number;
+  readonly interlaced: boolean;
   readonly idat: Buffer;
   readonly palette: Uint8Array | null;
 }
 
+/** Walks every chunk with its CRC; throws a sentence for the first damage found. */
 function layout(file: Buffer): Layout | null {
   if (file.length < 33 || file.readUInt32BE(0) !== 0x89504e47) return null;
   const width = file.readUInt32BE(16);
   const height = file.readUInt32BE(20);
-  const bitDepth = file[24];
+  const bitDepth = file[24] ?? 0;
   const colorType = file[25] ?? -1;
-  const interlace = file[28];
   const channels = CHANNELS[colorType];
-  if (bitDepth !== 8 || channels === undefined || interlace !== 0) return null;
+  const lowDepthOk = bitDepth >= 8 || colorType === 0 || colorType === 3;
+  if (channels === undefined || ![1, 2, 4, 8, 16].includes(bitDepth) || !lowDepthOk) {
+    throw new Error(`PNG header has bit depth ${bitDepth} with colour type ${colorType}`);
+  }
   const idat: Buffer[] = [];
   let palette: Uint8Array | null = null;
-  for (const { type, data } of pngChunks(file)) {
+  let ended = false;
+  let off = 8;
+  while (off + 8 <= file.length) {
+    const length = file.readUInt32BE(off);
+    const type = file.toString('latin1', off + 4, off + 8);
+    if (off + 12 + length > file.length) {
+      throw new Error(
+        `PNG chunk ${JSON.stringify(type)} at byte ${off} declares ${length} bytes, past the end of the file`,
+      );
+    }
+    const stored = file.readUInt32BE(off + 8 + length);
+    if (crc32(file.subarray(off + 4, off + 8 + length)) >>> 0 !== stored) {
+      throw new Error(`PNG ${type} chunk at byte ${off} fails its checksum (damaged data)`);
+    }
+    const data = file.subarray(off + 8, off + 8 + length);
     if (type === 'IDAT') idat.push(data);
     else if (type === 'PLTE') palette = new Uint8Array(data);
+    else if (type === 'IEND') {
+      ended = true;
+      break;
+    }
+    off += 12 + length;
   }
+  if (!ended) throw new Error('PNG ends without its IEND chunk');
+  if (idat.length === 0) throw new Error('PNG has no image data (IDAT)');
+  if (colorType === 3 && !palette) throw new Error('palette PNG has no PLTE chunk');
+  if (bitDepth === 16) return null;
   const joined = idat.length === 1 ? idat[0]! : Buffer.concat(idat);
-  return { width, height, colorType, channels, idat: joined, palette };
+  return {
+    width,
+    height,
+    bitDepth,
+    colorType,
+    channels,
+    interlaced: file[28] === 1,
+    idat: joined,
+    palette,
+  };
+}
+
+/**
+ * Checks a PNG for damage a tolerant decoder may let through: every chunk length inside the
+ * file, every CRC, IEND present, and (up to 8 bits) image data that inflates to exactly what
+ * the size needs, no more (a zlib bomb) and no less. Throws a sentence naming the first damage.
+ */
+export function checkPngSync(file: Buffer): void {
+  decodePng8Sync(file);
+}
+
+/** Adam7 passes: [x0, y0, dx, dy]. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+interface Pass {
+  readonly x0: number;
+  readonly y0: number;
+  readonly dx: number;
+  readonly dy: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+function passes(png: Layout): Pass[] {
+  if (!png.interlaced) return [{ x0: 0, y0: 0, dx: 1, dy: 1, w: png.width, h: png.height }];
+  return ADAM7.map(([x0, y0, dx, dy]) => ({
+    x0,
+    y0,
+    dx,
+    dy,
+    w: Math.ceil(Math.max(0, png.width - x0) / dx),
+    h: Math.ceil(Math.max(0, png.height - y0) / dy),
+  }));
+}
+
+const rowBytesOf = (png: Layout, w: number): number =>
+  Math.ceil((w * png.channels * png.bitDepth) / 8);
+
+/** Bytes of filtered image data the header implies (each row: one filter byte + samples). */
+function expectedBytes(png: Layout): number {
+  return passes(png).reduce((n, p) => (p.w && p.h ? n + (rowBytesOf(png, p.w) + 1) * p.h : n), 0);
 }
 
 function finish(png: Layout, raw: Buffer): Png8 {
-  const rowBytes = png.width * png.channels;
-  if (raw.length < (rowBytes + 1) * png.height) {
-    throw new Error('PNG image data is shorter than its size');
+  const expected = expectedBytes(png);
+  if (raw.length < expected) {
+    throw new Error(`PNG image data is ${raw.length} bytes, its size needs ${expected}`);
   }
-  return {
-    width: png.width,
-    height: png.height,
-    colorType: png.colorType,
-    channels: png.channels,
-    data: unfilter(raw, rowBytes, png.height, png.channels),
-    palette: png.palette,
-  };
+  const samplesPerRow = png.width * png.channels;
+  const bpp = Math.max(1, (png.channels * png.bitDepth) >> 3);
+  if (!png.interlaced && png.bitDepth === 8) {
+    // Nearly every mask: the unfiltered rows are the samples.
+    return { ...shape(png), data: unfilter(raw, samplesPerRow, png.height, bpp) };
+  }
+  const data = new Uint8Array(samplesPerRow * png.height);
+  let src = 0;
+  for (const p of passes(png)) {
+    if (p.w === 0 || p.h === 0) continue;
+    const rowBytes = rowBytesOf(png, p.w);
+    const rows = unfilter(raw.subarray(src, src + (rowBytes + 1) * p.h), rowBytes, p.h, bpp);
+    src += (rowBytes + 1) * p.h;
+    const samples = p.w * png.channels;
+    for (let y = 0; y < p.h; y++) {
+      const row = rows.subarray(y * rowBytes, (y + 1) * rowBytes);
+      const outRow = (p.y0 + y * p.dy) * samplesPerRow;
+      for (let s = 0; s < samples; s++) {
+        const x = p.x0 + Math.floor(s / png.channels) * p.dx;
+        data[outRow + x * png.channels + (s % png.channels)] = sampleAt(row, s, png.bitDepth);
+      }
+    }
+  }
+  return { ...shape(png), data };
+}
+
+const shape = (png: Layout): Omit<Png8, 'data'> => ({
+  width: png.width,
+  height: png.height,
+  colorType: png.colorType,
+  channels: png.channels,
+  bitDepth: png.bitDepth,
+  palette: png.palette,
+});
+
+/** Sample `s` of a row packed at `depth` bits (MSB first, as PNG stores them). */
+function sampleAt(row: Uint8Array, s: number, depth: number): number {
+  if (depth === 8) return row[s]!;
+  const bit = s * depth;
+  return (row[bit >> 3]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+}
+
+const inflateOptions = (png: Layout): ZlibOptions => ({
+  // A little slack: some encoders add padding; anything far beyond the size is a bomb.
+  maxOutputLength: expectedBytes(png) + 65_536,
+});
+
+function inflateError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(
+    /larger than|maxOutputLength|ERR_BUFFER_TOO_LARGE/i.test(message)
+      ? 'PNG image data inflates to far more than its size (a zlib bomb)'
+      : `PNG image data cannot be inflated (${message})`,
+  );
 }
 
 export async function decodePng8(file: Buffer): Promise<Png8 | null> {
   const png = layout(file);
-  return png && finish(png, await inflate(png.idat));
+  if (!png) return null;
+  const raw = await inflate(png.idat, inflateOptions(png)).catch((err: unknown) => {
+    throw inflateError(err);
+  });
+  return finish(png, raw);
 }
 
 /** Same, blocking: for worker threads, where a libuv round trip per mask only costs time. */
 export function decodePng8Sync(file: Buffer): Png8 | null {
   const png = layout(file);
-  return png && finish(png, inflateSync(png.idat));
+  if (!png) return null;
+  let raw: Buffer;
+  try {
+    raw = inflateSync(png.idat, inflateOptions(png));
+  } catch (err) {
+    throw inflateError(err);
+  }
+  return finish(png, raw);
 }
 
 /** Reverses PNG's per-row filters; `bpp` bytes per pixel (the left neighbour's distance). */
-function unfilter(raw: Buffer, rowBytes: number, height: number, bpp: number): Uint8Array {
+function unfilter(raw: Uint8Array, rowBytes: number, height: number, bpp: number): Uint8Array {
   const out = new Uint8Array(rowBytes * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (rowBytes + 1)];

@@ -3,7 +3,13 @@ import path from 'node:path';
 import type { ClassDef, Problem } from '../../../shared/dataset/descriptor';
 import { paletteColor } from '../../../shared/dataset/palette';
 import { imagesByStem, type DirCache } from '../dir-cache';
-import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../plan';
+import {
+  orphanAnnotation,
+  type DatasetPlan,
+  type FormatModule,
+  type PlannedSample,
+  type PlannedSplit,
+} from '../plan';
 
 /**
  * ADE20K SceneParsing (`ADEChallengeData2016`): images/{training,validation}/*.jpg with
@@ -72,11 +78,9 @@ export const ade20kFormat: FormatModule = {
       // An annotation whose image is gone is a listed sample with a missing image.
       const orphans: PlannedSample[] = [...annotations]
         .filter(([id]) => !images.has(id))
-        .map(([id, annotation]) => ({
-          sample: id,
-          image: path.join(imageDir, `${id}.jpg`),
-          annotation,
-        }));
+        .map(([id, annotation]) =>
+          orphanAnnotation(name, id, path.join(imageDir, `${id}.jpg`), annotation, base),
+        );
       const problems: Problem[] = [];
       splits.push({ name, imageDir, annotationDir, samples: [...samples, ...orphans], problems });
     }

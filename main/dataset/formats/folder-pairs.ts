@@ -1,15 +1,29 @@
-import path from 'node:path';
-import { imagesByStem, type DirCache } from '../dir-cache';
-import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../plan';
-
 /**
  * Folder pairs: `images/` next to `masks/` (or `labels/`, `annotations/`, `targets/`), files
- * matched by base name, optionally with a suffix such as `_mask`. Split subfolders
- * (`images/train`, `masks/train`) become splits; otherwise everything is split `all`.
+ * matched by relative path and base name, optionally with a suffix such as `_mask`.
+ *
+ * The split rule: when every entry of `images/` is a folder, each folder is a split
+ * (`images/train` pairs with `masks/train`); otherwise there are no splits (split `all`) and
+ * sub-folders are walked, a sample's id being its path below `images/` (`city/0001`). Nothing
+ * is dropped silently: an empty split folder, a mask folder without an image folder, files
+ * whose names are not images, and masks without an image are all reported.
  */
+import path from 'node:path';
+import type { Problem } from '../../../shared/dataset/descriptor';
+import { isImageName, stem, type DirCache } from '../dir-cache';
+import {
+  leftOut,
+  orphanAnnotation,
+  type DatasetPlan,
+  type FormatModule,
+  type PlannedSample,
+  type PlannedSplit,
+} from '../plan';
 
 const MASK_DIRS = ['masks', 'labels', 'annotations', 'targets', 'gt', 'SegmentationClass'];
 const MASK_SUFFIXES = ['', '_mask', '_label', '_labels', '_gt', '_GT', '_seg', '_annotation'];
+/** How deep the walk goes below `images/` (a loop of links cannot recurse: links are not walked). */
+const MAX_DEPTH = 8;
 
 async function locate(
   root: string,
@@ -23,33 +37,88 @@ async function locate(
     : null;
 }
 
+const visible = (name: string): boolean => !name.startsWith('.');
+
+interface Walked {
+  /** Sample id (posix path below the folder, no extension) -> file. */
+  readonly byId: Map<string, string>;
+  /** Entries that are not image names. */
+  readonly others: string[];
+}
+
+/**
+ * Image files below `dir` by id. Entries named like images that are not regular files (a
+ * folder called `x.png`, a pipe) are kept, so the header check names them.
+ */
+async function walk(cache: DirCache, dir: string, prefix = '', depth = 0): Promise<Walked> {
+  const byId = new Map<string, string>();
+  const others: string[] = [];
+  const listing = await cache.list(dir);
+  for (const [name, isDir] of [...listing].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!visible(name)) continue;
+    const full = path.join(dir, name);
+    if (isDir && !isImageName(name)) {
+      if (depth >= MAX_DEPTH) {
+        others.push(full);
+        continue;
+      }
+      const inner = await walk(cache, full, `${prefix}${name}/`, depth + 1);
+      for (const [id, file] of inner.byId) if (!byId.has(id)) byId.set(id, file);
+      others.push(...inner.others);
+    } else if (isImageName(name)) {
+      const id = `${prefix}${stem(name)}`;
+      if (!byId.has(id)) byId.set(id, full);
+    } else {
+      others.push(full);
+    }
+  }
+  return { byId, others };
+}
+
 async function pairFolder(
   imageDir: string,
   maskDir: string,
   split: string,
+  root: string,
   cache: DirCache,
 ): Promise<PlannedSplit> {
-  const images = await imagesByStem(cache, imageDir);
-  const masks = await imagesByStem(cache, maskDir);
+  const images = await walk(cache, imageDir);
+  const masks = await walk(cache, maskDir);
+  const rel = (p: string): string => path.relative(root, p) || p;
   const used = new Set<string>();
   const samples: PlannedSample[] = [];
-  for (const [id, image] of images) {
-    const maskStem = MASK_SUFFIXES.map((s) => `${id}${s}`).find((s) => masks.has(s));
-    if (maskStem) used.add(maskStem);
+  for (const [id, image] of images.byId) {
+    const maskId = MASK_SUFFIXES.map((s) => `${id}${s}`).find((s) => masks.byId.has(s));
+    if (maskId) used.add(maskId);
     samples.push({
       sample: id,
       image,
-      annotation: maskStem ? masks.get(maskStem)! : path.join(maskDir, `${id}.png`),
+      annotation: maskId ? masks.byId.get(maskId)! : path.join(maskDir, `${id}.png`),
     });
   }
-  for (const [maskStem, annotation] of masks) {
-    if (used.has(maskStem)) continue;
-    const suffix = MASK_SUFFIXES.find((s) => s && maskStem.endsWith(s)) ?? '';
-    const id = maskStem.slice(0, maskStem.length - suffix.length);
-    if (images.has(id)) continue;
-    samples.push({ sample: id, image: path.join(imageDir, `${id}.png`), annotation });
+  for (const [maskId, annotation] of masks.byId) {
+    if (used.has(maskId)) continue;
+    const suffix = MASK_SUFFIXES.find((s) => s && maskId.endsWith(s)) ?? '';
+    const id = maskId.slice(0, maskId.length - suffix.length);
+    if (images.byId.has(id)) continue;
+    samples.push(orphanAnnotation(split, id, path.join(imageDir, `${id}.png`), annotation, root));
   }
-  return { name: split, imageDir, annotationDir: maskDir, samples, problems: [] };
+  const problems: Problem[] = [...images.others, ...masks.others].map((file) =>
+    leftOut(
+      split,
+      file,
+      `${rel(file)} is not an image file name, so it is not part of the dataset`,
+    ),
+  );
+  return { name: split, imageDir, annotationDir: maskDir, samples, problems };
+}
+
+/** The split folders of `images/` when every visible entry is a folder, else null. */
+async function splitFolders(cache: DirCache, images: string): Promise<string[] | null> {
+  const entries = [...(await cache.list(images))].filter(([name]) => visible(name));
+  if (entries.length === 0) return null;
+  const allFolders = entries.every(([name, isDir]) => isDir && !isImageName(name));
+  return allFolders ? entries.map(([name]) => name).sort() : null;
 }
 
 export const folderPairsFormat: FormatModule = {
@@ -71,14 +140,45 @@ export const folderPairsFormat: FormatModule = {
       images: path.join(root, 'images'),
       masks: path.join(root, 'masks'),
     };
-    const splitDirs = (await cache.subdirs(found.images)).filter((d) => !d.startsWith('.'));
-    const splits = splitDirs.length
-      ? await Promise.all(
-          splitDirs.map((d) =>
-            pairFolder(path.join(found.images, d), path.join(found.masks, d), d, cache),
+    const rel = (p: string): string => path.relative(root, p) || p;
+    const folders = await splitFolders(cache, found.images);
+    let splits: PlannedSplit[];
+    if (folders) {
+      const paired = await Promise.all(
+        folders.map((d) =>
+          pairFolder(path.join(found.images, d), path.join(found.masks, d), d, root, cache),
+        ),
+      );
+      // A mask folder with no image folder of its name: its masks would vanish silently.
+      const maskSplits = (await cache.subdirs(found.masks)).filter(visible);
+      const extra = maskSplits
+        .filter((d) => !folders.includes(d))
+        .map((d) =>
+          leftOut(
+            '',
+            path.join(found.masks, d),
+            `${rel(path.join(found.masks, d))} has no matching folder in ${rel(found.images)}, so its masks are not used`,
           ),
-        )
-      : [await pairFolder(found.images, found.masks, 'all', cache)];
+        );
+      splits = paired.map((split, i) => ({
+        ...split,
+        problems: [
+          ...split.problems,
+          ...(split.samples.length === 0
+            ? [
+                leftOut(
+                  split.name,
+                  split.imageDir!,
+                  `split folder ${rel(split.imageDir!)} has no images`,
+                ),
+              ]
+            : []),
+          ...(i === 0 ? extra : []),
+        ],
+      }));
+    } else {
+      splits = [await pairFolder(found.images, found.masks, 'all', root, cache)];
+    }
     return {
       format: 'folder-pairs',
       root,

@@ -18,6 +18,7 @@ export const PROBLEM_TEXT: Record<ProblemReason, string> = {
   too_many_pixels: 'Image too large to decode safely',
   unsupported_mask: 'Annotation format not supported',
   labels_file: 'Labels file cannot be used',
+  left_out: 'Left out of the dataset (not part of its layout)',
 };
 
 /** Long text for the report; unknown reasons (a newer host) fall back to readable words. */
