@@ -9,10 +9,26 @@ import { eventChannel, methodChannel } from './contract';
 
 /**
  * The minimum a host must provide to a renderer: invoke a channel, listen to a channel.
- * Electron's preload implements it over ipcRenderer, serve mode over a WebSocket.
+ * Electron's preload implements it over ipcRenderer, serve mode over a WebSocket (tests, in
+ * process, over the dispatcher). The renderer never uses it directly: `createClient` wraps it,
+ * validating every payload both ways against the contracts.
  */
 export interface RendererTransport {
+  /**
+   * Calls a service method (`service:method`) with an already validated payload. May be
+   * called at any time, concurrently; calls made before the connection is up wait for it.
+   * Resolves with the raw value (the client parses it with the method's output schema);
+   * rejects with a RemoteError carrying the service's code and message, or with an Error when
+   * the channel is not allowed or the connection is lost while the call is pending.
+   */
   invoke(channel: string, payload: unknown): Promise<unknown>;
+  /**
+   * Listens to a service event (`service@event`). The listener fires once per event, in the
+   * order the main process emitted them, from the moment of subscribing on (no replay: load
+   * current state with a method call after subscribing), and with a raw payload that the
+   * client parses before any store sees it. Serve mode keeps listeners across reconnects.
+   * Call the returned function to stop listening; it may be called more than once.
+   */
   subscribe(channel: string, listener: (payload: unknown) => void): Unsubscribe;
 }
 
