@@ -1,3 +1,8 @@
+/**
+ * TrainingHost: the main-process side of training. It owns the worker process of one run at
+ * a time, turns worker events into run states and host events, and restarts a worker that
+ * died on its own (restart-policy.ts). The held run's state lives in host-run.ts.
+ */
 import type {
   CheckpointInfo,
   EpochMetrics,
@@ -7,14 +12,22 @@ import type {
 } from '../../shared/contracts/training';
 import type { CheckpointKind } from '../../shared/contracts/common';
 import { isTerminalState, type RunMode, type SettleRequest } from '../../shared/training/state';
-import {
-  WorkerEvent,
-  type ParsedWorkerEvent,
-  type RunPosition,
-  type WorkerCommand,
-} from '../../shared/worker/protocol';
+import { WorkerEvent, type ParsedWorkerEvent } from '../../shared/worker/protocol';
 import type { WorkerPort, WorkerSpawner } from '../worker/port';
-import { readRunFile, summarizeRun, updateRunFile, type RunFile } from './run-folder';
+import {
+  RunFileWriter,
+  activeSummary,
+  launchCommand,
+  newActiveRun,
+  type ActiveRun,
+  type RunFilePatch,
+  type RunOutcome,
+} from './host-run';
+import { DEFAULT_RESTART_POLICY, decideOnCrash, type RestartPolicy } from './restart-policy';
+import { readRunFile } from './run-folder';
+
+export type { RunOutcome } from './host-run';
+export { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy';
 
 /** What the host reports to its owner (services -> contract events, CLI -> progress bar). */
 export type HostEvent =
@@ -26,12 +39,6 @@ export type HostEvent =
   /** `warn`: the user should know, but the run goes on (the services send it as a warning). */
   | { type: 'log'; level: 'info' | 'warn'; runName: string | null; message: string };
 
-export interface RestartPolicy {
-  /** Automatic restarts allowed within `windowMs` before the run is declared crashed. */
-  readonly maxRestarts: number;
-  readonly windowMs: number;
-}
-
 export interface TrainingHostOptions {
   readonly spawn: WorkerSpawner;
   /** Absolute path of the bundled worker, or a function giving it when first needed. */
@@ -41,34 +48,6 @@ export interface TrainingHostOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly now?: () => number;
 }
-
-/** How a run session ended, as seen by whoever waits on it (the CLI). */
-export interface RunOutcome {
-  readonly state: TrainingState;
-  readonly runName: string;
-  readonly position: RunPosition | null;
-  readonly message: string | null;
-}
-
-interface ActiveRun {
-  readonly runDir: string;
-  readonly runName: string;
-  readonly stopAfterSteps: number | null;
-  state: TrainingState;
-  run: RunFile;
-  port: WorkerPort | null;
-  lastCheckpoint: CheckpointInfo | null;
-  lastPosition: RunPosition | null;
-  progress: StepProgress | null;
-  crashes: number[];
-  message: string | null;
-  /** The user asked for a hard stop (second Ctrl-C): do not restart on exit. */
-  killed: boolean;
-  settle: (outcome: RunOutcome) => void;
-  readonly settled: Promise<RunOutcome>;
-}
-
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, windowMs: 10 * 60_000 };
 
 /**
  * Owns the training worker process for one run at a time: start, pause, resume, stop, and an
@@ -82,7 +61,7 @@ export class TrainingHost {
   private active: ActiveRun | null = null;
   private readonly restart: RestartPolicy;
   private readonly now: () => number;
-  private runFileWrites: Promise<unknown> = Promise.resolve();
+  private readonly runFile = new RunFileWriter();
 
   constructor(private readonly options: TrainingHostOptions) {
     this.restart = options.restart ?? DEFAULT_RESTART_POLICY;
@@ -166,25 +145,7 @@ export class TrainingHost {
         `Run "${this.active.runName}" is ${this.active.state}; pause or stop it first`,
       );
     }
-    const runFile = await readRunFile(runDir);
-    let settle!: (outcome: RunOutcome) => void;
-    const settled = new Promise<RunOutcome>((resolve) => (settle = resolve));
-    const run: ActiveRun = {
-      runDir,
-      runName: runFile.runName,
-      stopAfterSteps,
-      state: 'starting',
-      run: runFile,
-      port: null,
-      lastCheckpoint: null,
-      lastPosition: null,
-      progress: null,
-      crashes: [],
-      message: null,
-      killed: false,
-      settle,
-      settled,
-    };
+    const run = newActiveRun(runDir, await readRunFile(runDir), stopAfterSteps);
     this.active = run;
     await this.persist(run, { state: 'starting', message: null });
     this.spawnWorker(run, mode);
@@ -236,16 +197,7 @@ export class TrainingHost {
   ): void {
     switch (event.type) {
       case 'ready': {
-        const command: WorkerCommand =
-          mode.kind === 'start'
-            ? { type: 'start', runDir: run.runDir, stopAfterSteps: run.stopAfterSteps }
-            : {
-                type: 'resume',
-                runDir: run.runDir,
-                from: mode.from,
-                stopAfterSteps: run.stopAfterSteps,
-              };
-        port.send(command);
+        port.send(launchCommand(run, mode));
         // A pause/stop pressed while the worker was booting is applied as soon as it runs.
         if (run.state === 'pausing') port.send({ type: 'pause' });
         if (run.state === 'stopping') port.send({ type: 'stop' });
@@ -365,12 +317,11 @@ export class TrainingHost {
   }
 
   private handleCrash(run: ActiveRun, why: string): void {
-    const at = this.now();
-    run.crashes = run.crashes.filter((t) => at - t < this.restart.windowMs);
-    run.crashes.push(at);
-    if (run.crashes.length > this.restart.maxRestarts) {
+    const decision = decideOnCrash(run.crashes, this.now(), why, this.restart);
+    run.crashes = decision.crashes;
+    run.message = decision.message;
+    if (!decision.restart) {
       run.state = 'crashed';
-      run.message = `The training process died ${run.crashes.length} times within ${Math.round(this.restart.windowMs / 60_000)} min (last: ${why}); giving up. Resume it when the cause is fixed.`;
       this.emit({ type: 'error', runName: run.runName, message: run.message });
       void this.persist(run, { state: 'crashed', message: run.message }).then(() =>
         this.finishSession(run),
@@ -378,7 +329,6 @@ export class TrainingHost {
       this.emitState(run);
       return;
     }
-    run.message = `The training process died (${why}); restarting from the last checkpoint (attempt ${run.crashes.length} of ${this.restart.maxRestarts}).`;
     this.emit({ type: 'log', level: 'warn', runName: run.runName, message: run.message });
     run.state = 'starting';
     run.progress = null;
@@ -400,7 +350,7 @@ export class TrainingHost {
   }
 
   private async finishSession(run: ActiveRun): Promise<void> {
-    await this.runFileWrites;
+    await this.runFile.idle();
     if (this.active === run) this.active = null;
     run.settle({
       state: run.state,
@@ -410,34 +360,15 @@ export class TrainingHost {
     });
   }
 
-  /** Serialised read-modify-write of run.json; a failed write is reported, never thrown. */
-  private persist(run: ActiveRun, patch: Parameters<typeof updateRunFile>[1]): Promise<void> {
-    // In memory right away, so summaries emitted before the write lands are current.
-    run.run = { ...run.run, ...patch };
-    const write = this.runFileWrites.then(async () => {
-      try {
-        run.run = await updateRunFile(run.runDir, patch);
-      } catch (err) {
-        this.emit({
-          type: 'error',
-          runName: run.runName,
-          message: `Could not update ${run.runDir}/run.json: ${(err as Error).message}`,
-        });
-      }
-    });
-    this.runFileWrites = write;
-    return write;
+  /** run.json follows the run; a failed write is reported, never thrown. */
+  private persist(run: ActiveRun, patch: RunFilePatch): Promise<void> {
+    return this.runFile.persist(run, patch, (message) =>
+      this.emit({ type: 'error', runName: run.runName, message }),
+    );
   }
 
   private summary(run: ActiveRun): RunSummary {
-    const base = summarizeRun(run.run, { state: run.state });
-    const p = run.progress;
-    return {
-      ...base,
-      globalStep: p ? Math.max(p.globalStep, base.globalStep) : base.globalStep,
-      totalSteps: p ? p.totalSteps : base.totalSteps,
-      message: run.message,
-    };
+    return activeSummary(run);
   }
 
   private emitState(run: ActiveRun): void {
