@@ -12,7 +12,8 @@ import path from 'node:path';
  *
  * Whatever the namespace, the final file must lie inside an allowed root, both lexically and
  * after resolving symlinks, so no spelling of a path (`..`, `%2e%2e`, `%2f`, `\`, `C:`, UNC,
- * NUL, double encoding, a look-alike sibling folder, a symlink) can reach anything else.
+ * NUL, double encoding, a look-alike sibling folder, a symlink) can reach anything else. For
+ * sample layers the same check runs on every source file before a derived file is made.
  */
 
 export const SAMPLE_LAYERS = [
@@ -26,10 +27,24 @@ export const SAMPLE_LAYERS = [
 ] as const;
 export type SampleLayer = (typeof SAMPLE_LAYERS)[number];
 
-export interface SampleLayerFile {
-  /** Absolute path of the file to serve (may be generated on demand, e.g. in the cache). */
+/** A file and the folders it must lie inside (lexically and after following symlinks). */
+export interface ConfinedFile {
   readonly file: string;
-  /** Roots the file must stay inside (the dataset folder, the project cache...). */
+  readonly roots: readonly string[];
+}
+
+/**
+ * One sample layer, described before anything is made from it. The resolver confines every
+ * source first and calls `produce` only when all of them pass, so a thumbnail, rendered mask,
+ * error map or prediction is never derived from a file outside the allowed folders (a check on
+ * the generated cache file alone would pass: it always lies in the cache).
+ */
+export interface SampleLayerFile {
+  /** The files the layer shows or is rendered from (the image, the mask, the prediction). */
+  readonly sources: readonly ConfinedFile[];
+  /** Absolute path of the file to serve, rendered first if needed (e.g. into the cache). */
+  produce(): Promise<string>;
+  /** Roots the served file must stay inside (the dataset folder, the project cache...). */
   readonly roots: readonly string[];
 }
 
@@ -213,7 +228,20 @@ async function resolveSample(provider: MediaProvider, rest: string[]): Promise<M
     run: run ?? null,
   });
   if (!found) return refuse(404, 'no such sample layer');
-  return confineToRoots(found.file, found.roots);
+  return produceConfined(found);
+}
+
+/**
+ * Confines every source of `layer`, then produces it and confines the result. Everything that
+ * makes a sample layer (the media route, the thumbnail warm-up) goes through here, so nothing
+ * derived from an outside file can land in the cache for `file/...` to serve later.
+ */
+export async function produceConfined(layer: SampleLayerFile): Promise<MediaResolution> {
+  for (const source of layer.sources) {
+    const checked = await confineToRoots(source.file, source.roots);
+    if (!checked.ok) return checked;
+  }
+  return confineToRoots(await layer.produce(), layer.roots);
 }
 
 /** Builds a media path from raw (unencoded) segments; the inverse of decodeMediaSegments. */

@@ -229,9 +229,9 @@ export function createDatasetService(workspace: Workspace): DatasetService {
     },
   };
 
-  const sampleLayer: SampleLayerLookup = async (request) => {
+  const sampleLayer: SampleLayerLookup = (request) => {
     const { state, project } = workspace.require();
-    return sampleLayerFile(project, state.index, request);
+    return Promise.resolve(sampleLayerFile(project, state.index, request));
   };
 
   return { handlers, sampleLayer };

@@ -13,7 +13,7 @@ import {
 } from '../dataset/index';
 import type { SampleRecord } from '../dataset/records';
 import { writeFileAtomic } from '../fs/atomic';
-import type { SampleLayer, SampleLayerFile } from '../media/resolve';
+import type { ConfinedFile, SampleLayer, SampleLayerFile } from '../media/resolve';
 import { evalMaskPaths } from '../training/eval-masks';
 import { predictionsDir } from './predictions';
 import type { OpenProject } from './project-session';
@@ -143,28 +143,42 @@ function layerKey(parts: (string | number)[]): string {
 }
 
 /** An unusable sample whose image is fine (e.g. no annotation) still shows its image. */
-async function unusableSampleLayer(
+function unusableSampleLayer(
   project: OpenProject,
   index: DatasetIndex,
   { split, id, layer }: { split: string; id: string; layer: SampleLayer },
-): Promise<SampleLayerFile | null> {
+): SampleLayerFile | null {
   const image = previewableImage(index, id, split);
   if (!image) return null;
-  if (layer === 'image') return { file: image, roots: [index.descriptor.root] };
+  const sources = [{ file: image, roots: [index.descriptor.root] }];
+  if (layer === 'image')
+    return { sources, produce: () => Promise.resolve(image), roots: [index.descriptor.root] };
   if (layer === 'thumb') {
     return {
-      file: await thumbnail(index, id, project.cacheDir, THUMB_SIZE, { split }),
+      sources,
+      produce: () => thumbnail(index, id, project.cacheDir, THUMB_SIZE, { split }),
       roots: [project.cacheDir],
     };
   }
   return null;
 }
 
-export async function sampleLayerFile(
+/** The sample's current mask (an edit in the project, else the dataset's file) and its root. */
+function maskSource(project: OpenProject, index: DatasetIndex, sample: SampleRecord): ConfinedFile {
+  const mask = index.currentMask(sample);
+  const root = mask.origin === 'edit' ? project.labelsDir : index.descriptor.root;
+  return { file: mask.file, roots: [root] };
+}
+
+/**
+ * What `sample/<split>/<id>/<layer>[/<run>]` shows: its sources (checked by the resolver
+ * before anything is rendered) and how to produce the file. Nothing is read or rendered here.
+ */
+export function sampleLayerFile(
   project: OpenProject,
   index: DatasetIndex,
   request: { split: string; id: string; layer: SampleLayer; run: string | null },
-): Promise<SampleLayerFile | null> {
+): SampleLayerFile | null {
   const { split, id, layer, run } = request;
   if (!index.splits[split]) return null;
   const sample = index.findSample(id, split);
@@ -173,32 +187,39 @@ export async function sampleLayerFile(
   const layersDir = path.join(project.cacheDir, 'layers');
   const classesKey = JSON.stringify(index.mapper.classes);
   const gtKey = [index.currentMask(sample).stamp, classesKey];
+  const image: ConfinedFile = { file: sample.image, roots: [index.descriptor.root] };
+  const mask = maskSource(project, index, sample);
 
   switch (layer) {
     case 'image':
-      return { file: sample.image, roots: [index.descriptor.root] };
+      return { sources: [image], produce: () => Promise.resolve(sample.image), roots: image.roots };
     case 'thumb':
       return {
-        file: await thumbnail(index, id, project.cacheDir, THUMB_SIZE, { split }),
+        sources: [image],
+        produce: () => thumbnail(index, id, project.cacheDir, THUMB_SIZE, { split }),
         roots: cacheRoots,
       };
     case 'gt':
       return {
-        file: await cached(path.join(layersDir, `gt-${layerKey(gtKey)}.png`), async () =>
-          renderMaskPng(await groundTruth(index, sample), index.mapper.classes),
-        ),
+        sources: [mask],
+        produce: () =>
+          cached(path.join(layersDir, `gt-${layerKey(gtKey)}.png`), async () =>
+            renderMaskPng(await groundTruth(index, sample), index.mapper.classes),
+          ),
         roots: cacheRoots,
       };
     case 'gtIndex':
       return {
-        file: await cached(path.join(layersDir, `gti-${layerKey(gtKey)}.png`), async () => {
-          const gt = await groundTruth(index, sample);
-          // b-w keeps one channel: the renderer reads pixel values as training indices.
-          return sharp(gt.label, { raw: { width: gt.width, height: gt.height, channels: 1 } })
-            .toColourspace('b-w')
-            .png()
-            .toBuffer();
-        }),
+        sources: [mask],
+        produce: () =>
+          cached(path.join(layersDir, `gti-${layerKey(gtKey)}.png`), async () => {
+            const gt = await groundTruth(index, sample);
+            // b-w keeps one channel: the renderer reads pixel values as training indices.
+            return sharp(gt.label, { raw: { width: gt.width, height: gt.height, channels: 1 } })
+              .toColourspace('b-w')
+              .png()
+              .toBuffer();
+          }),
         roots: cacheRoots,
       };
     case 'pred':
@@ -207,35 +228,50 @@ export async function sampleLayerFile(
       if (!run) return null;
       const pred = predictionFile(project, run, split, id);
       if (!pred) return null;
+      // A prediction is made from the image: one of an image outside the dataset is not shown.
+      const sources = [
+        image,
+        mask,
+        { file: pred.file, roots: [project.runsDir, project.cacheDir] },
+      ];
       if (layer === 'predIndex' && pred.encoding === 'training') {
-        return { file: pred.file, roots: [project.runsDir] };
+        return { sources, produce: () => Promise.resolve(pred.file), roots: [project.runsDir] };
       }
-      const { mtimeMs } = await fs.stat(pred.file);
-      const key = layerKey([layer, pred.file, mtimeMs, ...gtKey]);
-      const file = path.join(layersDir, `${layer}-${key}.png`);
       return {
-        file: await cached(file, async () => {
-          const gt = await groundTruth(index, sample);
-          const predicted = await readPrediction(index, pred, gt.width, gt.height);
-          if (layer === 'pred') return renderMaskPng(predicted, index.mapper.classes);
-          if (layer === 'predIndex') {
-            return sharp(predicted.label, {
-              raw: { width: gt.width, height: gt.height, channels: 1 },
-            })
-              .toColourspace('b-w')
-              .png()
-              .toBuffer();
-          }
-          return sharp(errorMapRgb(gt, predicted), {
-            raw: { width: gt.width, height: gt.height, channels: 3 },
-          })
-            .png()
-            .toBuffer();
-        }),
+        sources,
+        produce: () => renderPredictionLayer(index, sample, pred, layer, layersDir, gtKey),
         roots: cacheRoots,
       };
     }
     default:
       return null;
   }
+}
+
+async function renderPredictionLayer(
+  index: DatasetIndex,
+  sample: SampleRecord,
+  pred: PredictionFile,
+  layer: 'pred' | 'predIndex' | 'error',
+  layersDir: string,
+  gtKey: readonly string[],
+): Promise<string> {
+  const { mtimeMs } = await fs.stat(pred.file);
+  const key = layerKey([layer, pred.file, mtimeMs, ...gtKey]);
+  return cached(path.join(layersDir, `${layer}-${key}.png`), async () => {
+    const gt = await groundTruth(index, sample);
+    const predicted = await readPrediction(index, pred, gt.width, gt.height);
+    if (layer === 'pred') return renderMaskPng(predicted, index.mapper.classes);
+    if (layer === 'predIndex') {
+      return sharp(predicted.label, { raw: { width: gt.width, height: gt.height, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer();
+    }
+    return sharp(errorMapRgb(gt, predicted), {
+      raw: { width: gt.width, height: gt.height, channels: 3 },
+    })
+      .png()
+      .toBuffer();
+  });
 }

@@ -1,8 +1,8 @@
 import { mapLimit } from '../dataset/concurrency';
-import { thumbnail } from '../dataset/index';
+import { produceConfined } from '../media/resolve';
 import { startJob } from './jobs';
 import type { OpenProject } from './project-session';
-import { THUMB_SIZE } from './sample-layers';
+import { sampleLayerFile } from './sample-layers';
 import type { Workspace } from './workspace';
 
 /** How many thumbnails are made ahead: the first screens of the Browse grid. */
@@ -26,9 +26,14 @@ export async function warmThumbnails(workspace: Workspace, project: OpenProject)
   await mapLimit(samples, 2, async (sample) => {
     if (workspace.session.current() !== project) return;
     try {
-      await thumbnail(state.index, sample.id, project.cacheDir, THUMB_SIZE, {
+      // The same confinement as the media route: no thumbnail of an image linking outside.
+      const layer = sampleLayerFile(project, state.index, {
         split: sample.split,
+        id: sample.id,
+        layer: 'thumb',
+        run: null,
       });
+      if (!layer || !(await produceConfined(layer)).ok) failures++;
     } catch {
       failures++; // the grid asks again on demand and shows that error there
     }

@@ -8,8 +8,10 @@ import {
   exportMediaPath,
   isInside,
   mediaPath,
+  SAMPLE_LAYERS,
   type MediaProvider,
   type MediaResolver,
+  type SampleLayerFile,
 } from '../../main/media/resolve';
 
 // A real tree: the allowed dataset root, a look-alike sibling, secrets above, and symlinks
@@ -19,6 +21,21 @@ let root: string;
 let exportsDir: string;
 let cacheDir: string;
 let resolver: MediaResolver;
+/** `id/layer` of every derived file the provider was asked to produce. */
+const produced: string[] = [];
+
+/** Source files of sample layers that must never be shown or derived from (id, file). */
+const SOURCE_SPELLINGS: [string, () => string, string][] = [
+  ['link-out', () => path.join(root, 'link-out.png'), 'a symlinked file pointing outside'],
+  ['dirlink', () => path.join(root, 'dirlink', 'secret.png'), 'a file in a symlinked folder'],
+  ['sibling', () => path.join(`${root}-evil`, 'secret.png'), 'a look-alike sibling folder'],
+  ['dotdot', () => path.join(root, '..', '..', 'secret.txt'), 'a path climbing out with ..'],
+  ['absolute', () => '/etc/passwd', 'an absolute path elsewhere'],
+];
+const INSIDE_SPELLINGS: [string, () => string][] = [
+  ['link-in', () => path.join(root, 'link-in.png')],
+  ['nested', () => path.join(root, 'sub', 'x.png')],
+];
 
 beforeAll(() => {
   base = mkdtempSync(path.join(os.tmpdir(), 'segstudio-resolve-'));
@@ -44,24 +61,33 @@ beforeAll(() => {
   // The root itself reached through a symlink must still work.
   symlinkSync(path.join(base, 'data'), path.join(base, 'data-link'));
 
+  // Sample layers: `ok` is made from img.png; ids named after a source spelling (see
+  // SOURCE_SPELLINGS) are made from that source, so every layer meets every escape.
   const provider: MediaProvider = {
     fileRoots: () => [root, path.join(base, 'data-link', 'camvid')],
     exportsDir: () => exportsDir,
     sampleLayer: ({ split, id, layer, run }) => {
       if (split !== 'train') return Promise.resolve(null);
-      if (id === 'ok' && layer === 'thumb') {
-        return Promise.resolve({ file: path.join(cacheDir, 'thumb.png'), roots: [cacheDir] });
-      }
+      const derived = (source: string, roots = [root]): SampleLayerFile => ({
+        sources: [{ file: source, roots }],
+        produce: () => {
+          produced.push(`${id}/${layer}`);
+          return Promise.resolve(layer === 'image' ? source : path.join(cacheDir, 'thumb.png'));
+        },
+        roots: layer === 'image' ? roots : [cacheDir],
+      });
+      if (id === 'ok' && layer === 'thumb')
+        return Promise.resolve(derived(path.join(root, 'img.png')));
       if (id === 'ok' && layer === 'image') {
-        return Promise.resolve({ file: path.join(root, 'img.png'), roots: [root, cacheDir] });
+        return Promise.resolve(derived(path.join(root, 'img.png'), [root, cacheDir]));
       }
       if (id === 'ok' && layer === 'pred' && run === 'run-1') {
-        return Promise.resolve({ file: path.join(cacheDir, 'thumb.png'), roots: [cacheDir] });
+        return Promise.resolve(derived(path.join(root, 'img.png')));
       }
       // A buggy or hostile lookup pointing at a look-alike sibling of its root.
-      if (id === 'evil') {
-        return Promise.resolve({ file: path.join(`${root}-evil`, 'secret.png'), roots: [root] });
-      }
+      if (id === 'evil') return Promise.resolve(derived(path.join(`${root}-evil`, 'secret.png')));
+      const spelling = [...SOURCE_SPELLINGS, ...INSIDE_SPELLINGS].find(([name]) => name === id);
+      if (spelling) return Promise.resolve(derived(spelling[1]()));
       return Promise.resolve(null);
     },
   };
@@ -167,6 +193,25 @@ describe('media resolver: refusals', () => {
     expect(await status('sample/val/ok/image')).toBe(404);
     expect(await status('export')).toBe(404);
   });
+});
+
+describe('media resolver: sample layers are confined by their sources', () => {
+  for (const layer of SAMPLE_LAYERS) {
+    for (const [id, , what] of SOURCE_SPELLINGS) {
+      it(`${layer}: refuses one made from ${what}, and derives nothing`, async () => {
+        const before = produced.length;
+        const r = await resolver.resolve(mediaPath('sample', 'train', id, layer, 'run-1'));
+        expect(r).toMatchObject({ ok: false, status: 403 });
+        expect(produced.slice(before)).toEqual([]);
+      });
+    }
+    it(`${layer}: serves one made from a file inside (symlink or nested)`, async () => {
+      for (const [id] of INSIDE_SPELLINGS) {
+        expect(await status(mediaPath('sample', 'train', id, layer, 'run-1')), id).toBe(200);
+        expect(produced.at(-1)).toBe(`${id}/${layer}`);
+      }
+    });
+  }
 });
 
 describe('path helpers', () => {
