@@ -59,7 +59,12 @@ export class WorkerLoop {
   /** Runs a start/resume to its end (paused, stopped, finished); errors are emitted, not thrown. */
   async run(runDir: string, mode: RunMode, stopAfterSteps: number | null): Promise<void> {
     if (this.running) {
-      this.options.emit({ type: 'error', message: 'A run is already active in this worker' });
+      // Not fatal: the run already active here goes on.
+      this.options.emit({
+        type: 'error',
+        message: 'A run is already active in this worker',
+        fatal: false,
+      });
       return;
     }
     this.running = true;
