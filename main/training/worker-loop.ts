@@ -1,28 +1,18 @@
-import { z } from 'zod';
-import {
-  EpochMetrics,
-  type CheckpointInfo,
-  type StepProgress,
-} from '../../shared/contracts/training';
+/**
+ * The training loop inside the worker: a fixed loop (step, then epoch end / timer checkpoint /
+ * settle) that decides what happens when; everything else it does (progress, the step log,
+ * the epoch history) is a LoopCallback in loop-callbacks.ts.
+ */
+import { EpochMetrics, type CheckpointInfo } from '../../shared/contracts/training';
 import type { RunMode, SettleRequest } from '../../shared/training/state';
 import type { RunPosition, WorkerEvent } from '../../shared/worker/protocol';
 import { writeFileAtomic } from '../fs/atomic';
-import { appendJsonLines, retainJsonLines } from './jsonl';
+import { retainJsonLines } from './jsonl';
+import { StepLossLine, defaultCallbacks, type LoopCallback } from './loop-callbacks';
 import { runPaths } from './run-folder';
 import type { OpenSession, StepOutcome, TrainingSession } from './session';
 
-/** Step-loss history line in steps.jsonl: mean loss of the `n` steps ending at `step`. */
-export const StepLossLine = z.object({
-  step: z.number().int(),
-  loss: z.number(),
-  n: z.number().int().min(1).optional(),
-});
-export type StepLossLine = z.infer<typeof StepLossLine>;
-
-export const PROGRESS_INTERVAL_MS = 250;
-/** At most this many lines per run in steps.jsonl: long runs aggregate several steps a line. */
-export const MAX_STEP_LINES = 5000;
-const STEPS_FLUSH_MS = 5000;
+export { MAX_STEP_LINES, PROGRESS_INTERVAL_MS, StepLossLine } from './loop-callbacks';
 
 export interface LoopOptions {
   readonly emit: (event: WorkerEvent) => void;
@@ -81,7 +71,13 @@ export class WorkerLoop {
         resumedFrom: opened.resumedFrom,
         fallbackMessage: opened.fallbackMessage,
       });
-      await new RunDriver(session, runDir, this, this.options.emit, this.now, {
+      const callbacks = defaultCallbacks({
+        session,
+        runDir,
+        emit: this.options.emit,
+        now: this.now,
+      });
+      await new RunDriver(session, this, this.options.emit, this.now, callbacks, {
         stopAfterSteps,
         checkpointEveryMs: session.checkpointEveryMinutes * 60_000,
         lastCheckpoint: opened.resumedFrom,
@@ -161,12 +157,14 @@ interface LossSum {
   n: number;
 }
 
+/**
+ * One session's loop. Its decisions: validate and checkpoint at each epoch end (deferring both
+ * when a pause lands on an epoch-ending step), a timer checkpoint every
+ * `checkpointEveryMinutes`, and settling (pause/stop/finish/`stopAfterSteps`) between steps
+ * with a final checkpoint unless the last one already holds this step.
+ */
 class RunDriver {
-  private readonly stepLog: StepLog;
-  private readonly speed = new SpeedMeter();
-  private lastProgressAt = -Infinity;
   private lastCheckpointAt: number;
-  private lossSmoothed: number | null = null;
   private lastLoss: number | null = null;
   private epochStartedAt: number;
   private epochLosses: LossSum;
@@ -174,10 +172,10 @@ class RunDriver {
 
   constructor(
     private readonly session: TrainingSession,
-    private readonly runDir: string,
     private readonly loop: WorkerLoop,
     private readonly emit: (event: WorkerEvent) => void,
     private readonly now: () => number,
+    private readonly callbacks: readonly LoopCallback[],
     private readonly opts: {
       stopAfterSteps: number | null;
       checkpointEveryMs: number;
@@ -187,7 +185,6 @@ class RunDriver {
     },
   ) {
     this.epochLosses = { ...opts.epochLossesSoFar };
-    this.stepLog = new StepLog(runPaths(runDir).steps, session.totalSteps, now);
     this.lastCheckpointAt = now();
     this.epochStartedAt = now();
     this.lastCheckpoint = opts.lastCheckpoint;
@@ -215,15 +212,11 @@ class RunDriver {
   }
 
   private async afterStep(outcome: StepOutcome): Promise<void> {
-    const pos = this.session.position();
+    const position = this.session.position();
     this.lastLoss = outcome.loss;
-    this.lossSmoothed =
-      this.lossSmoothed === null ? outcome.loss : 0.95 * this.lossSmoothed + 0.05 * outcome.loss;
     this.epochLosses.sum += outcome.loss;
     this.epochLosses.n += 1;
-    this.speed.add(this.now(), outcome.images);
-    this.stepLog.add(pos.globalStep, outcome.loss);
-    this.maybeEmitProgress(outcome, outcome.epochEnded);
+    for (const callback of this.callbacks) callback.onStepEnd?.({ outcome, position });
     if (outcome.epochEnded && this.loop.pendingSettle() && this.session.hasValidation) {
       // Pause/stop now; this epoch's validation runs on resume (see deferredEpoch).
       return;
@@ -232,7 +225,7 @@ class RunDriver {
     } else if (this.now() - this.lastCheckpointAt >= this.opts.checkpointEveryMs) {
       await this.checkpoint('timer', null);
     } else {
-      await this.stepLog.maybeFlush();
+      for (const callback of this.callbacks) await callback.onQuietStep?.();
     }
   }
 
@@ -254,8 +247,7 @@ class RunDriver {
     });
     // Checkpoint first: a metrics line never refers to work that a crash could lose.
     await this.checkpoint('epoch', metrics.mIoU, metrics);
-    await appendJsonLines(runPaths(this.runDir).metrics, [metrics]);
-    this.emit({ type: 'epoch', metrics, numTensors: this.session.numTensors() });
+    for (const callback of this.callbacks) await callback.onEpochEnd?.(metrics);
     this.epochLosses = { sum: 0, n: 0 };
     this.epochStartedAt = this.now();
   }
@@ -265,7 +257,7 @@ class RunDriver {
     mIoU: number | null,
     epochMetrics?: EpochMetrics,
   ): Promise<void> {
-    await this.stepLog.flush();
+    for (const callback of this.callbacks) await callback.beforeCheckpoint?.();
     const written = await this.session.saveCheckpoint({
       reason,
       mIoU,
@@ -280,15 +272,14 @@ class RunDriver {
 
   private async settle(
     event: 'paused' | 'stopped' | 'finished',
-    reason: 'pause' | 'stop' | 'finish',
+    reason: SettleRequest | 'finish',
   ): Promise<void> {
     const pos = this.session.position();
     // An epoch-end checkpoint at this very step already holds everything: do not rotate
     // `previous` onto an identical copy.
     const upToDate = this.lastCheckpoint?.globalStep === pos.globalStep;
-    this.stepLog.closePartial(pos.globalStep);
+    for (const callback of this.callbacks) await callback.onSettle?.(pos);
     if (!upToDate) await this.checkpoint(reason, null);
-    await this.stepLog.flush();
     const position: RunPosition = {
       runName: this.session.runName,
       epoch: pos.epoch,
@@ -300,120 +291,5 @@ class RunDriver {
       numTensors: this.session.numTensors(),
     };
     this.emit({ type: event, position });
-  }
-
-  private maybeEmitProgress(outcome: StepOutcome, force: boolean): void {
-    const t = this.now();
-    if (!force && t - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
-    this.lastProgressAt = t;
-    this.emit({ type: 'progress', progress: this.progress(outcome) });
-  }
-
-  private progress(outcome: StepOutcome): StepProgress {
-    const s = this.session;
-    const pos = s.position();
-    const secondsPerStep = this.speed.secondsPerStep();
-    // An epoch-ending step reports the finished epoch as complete rather than "step 0 of next".
-    const epochDisplay = outcome.epochEnded ? pos.epoch : pos.epoch + 1;
-    const stepInEpoch = outcome.epochEnded ? s.stepsPerEpoch : pos.stepInEpoch;
-    const remainingEpoch = s.stepsPerEpoch - stepInEpoch;
-    const remainingRun = s.totalSteps - pos.globalStep;
-    return {
-      runName: s.runName,
-      epoch: epochDisplay,
-      epochs: s.epochs,
-      stepInEpoch,
-      stepsPerEpoch: s.stepsPerEpoch,
-      globalStep: pos.globalStep,
-      totalSteps: s.totalSteps,
-      loss: outcome.loss,
-      lossSmoothed: this.lossSmoothed ?? outcome.loss,
-      lr: outcome.lr,
-      imgPerSec: this.speed.imagesPerSecond(),
-      epochEtaSeconds: secondsPerStep === null ? null : remainingEpoch * secondsPerStep,
-      runEtaSeconds: secondsPerStep === null ? null : remainingRun * secondsPerStep,
-    };
-  }
-}
-
-/** Speed over a sliding window of recent steps (so pauses/validation do not skew it for long). */
-class SpeedMeter {
-  private readonly samples: { at: number; images: number }[] = [];
-  private static readonly WINDOW = 20;
-
-  add(at: number, images: number): void {
-    this.samples.push({ at, images });
-    if (this.samples.length > SpeedMeter.WINDOW + 1) this.samples.shift();
-  }
-
-  private span(): { seconds: number; steps: number; images: number } | null {
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    if (!first || !last || this.samples.length < 2) return null;
-    const seconds = (last.at - first.at) / 1000;
-    if (seconds <= 0) return null;
-    const images = this.samples.slice(1).reduce((a, s) => a + s.images, 0);
-    return { seconds, steps: this.samples.length - 1, images };
-  }
-
-  secondsPerStep(): number | null {
-    const span = this.span();
-    return span ? span.seconds / span.steps : null;
-  }
-
-  imagesPerSecond(): number {
-    const span = this.span();
-    return span ? span.images / span.seconds : 0;
-  }
-}
-
-/**
- * Buffers step losses and appends them to steps.jsonl, one line per `every` steps (aligned on
- * absolute step numbers so resumed runs line up), flushed before each checkpoint and every few
- * seconds. Bounded to about MAX_STEP_LINES lines per run.
- */
-class StepLog {
-  private readonly every: number;
-  private pending: StepLossLine[] = [];
-  private bucket: { sum: number; n: number } = { sum: 0, n: 0 };
-  private lastFlushAt: number;
-
-  constructor(
-    private readonly file: string,
-    totalSteps: number,
-    private readonly now: () => number,
-  ) {
-    this.every = Math.max(1, Math.ceil(totalSteps / MAX_STEP_LINES));
-    this.lastFlushAt = now();
-  }
-
-  add(step: number, loss: number): void {
-    this.bucket.sum += loss;
-    this.bucket.n += 1;
-    if (step % this.every === 0) this.closeBucket(step);
-  }
-
-  private closeBucket(step: number): void {
-    if (this.bucket.n === 0) return;
-    const line: StepLossLine = { step, loss: this.bucket.sum / this.bucket.n };
-    if (this.bucket.n > 1) line.n = this.bucket.n;
-    this.pending.push(line);
-    this.bucket = { sum: 0, n: 0 };
-  }
-
-  /** The process is about to end: keep the losses of an unfinished bucket too. */
-  closePartial(step: number): void {
-    this.closeBucket(step);
-  }
-
-  async maybeFlush(): Promise<void> {
-    if (this.now() - this.lastFlushAt >= STEPS_FLUSH_MS) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    this.lastFlushAt = this.now();
-    const lines = this.pending;
-    this.pending = [];
-    await appendJsonLines(this.file, lines);
   }
 }
