@@ -3,6 +3,7 @@ import BrowseView from './views/BrowseView.vue';
 import DatasetView from './views/DatasetView.vue';
 import EvaluateView from './views/EvaluateView.vue';
 import ExportView from './views/ExportView.vue';
+import LabelView from './views/LabelView.vue';
 import SampleView from './views/SampleView.vue';
 import StartView from './views/StartView.vue';
 import TrainView from './views/TrainView.vue';
@@ -20,6 +21,13 @@ export const router = createRouter({
       component: SampleView,
       props: true,
       meta: { title: 'Sample' },
+    },
+    {
+      path: '/label/:split/:id',
+      name: 'label',
+      component: LabelView,
+      props: true,
+      meta: { title: 'Label' },
     },
     { path: '/train', name: 'train', component: TrainView, meta: { title: 'Train' } },
     { path: '/evaluate', name: 'evaluate', component: EvaluateView, meta: { title: 'Evaluate' } },
