@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
+
+// The mask editor as a user drives it in serve mode on a CamVid copy: open it from the viewer,
+// paint, undo, redo, autosave, reload, and the conflict when the dataset's own file changes.
+
+const CAMVID = '/work/shared/datasets/camvid';
+const PAVEMENT = 4;
+const PAVEMENT_RGB = [60, 40, 222];
+
+function copyCamvid(count: number): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-e2e-editor-'));
+  copyFileSync(path.join(CAMVID, 'labels.json'), path.join(dir, 'labels.json'));
+  for (const split of ['train', 'val']) {
+    mkdirSync(path.join(dir, split));
+    mkdirSync(path.join(dir, `${split}annot`));
+    const lines = readFileSync(path.join(CAMVID, `${split}.txt`), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(0, count);
+    for (const line of lines) {
+      const [image, annotation] = line.trim().split(/\s+/);
+      for (const [from, sub] of [
+        [image!, split],
+        [annotation!, `${split}annot`],
+      ] as const) {
+        copyFileSync(
+          path.join(CAMVID, sub, path.basename(from)),
+          path.join(dir, sub, path.basename(from)),
+        );
+      }
+    }
+    writeFileSync(path.join(dir, `${split}.txt`), `${lines.join('\n')}\n`);
+  }
+  return dir;
+}
+
+let datasetDir: string;
+let serve: ServeHandle;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  datasetDir = copyCamvid(4);
+  serve = await startServe({ args: [datasetDir] });
+  ({ page } = await openBrowser(serve.url));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+afterAll(async () => {
+  await stop();
+  rmSync(datasetDir, { recursive: true, force: true });
+});
+
+/** RGBA of the overlay canvas (the mask at image resolution) at image pixel (x, y). */
+function maskPixel(x: number, y: number): Promise<number[]> {
+  return page.getByTestId('editor-canvas').evaluate(
+    (el, [px, py]) => {
+      const ctx = (el as HTMLCanvasElement).getContext('2d')!;
+      return Array.from(ctx.getImageData(px!, py!, 1, 1).data);
+    },
+    [x, y],
+  );
+}
+
+/** Screen point of image pixel (x, y), from the canvas box (the whole image is fitted). */
+async function screenPoint(x: number, y: number): Promise<{ x: number; y: number }> {
+  const box = (await page.getByTestId('editor-canvas').boundingBox())!;
+  return { x: box.x + ((x + 0.5) / 480) * box.width, y: box.y + ((y + 0.5) / 360) * box.height };
+}
+
+async function saveState(): Promise<string | null> {
+  return page.getByTestId('save-state').getAttribute('data-state');
+}
+
+function sha(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+describe('mask editor', () => {
+  let firstId = '';
+
+  it('opens from the sample viewer with the whole image fitted', async () => {
+    await page.goto(`${serve.origin}/#/browse`);
+    await page.getByTestId('thumb').first().click();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('open-editor').click();
+    await page.waitForURL(/#\/label\/train\//);
+    firstId = decodeURIComponent(page.url().split('/').pop()!);
+    await expect.poll(saveState).toBe('saved');
+    const canvas = page.getByTestId('editor-canvas');
+    await expect.poll(() => canvas.evaluate((c) => (c as HTMLCanvasElement).width)).toBe(480);
+    const box = (await canvas.boundingBox())!;
+    const viewport = page.viewportSize()!;
+    expect(box.width / box.height).toBeCloseTo(480 / 360, 2);
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
+    expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
+    expect(box.width).toBeGreaterThan(600);
+    // The dataset's mask is shown: the top rows of CamVid frames are sky.
+    expect((await maskPixel(240, 5)).slice(0, 3)).toEqual([128, 128, 128]);
+    await screenshot(page, 'editor-1440x900');
+  });
+
+  it('paints a stroke, undoes and redoes it, and autosaves dirty -> saving -> saved', async () => {
+    // Record every save-state the chip shows, not just the ones a poll happens to see.
+    await page.getByTestId('save-state').evaluate((el) => {
+      const seen: string[] = [];
+      (window as unknown as { seenStates: string[] }).seenStates = seen;
+      new MutationObserver(() => seen.push(el.getAttribute('data-state') ?? '')).observe(el, {
+        attributes: true,
+        attributeFilter: ['data-state'],
+      });
+    });
+    const before = await maskPixel(200, 100);
+    expect(before.slice(0, 3)).not.toEqual(PAVEMENT_RGB);
+    await page.getByTestId(`class-option-${PAVEMENT}`).click();
+    await page.getByTestId('tool-brush').click();
+    await page.getByTestId('brush-size').fill('15');
+    const a = await screenPoint(150, 100);
+    const b = await screenPoint(250, 100);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 12 });
+    await page.mouse.up();
+    for (const x of [150, 175, 200, 225, 250]) {
+      expect((await maskPixel(x, 100)).slice(0, 3), `x=${x}`).toEqual(PAVEMENT_RGB);
+    }
+    // Hard edge: 7 px above the line is inside a size-15 brush, 9 px is not.
+    expect((await maskPixel(200, 93)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    expect(await maskPixel(200, 91)).toEqual(await maskPixel(200, 85));
+
+    await page.getByTestId('undo').click();
+    expect(await maskPixel(200, 100)).toEqual(before);
+    await page.keyboard.press('Control+Shift+Z');
+    expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    await page.keyboard.press('Control+z');
+    expect(await maskPixel(200, 100)).toEqual(before);
+    await page.getByTestId('redo').click();
+    expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+
+    await expect.poll(saveState, { timeout: 15_000 }).toBe('saved');
+    const seen = await page.evaluate(
+      () => (window as unknown as { seenStates: string[] }).seenStates,
+    );
+    expect(seen[0]).toBe('dirty');
+    expect(seen).toContain('saving');
+    expect(seen.at(-1)).toBe('saved');
+    expect(seen.indexOf('saving')).toBeGreaterThan(seen.indexOf('dirty'));
+  });
+
+  it('shows the saved mask after a reload, and never wrote the dataset', async () => {
+    const annotation = path.join(datasetDir, 'trainannot', `${firstId}.png`);
+    const original = sha(path.join(CAMVID, 'trainannot', `${firstId}.png`));
+    expect(sha(annotation)).toBe(original);
+    await page.reload();
+    await expect.poll(saveState).toBe('saved');
+    await expect.poll(async () => (await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    expect((await maskPixel(240, 5)).slice(0, 3)).toEqual([128, 128, 128]);
+  });
+
+  it('reports a conflict when the dataset file changed, and keep mine keeps the edit', async () => {
+    // Someone else replaces the dataset's annotation with another frame's.
+    const lines = readFileSync(path.join(datasetDir, 'train.txt'), 'utf8').trim().split('\n');
+    const other = path.basename(lines[3]!.split(/\s+/)[1]!);
+    const annotation = path.join(datasetDir, 'trainannot', `${firstId}.png`);
+    copyFileSync(path.join(datasetDir, 'trainannot', other), annotation);
+    await page.reload();
+    await expect.poll(saveState).toBe('conflict');
+    await page.getByTestId('conflict-banner').waitFor();
+    await screenshot(page, 'editor-conflict');
+    await page.getByTestId('conflict-keep-mine').click();
+    await expect.poll(saveState).toBe('saved');
+    expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    await page.reload();
+    await expect.poll(saveState).toBe('saved');
+    expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+  });
+
+  it('switches tools from the keyboard and fits a 1280x720 window', async () => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.keyboard.press('e');
+    await expect
+      .poll(() => page.getByTestId('tool-eraser').getAttribute('class'))
+      .toMatch(/\bon\b/);
+    await page.keyboard.press('f');
+    await expect.poll(() => page.getByTestId('tool-fill').getAttribute('class')).toMatch(/\bon\b/);
+    await page.getByTestId('zoom-fit').click();
+    const box = (await page.getByTestId('editor-canvas').boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(1280);
+    expect(box.y + box.height).toBeLessThanOrEqual(720);
+    const hover = await screenPoint(240, 5);
+    await page.mouse.move(hover.x, hover.y);
+    await expect.poll(() => page.getByTestId('editor-hover').innerText()).toMatch(/240, 5 · Sky/);
+    await screenshot(page, 'editor-1280x720');
+    expect(pageErrors).toEqual([]);
+  });
+});
