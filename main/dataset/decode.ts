@@ -1,15 +1,14 @@
+/**
+ * Pixel decoding. Masks become "keys": the stored value for index/palette masks (0..255) or
+ * r<<16|g<<8|b for colour masks; the class mapping turns keys into ids. sharp's calls are
+ * asynchronous (libvips threads), so decoding never blocks the JS thread.
+ */
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import type { MaskEncoding } from '../../shared/dataset/descriptor';
 import { decodeBmp, type RgbImage } from './codecs/bmp';
 import { decodePng8, type Png8 } from './codecs/png-index';
 import { sniffKind } from './headers';
-
-/**
- * Pixel decoding. Masks become "keys": the stored value for index/palette masks (0..255) or
- * r<<16|g<<8|b for colour masks; the class mapping turns keys into ids. sharp's calls are
- * asynchronous (libvips threads), so decoding never blocks the JS thread.
- */
 
 export interface MaskKeys {
   readonly width: number;

@@ -1,14 +1,13 @@
-import { constants, promises as fs, type Stats } from 'node:fs';
-import { crc32 } from 'node:zlib';
-import type { ProblemReason } from '../../shared/dataset/descriptor';
-import { pngChunkBeforeData } from './codecs/png-index';
-
 /**
  * Image headers parsed by hand from the first bytes of the file (plus its last few for the
  * truncation check). This is the whole cost of indexing a sample: no pixel is decoded, so
  * 20k samples index in seconds. Anything sharp can read but we cannot parse here (GIF,
  * WebP, TIFF) goes through sharp's metadata(), which also only reads headers.
  */
+import { constants, promises as fs, type Stats } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import type { ProblemReason } from '../../shared/dataset/descriptor';
+import { pngChunkBeforeData } from './codecs/png-index';
 
 export type ImageKind = 'png' | 'jpeg' | 'bmp' | 'gif' | 'webp' | 'tiff';
 export type ColorType = 'grey' | 'grey-alpha' | 'rgb' | 'rgba' | 'palette' | 'cmyk' | 'other';

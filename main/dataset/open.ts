@@ -1,3 +1,12 @@
+/**
+ * Opening a dataset, in two passes:
+ *  1. headers (always): every listed sample's two files are paired and their headers read —
+ *     no pixels — so 20k samples open in seconds and every file-level problem is found;
+ *  2. annotations (only with `deep`, or when classes must be discovered because no labels
+ *     file names them): each mask is decoded once and its values counted, which finds ids or
+ *     colours the labels do not know. The counts are kept, so class statistics after a deep
+ *     open cost nothing; otherwise classStatistics() runs this pass lazily in the background.
+ */
 import path from 'node:path';
 import type {
   ClassDef,
@@ -26,16 +35,6 @@ import { scanKey, type ProgressFn, type SampleRecord } from './records';
 import type { ImageChecker, MaskScan, MaskScanner } from './scan';
 import { deepPass, valueProblem, type DeepPassOptions } from './deep-pass';
 import { checkSplitHeaders } from './validate-headers';
-
-/**
- * Opening a dataset, in two passes:
- *  1. headers (always): every listed sample's two files are paired and their headers read —
- *     no pixels — so 20k samples open in seconds and every file-level problem is found;
- *  2. annotations (only with `deep`, or when classes must be discovered because no labels
- *     file names them): each mask is decoded once and its values counted, which finds ids or
- *     colours the labels do not know. The counts are kept, so class statistics after a deep
- *     open cost nothing; otherwise classStatistics() runs this pass lazily in the background.
- */
 
 export interface OpenOptions {
   /** Skip detection and read the folder as this format. */

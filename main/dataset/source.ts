@@ -3,9 +3,7 @@
  * files (sharp, off the JS thread) into plain typed arrays; the training side owns every
  * random choice (scale, crop, flip, jitter) so that a seeded run can be resumed exactly.
  */
-
-/** Label value for pixels that are ignored by the loss and the metrics (void). */
-export const IGNORE_LABEL = 255;
+export { IGNORE_LABEL } from '../../shared/dataset/ignore-label';
 
 export interface SourceClass {
   /** Contiguous training index 0..numClasses-1 (void classes are not listed). */

@@ -1,3 +1,8 @@
+/**
+ * Pixel counts per class for one split, for class weights and the UI. Decoding every mask
+ * takes a while on 20k samples, so the result is cached on disk (see split-cache.ts): any
+ * edit of a mask or of the classes recomputes, nothing else does.
+ */
 import { z } from 'zod';
 import { writeJsonAtomic } from '../fs/atomic';
 import { readJsonOrNull } from '../fs/json';
@@ -6,12 +11,6 @@ import type { ProgressFn } from './records';
 import type { MaskScanner } from './scan';
 import { splitCacheFile } from './split-cache';
 import { scanSplit } from './split-scan';
-
-/**
- * Pixel counts per class for one split, for class weights and the UI. Decoding every mask
- * takes a while on 20k samples, so the result is cached on disk (see split-cache.ts): any
- * edit of a mask or of the classes recomputes, nothing else does.
- */
 
 export interface ClassPixelCount {
   readonly index: number;

@@ -1,3 +1,8 @@
+/**
+ * Thumbnails are made on first request and kept in a disk cache (never next to the data).
+ * The file name hashes source path, size and mtime, so a changed file gets a new thumbnail.
+ * Image thumbnails also work for unusable samples whose image is fine (Browse lists those).
+ */
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -8,12 +13,6 @@ import type { DatasetIndex } from './dataset-index';
 import { decodeRgb } from './decode';
 import type { SampleRecord } from './records';
 import { renderMaskRgb } from './render-mask';
-
-/**
- * Thumbnails are made on first request and kept in a disk cache (never next to the data).
- * The file name hashes source path, size and mtime, so a changed file gets a new thumbnail.
- * Image thumbnails also work for unusable samples whose image is fine (Browse lists those).
- */
 
 export type ThumbnailKind = 'image' | 'mask';
 

@@ -1,16 +1,15 @@
-import path from 'node:path';
-import type { Problem, ProblemReason } from '../../shared/dataset/descriptor';
-import { mapLimit } from './concurrency';
-import { readImageHeader, type ColorType, type HeaderResult, type ImageHeader } from './headers';
-import type { PlannedSample, PlannedSplit } from './plan';
-import type { SampleRecord } from './records';
-
 /**
  * The open-time check for every sample: both headers (plus each file's last bytes) are read,
  * never the pixels. This finds missing, empty, unreadable, non-image and truncated files,
  * 16-bit masks, EXIF rotation, pixel bombs and size mismatches. Every check runs on every
  * sample, so one sample can report several problems; none stops the scan.
  */
+import path from 'node:path';
+import type { Problem, ProblemReason } from '../../shared/dataset/descriptor';
+import { mapLimit } from './concurrency';
+import { readImageHeader, type ColorType, type HeaderResult, type ImageHeader } from './headers';
+import type { PlannedSample, PlannedSplit } from './plan';
+import type { SampleRecord } from './records';
 
 export interface HeaderCheckOptions {
   readonly root: string;

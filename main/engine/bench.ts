@@ -1,14 +1,13 @@
+/**
+ * Training-step benchmark on synthetic in-memory data (no decoding), for `segstudio bench`
+ * and for sizing presets. Reports the median wall time of a full optimizer step.
+ */
 import type { TrainingConfigOverrides } from '../../shared/training/config';
 import type { PresetName } from '../../shared/training/presets';
 import type { DecodedSample, LoadOptions, SampleSource } from '../dataset/source';
 import { backendInfo, getTf } from '../native/backend';
 import { Rng } from './rng';
 import { Trainer } from './trainer';
-
-/**
- * Training-step benchmark on synthetic in-memory data (no decoding), for `segstudio bench`
- * and for sizing presets. Reports the median wall time of a full optimizer step.
- */
 
 export interface BenchOptions {
   readonly preset: PresetName;

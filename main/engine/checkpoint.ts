@@ -1,11 +1,3 @@
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import { endianness } from 'node:os';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { fsyncDir, writeFileDurable } from '../fs/atomic';
-import type { NamedArray } from './optimizer';
-
 /**
  * Exact, crash-safe checkpoints.
  *
@@ -25,6 +17,13 @@ import type { NamedArray } from './optimizer';
  * Before the next write deletes any leftover, recoverInterruptedWrite() finishes the rotation a
  * crash cut short, so a complete temp `best` is never thrown away for a worse model.
  */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { endianness } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fsyncDir, writeFileDurable } from '../fs/atomic';
+import type { NamedArray } from './optimizer';
 
 export const CHECKPOINT_FORMAT = 'segstudio-checkpoint';
 export const SLOTS = ['last', 'previous', 'best'] as const;

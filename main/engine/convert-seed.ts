@@ -1,3 +1,8 @@
+/**
+ * Converter for the seed project's PyTorch checkpoints (`weight21.pt`: a state_dict with
+ * torchvision AlexNet `features.*` and a 1x1 `conv_to101.*`) into the `seed-alexnet-fcn`
+ * model, so its author can continue that run here. Conv weights go OIHW -> HWIO.
+ */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -8,12 +13,6 @@ import type { ManifestClass } from './export-manifest';
 import type { ManifestFields } from './export';
 import { alexnetFcnPytorchMapping, buildModel } from './models';
 import { readTorchStateDict, type TorchTensor } from './pytorch/state-dict';
-
-/**
- * Converter for the seed project's PyTorch checkpoints (`weight21.pt`: a state_dict with
- * torchvision AlexNet `features.*` and a 1x1 `conv_to101.*`) into the `seed-alexnet-fcn`
- * model, so its author can continue that run here. Conv weights go OIHW -> HWIO.
- */
 
 export const SEED_CLASSIFIER_KEY = 'conv_to101.weight';
 

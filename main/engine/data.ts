@@ -1,13 +1,12 @@
-import type { AugmentationConfig, NormalizationConfig } from '../../shared/training/config';
-import { IGNORE_LABEL, type DecodedSample, type SampleSource } from '../dataset/source';
-import { Rng } from './rng';
-
 /**
  * Data side of the engine: per-epoch sample order, augmentation parameters and the JS resampler
  * that turns decoded uint8 samples into a normalised float batch. Every random choice is a pure
  * function of (seed, epoch, position in epoch), so pausing, prefetching or resuming in another
  * process can never shift the data stream.
  */
+import type { AugmentationConfig, NormalizationConfig } from '../../shared/training/config';
+import { IGNORE_LABEL, type DecodedSample, type SampleSource } from '../dataset/source';
+import { Rng } from './rng';
 
 export const RNG_SCHEME = 'sfc32-derive-v1';
 
@@ -43,16 +42,6 @@ export interface AugmentParams {
   readonly contrast: number;
   readonly saturation: number;
 }
-
-export const IDENTITY_AUGMENT: AugmentParams = {
-  scale: 1,
-  offsetX: 0,
-  offsetY: 0,
-  flip: false,
-  brightness: 1,
-  contrast: 1,
-  saturation: 1,
-};
 
 /** Augmentation parameters for the sample at (epoch, position): fixed draw order. */
 export function drawAugment(

@@ -37,16 +37,6 @@ export function manifestFieldsFor(args: {
   };
 }
 
-/** Classes of a manifest in the SampleSource shape (for evaluation without a dataset match). */
-export function sourceClassesOf(manifest: Pick<ModelManifest, 'classes'>): SourceClass[] {
-  return manifest.classes.map((c) => ({
-    index: c.index,
-    datasetId: c.id,
-    name: c.name,
-    color: c.color,
-  }));
-}
-
 /**
  * Checks that a dataset's training classes are the ones the model was trained on (same count
  * and ids in the same order); returns human warnings for renamed classes.

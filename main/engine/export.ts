@@ -1,3 +1,9 @@
+/**
+ * Export / import of models in the TensorFlow.js Layers format (`model.json` + one weights
+ * shard, loadable by `tf.loadLayersModel` in Node and in a browser) plus `segstudio.json`.
+ * The same writer serves the native and the pure-JS backend (tf.io.withSaveHandler), and the
+ * folder is written under a temp name, fsynced and renamed, so a crash leaves no half export.
+ */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -15,13 +21,6 @@ import {
   ModelManifest,
   type ModelManifestInput,
 } from './export-manifest';
-
-/**
- * Export / import of models in the TensorFlow.js Layers format (`model.json` + one weights
- * shard, loadable by `tf.loadLayersModel` in Node and in a browser) plus `segstudio.json`.
- * The same writer serves the native and the pure-JS backend (tf.io.withSaveHandler), and the
- * folder is written under a temp name, fsynced and renamed, so a crash leaves no half export.
- */
 
 export type ManifestFields = Omit<ModelManifestInput, 'format' | 'version' | 'exportedAt'>;
 

@@ -1,7 +1,3 @@
-import type * as tfjs from '@tensorflow/tfjs';
-import type { OptimizerConfig } from '../../shared/training/config';
-import type { Tf } from '../native/backend';
-
 /**
  * Adam (with optional decoupled weight decay) keyed by stable weight names.
  *
@@ -12,6 +8,9 @@ import type { Tf } from '../native/backend';
  * count is an integer and the bias corrections are computed in float64 from it, so
  * (weights, m, v, iterations) is the complete state and a restore is bit-exact.
  */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { OptimizerConfig } from '../../shared/training/config';
+import type { Tf } from '../native/backend';
 
 export interface NamedArray {
   readonly name: string;

@@ -1,11 +1,10 @@
+/** Model input preparation shared by evaluation and prediction. */
 import sharp from 'sharp';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { NormalizationConfig } from '../../shared/training/config';
 import type { DecodedSample } from '../dataset/source';
 import type { Tf } from '../native/backend';
 import { normalizeImage } from './data';
-
-/** Model input preparation shared by evaluation and prediction. */
 
 /** RGB resized exactly as the dataset source does for training (libvips linear, fill). */
 export async function resizeRgb(

@@ -1,3 +1,8 @@
+/**
+ * Inference on image files: a label map per image at the image's own size, written as a mask in
+ * the dataset's own encoding (so it can be dropped next to the annotations) and as a colour
+ * overlay for people. The manifest (segstudio.json) supplies classes, ids and encoding.
+ */
 import path from 'node:path';
 import sharp from 'sharp';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -9,12 +14,6 @@ import { MAX_UPSAMPLED_LOGITS, modelInputSize } from './evaluate';
 import { inputBatch, resizeRgb } from './predict-input';
 import type { ModelManifest } from './export-manifest';
 import { encodeIndexedPng } from './predict-png';
-
-/**
- * Inference on image files: a label map per image at the image's own size, written as a mask in
- * the dataset's own encoding (so it can be dropped next to the annotations) and as a colour
- * overlay for people. The manifest (segstudio.json) supplies classes, ids and encoding.
- */
 
 export type PredictionManifest = Pick<
   ModelManifest,

@@ -1,15 +1,14 @@
+/**
+ * The training worker process (child_process.fork from the CLI/tests, utilityProcess.fork in
+ * Electron). It obeys its parent only: Ctrl-C in a terminal reaches the whole process group,
+ * and the parent turns it into a pause, so the worker itself ignores SIGINT.
+ */
 import type { RunMode } from '../../shared/training/state';
 import { WorkerCommand, type WorkerEvent } from '../../shared/worker/protocol';
 import { backendInfo, getTf } from '../native/backend';
 import { evaluateRun, exportRun, openEngineSession, predictRun } from '../training/engine-bridge';
 import { WorkerLoop } from '../training/worker-loop';
 import { connectToParent } from '../worker/parent-link';
-
-/**
- * The training worker process (child_process.fork from the CLI/tests, utilityProcess.fork in
- * Electron). It obeys its parent only: Ctrl-C in a terminal reaches the whole process group,
- * and the parent turns it into a pause, so the worker itself ignores SIGINT.
- */
 
 const parent = connectToParent();
 let parentGone = false;

@@ -1,6 +1,3 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-
 /**
  * One resolver for every way the renderer loads a project file: the serve host's `/media/...`
  * route and Electron's `segmedia://media/...` protocol. A media path is a URL path (still
@@ -15,6 +12,8 @@ import path from 'node:path';
  * NUL, double encoding, a look-alike sibling folder, a symlink) can reach anything else. For
  * sample layers the same check runs on every source file before a derived file is made.
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
 export const SAMPLE_LAYERS = [
   'image',

@@ -1,6 +1,3 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-
 /**
  * Serve-mode authentication. The printed URL carries a random token; opening it once swaps
  * the token for an HttpOnly, SameSite=Strict session cookie (so the token leaves the address
@@ -8,6 +5,8 @@ import type { IncomingMessage } from 'node:http';
  * token as a Bearer header, for scripts). Host and Origin checks stop DNS rebinding and
  * cross-site pages from riding on the cookie.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');

@@ -1,12 +1,11 @@
-import { promises as fs } from 'node:fs';
-import type { z } from 'zod';
-import { writeFileAtomic } from '../fs/atomic';
-
 /**
  * JSON-lines history files (metrics.jsonl, steps.jsonl). Appends are not atomic, so a kill
  * can leave a torn last line: readers skip lines that do not parse or validate, and a resume
  * rewrites the file (atomically) to exactly the lines that precede the restored checkpoint.
  */
+import { promises as fs } from 'node:fs';
+import type { z } from 'zod';
+import { writeFileAtomic } from '../fs/atomic';
 
 export async function appendJsonLines(file: string, values: readonly unknown[]): Promise<void> {
   if (values.length === 0) return;

@@ -1,13 +1,3 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
-import { DatasetDescriptor } from '../../shared/dataset/descriptor';
-import { RunSummary, TrainingState, type TrainRequest } from '../../shared/contracts/training';
-import { TrainRequest as TrainRequestSchema } from '../../shared/contracts/training';
-import { TrainingConfig } from '../../shared/training/config';
-import { isLiveState } from '../../shared/training/state';
-import { writeJsonAtomic } from '../fs/atomic';
-
 /**
  * Layout of a run folder (`<projectDir>/runs/<runName>`, or any directory given to the CLI):
  *
@@ -23,6 +13,15 @@ import { writeJsonAtomic } from '../fs/atomic';
  *
  * The checkpoints are the truth for resuming; run.json is the truth for listing runs.
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import { RunSummary, TrainingState, type TrainRequest } from '../../shared/contracts/training';
+import { TrainRequest as TrainRequestSchema } from '../../shared/contracts/training';
+import { TrainingConfig } from '../../shared/training/config';
+import { isLiveState } from '../../shared/training/state';
+import { writeJsonAtomic } from '../fs/atomic';
 
 export const RUN_FILE = 'run.json';
 export const CHECKPOINTS_DIR = 'checkpoints';

@@ -39,6 +39,8 @@ export const EvalReport = z.object({
 export type EvalReport = z.infer<typeof EvalReport>;
 
 const EvalRef = z.object({ runName: RunName, split: z.string().max(64).default('val') });
+/** Evaluation, export and prediction use the best checkpoint unless told otherwise. */
+const FromBest = CheckpointKind.default('best');
 
 /**
  * Where the user chose to save (Electron's save dialog). Omitted in serve mode: the file stays
@@ -51,7 +53,7 @@ export const evaluationContract = defineContract({
   methods: {
     /** Runs the model on a split (progress via project@job) and caches the report. */
     evaluate: {
-      input: EvalRef.extend({ from: CheckpointKind.default('best') }),
+      input: EvalRef.extend({ from: FromBest }),
       output: EvalReport,
     },
     /** The cached report of the latest evaluation, if any. */
@@ -59,7 +61,7 @@ export const evaluationContract = defineContract({
     exportModel: {
       input: z.object({
         runName: RunName,
-        from: CheckpointKind.default('best'),
+        from: FromBest,
         format: z.enum(['folder', 'archive']).default('archive'),
         destination: Destination,
       }),
@@ -71,7 +73,7 @@ export const evaluationContract = defineContract({
      */
     exportPredictions: {
       input: EvalRef.extend({
-        from: CheckpointKind.default('best'),
+        from: FromBest,
         encoding: z.enum(['dataset', 'color']).default('dataset'),
         folder: z.string().min(1).max(4096).optional(),
         destination: Destination,

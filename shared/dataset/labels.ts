@@ -1,12 +1,11 @@
-import { z } from 'zod';
-import { ClassDef, RgbColor } from './descriptor';
-import { describeJsonError } from './json-error';
-
 /**
  * Labels files in the two shapes users bring: the seed's SEG_LABELS_LIST as JSON
  * (`[{id, name, rgb_values, void?}]`) and CSV (`id,name,r,g,b`, or `name,r,g,b` like
  * CamVid's class_dict.csv where the row order is the id). Pure text parsing: the caller reads.
  */
+import { z } from 'zod';
+import { ClassDef, RgbColor } from './descriptor';
+import { describeJsonError } from './json-error';
 
 const JsonLabel = z.object({
   id: z.number().int(),

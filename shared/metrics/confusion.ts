@@ -6,9 +6,7 @@
  * void pixels never enter the matrix. A class absent from both ground truth and prediction has
  * no defined IoU: it gets `null` plus a reason, never NaN or 0, and is left out of the means.
  */
-
-/** Label value of ignored (void) pixels, as in main/dataset/source.ts. */
-export const VOID_LABEL = 255;
+import { IGNORE_LABEL } from '../dataset/ignore-label';
 
 export const REASON_ABSENT = 'absent from ground truth and prediction';
 export const REASON_NOT_IN_GT = 'not in ground truth';
@@ -51,17 +49,17 @@ export class ConfusionMatrix {
   }
 
   /**
-   * Adds one label map pair. Ground-truth pixels equal to `voidLabel` are skipped; any other
+   * Adds one label map pair. Ground-truth pixels equal to `ignoreLabel` are skipped; any other
    * value outside 0..C-1 (in ground truth or prediction) is a caller bug and throws.
    */
-  addLabels(gt: ArrayLike<number>, pred: ArrayLike<number>, voidLabel = VOID_LABEL): void {
+  addLabels(gt: ArrayLike<number>, pred: ArrayLike<number>, ignoreLabel = IGNORE_LABEL): void {
     if (gt.length !== pred.length) {
       throw new Error(`addLabels: ${gt.length} ground-truth vs ${pred.length} predicted pixels`);
     }
     const c = this.numClasses;
     for (let i = 0; i < gt.length; i++) {
       const g = gt[i]!;
-      if (g === voidLabel) continue;
+      if (g === ignoreLabel) continue;
       const p = pred[i]!;
       if (g < 0 || g >= c || p < 0 || p >= c) {
         throw new Error(`addLabels: pixel ${i} has gt ${g} / pred ${p} outside 0..${c - 1}`);

@@ -52,7 +52,7 @@ export const AugmentationConfig = z.object({
     .default([1, 1])
     .refine(([lo, hi]) => lo <= hi, 'scale: min must be <= max'),
   flip: z.boolean().default(false),
-  colorJitter: ColorJitterConfig.default({ brightness: 0, contrast: 0, saturation: 0 }),
+  colorJitter: ColorJitterConfig.prefault({}),
 });
 export type AugmentationConfig = z.infer<typeof AugmentationConfig>;
 
@@ -77,25 +77,13 @@ export const TrainingConfig = z.object({
   inputSize: InputSize.default({ width: 240, height: 240 }),
   batchSize: z.number().int().min(1).max(1024).default(8),
   epochs: z.number().int().min(1).max(100_000).default(50),
-  optimizer: OptimizerConfig.default({
-    type: 'adam',
-    lr: 1e-3,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    weightDecay: 0,
-  }),
-  schedule: LrScheduleConfig.default({ type: 'constant', warmupSteps: 0, power: 0.9, minLr: 0 }),
-  augmentation: AugmentationConfig.default({
-    scale: [1, 1],
-    flip: false,
-    colorJitter: { brightness: 0, contrast: 0, saturation: 0 },
-  }),
+  // prefault({}): a missing section is parsed as empty, so its field defaults above apply and
+  // no default is written twice.
+  optimizer: OptimizerConfig.prefault({}),
+  schedule: LrScheduleConfig.prefault({}),
+  augmentation: AugmentationConfig.prefault({}),
   classWeights: ClassWeightsConfig.default('none'),
-  normalization: NormalizationConfig.default({
-    mean: [0.485, 0.456, 0.406],
-    std: [0.229, 0.224, 0.225],
-  }),
+  normalization: NormalizationConfig.prefault({}),
   /** Seeds weight init, data order and augmentation. Same seed + config = same run. */
   seed: z.number().int().min(0).max(0xffffffff).default(42),
   /** Time-based automatic checkpoint interval (in addition to epoch ends and pauses). */
@@ -106,7 +94,6 @@ export const TrainingConfig = z.object({
   widthMultiplier: z.number().positive().max(4).default(1),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
-export type TrainingConfigInput = z.input<typeof TrainingConfig>;
 
 type DeepPartial<T> = T extends readonly unknown[]
   ? T

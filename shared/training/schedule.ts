@@ -30,10 +30,3 @@ export function learningRateAt(
 export function stepsPerEpoch(sampleCount: number, batchSize: number): number {
   return Math.max(1, Math.floor(sampleCount / batchSize));
 }
-
-/** Serialisable snapshot of the schedule position stored in checkpoints. */
-export interface LrScheduleState {
-  readonly globalStep: number;
-  readonly totalSteps: number;
-  readonly lastLr: number;
-}

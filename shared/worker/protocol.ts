@@ -1,12 +1,11 @@
-import { z } from 'zod';
-import { CheckpointKind } from '../contracts/common';
-import { CheckpointInfo, EpochMetrics, StepProgress } from '../contracts/training';
-
 /**
  * Main <-> training worker protocol. Plain JSON data only (it crosses child_process IPC and
  * Electron's utilityProcess port alike). The run folder is the source of truth: `start` and
  * `resume` name a run folder whose run.json (written by the host) holds config and dataset.
  */
+import { z } from 'zod';
+import { CheckpointKind } from '../contracts/common';
+import { CheckpointInfo, EpochMetrics, StepProgress } from '../contracts/training';
 
 /** Stop training automatically after this many optimizer steps in total (as if paused). */
 const StopAfterSteps = z.number().int().min(1).nullable().default(null);
@@ -64,7 +63,6 @@ export const WorkerCommand = z.discriminatedUnion('type', [
   }),
 ]);
 export type WorkerCommand = z.input<typeof WorkerCommand>;
-export type ParsedWorkerCommand = z.infer<typeof WorkerCommand>;
 
 /** Live tensor count in the worker, reported so leaks are visible (and testable). */
 const NumTensors = z.number().int().min(0);

@@ -1,3 +1,9 @@
+/**
+ * The fuzz suite: generated damaged and odd-but-good files, one per one-sample dataset, each
+ * opened with the full check (headers, masks and image pixels) under its own timeout. Zero
+ * crashes, zero hangs, every damaged file named (a problem whose path is that file), every
+ * good file usable and loadable by training, every file byte-identical afterwards.
+ */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -5,13 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset } from '../../main/dataset/index';
 import { buildCase, fuzzCases, type BuiltCase } from './fixtures/fuzz';
 import { tempDir } from './helpers';
-
-/**
- * The fuzz suite: generated damaged and odd-but-good files, one per one-sample dataset, each
- * opened with the full check (headers, masks and image pixels) under its own timeout. Zero
- * crashes, zero hangs, every damaged file named (a problem whose path is that file), every
- * good file usable and loadable by training, every file byte-identical afterwards.
- */
 
 const CASE_TIMEOUT_MS = 15_000;
 

@@ -1,3 +1,7 @@
+/**
+ * ADE20K SceneParsing (`ADEChallengeData2016`): images/{training,validation}/*.jpg with
+ * index PNGs in annotations/{...}; 0 = "other" (void); names from objectInfo150.csv.
+ */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ClassDef, Problem } from '../../../shared/dataset/descriptor';
@@ -10,11 +14,6 @@ import {
   type PlannedSample,
   type PlannedSplit,
 } from '../plan';
-
-/**
- * ADE20K SceneParsing (`ADEChallengeData2016`): images/{training,validation}/*.jpg with
- * index PNGs in annotations/{...}; 0 = "other" (void); names from objectInfo150.csv.
- */
 
 const SPLITS: readonly (readonly [string, string])[] = [
   ['training', 'train'],

@@ -1,13 +1,12 @@
-import path from 'node:path';
-import type { Problem } from '../../../shared/dataset/descriptor';
-import { isImageName, readListLines, stem, type DirCache } from '../dir-cache';
-import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../plan';
-
 /**
  * Pair lists (CamVid/SegNet): each line `IMAGE ANNOTATION`. The paths are often absolute paths
  * from the machine that wrote the list (`/SegNet/CamVid/train/x.png`), so each one is
  * re-rooted against the list file's folder by the longest suffix that exists here.
  */
+import path from 'node:path';
+import type { Problem } from '../../../shared/dataset/descriptor';
+import { isImageName, readListLines, stem, type DirCache } from '../dir-cache';
+import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../plan';
 
 const isPairLine = (text: string): boolean => {
   const tokens = text.split(/\s+/);

@@ -1,11 +1,10 @@
-import path from 'node:path';
-import { IMAGE_EXTENSIONS, imagesByStem, readListLines, stem, type DirCache } from '../dir-cache';
-import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../plan';
-
 /**
  * The seed / I2DL layout: `train.txt` etc. list image names, images in `images/NAME.ext`,
  * RGB targets in `targets/NAME_GT.ext` (any image extension, e.g. the original's .bmp).
  */
+import path from 'node:path';
+import { IMAGE_EXTENSIONS, imagesByStem, readListLines, stem, type DirCache } from '../dir-cache';
+import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../plan';
 
 const SUFFIX = '_GT';
 

@@ -1,13 +1,12 @@
+/**
+ * Pascal VOC: JPEGImages/ID.jpg, SegmentationClass/ID.png (palette PNGs; the palette index
+ * is the class, 255 = border/ignore), splits from ImageSets/Segmentation/*.txt.
+ */
 import path from 'node:path';
 import type { ClassDef } from '../../../shared/dataset/descriptor';
 import { vocColor } from '../../../shared/dataset/palette';
 import { readListLines, stem, type DirCache } from '../dir-cache';
 import type { DatasetPlan, FormatModule, PlannedSplit } from '../plan';
-
-/**
- * Pascal VOC: JPEGImages/ID.jpg, SegmentationClass/ID.png (palette PNGs; the palette index
- * is the class, 255 = border/ignore), splits from ImageSets/Segmentation/*.txt.
- */
 
 const VOC_NAMES = [
   'background',

@@ -1,6 +1,3 @@
-import type * as tfjs from '@tensorflow/tfjs';
-import type { Tf } from '../../native/backend';
-
 /**
  * Faster training-mode BatchNormalization for the CPU.
  *
@@ -14,6 +11,8 @@ import type { Tf } from '../../native/backend';
  * serialisation are untouched: the layer stays a standard `BatchNormalization`, so saved models
  * load anywhere without custom classes.
  */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Tf } from '../../native/backend';
 
 type Kwargs = Record<string, unknown>;
 type CallFn = (inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: Kwargs) => tfjs.Tensor | tfjs.Tensor[];

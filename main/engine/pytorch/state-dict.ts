@@ -1,11 +1,10 @@
-import { readZip } from '../../fs/zip';
-import { PickleCall, PickleGlobal, unpickle } from './pickle';
-
 /**
  * Reads a PyTorch `torch.save(model.state_dict(), f)` file (the zip format PyTorch writes since
  * 1.6: `NAME/data.pkl` + raw little-endian storages `NAME/data/KEY`) into float32 arrays.
  * Only tensors of float storages are supported, which is what a trained model's weights are.
  */
+import { readZip } from '../../fs/zip';
+import { PickleCall, PickleGlobal, unpickle } from './pickle';
 
 export interface TorchTensor {
   readonly shape: readonly number[];

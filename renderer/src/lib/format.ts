@@ -78,10 +78,6 @@ export function hexToRgb(hex: string): [number, number, number] | null {
   return [parseInt(match[1]!, 16), parseInt(match[2]!, 16), parseInt(match[3]!, 16)];
 }
 
-export function rgbCss(rgb: RgbTuple): string {
-  return `rgb(${rgb[0]} ${rgb[1]} ${rgb[2]})`;
-}
-
 /** "120 / 600 · 1m 05s left", "8 / 8 · done", "done": the numbers beside a job's bar. */
 export function formatJobStatus(job: {
   done: number;

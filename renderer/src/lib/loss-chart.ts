@@ -1,9 +1,8 @@
-import type { EpochMetrics } from '../../../shared/contracts/training';
-
 /**
  * Pure helpers for the loss chart. Validation loss is the same quantity as the training loss
  * (class weights, void ignored), so it shares the loss axis, placed at each epoch's last step.
  */
+import type { EpochMetrics } from '../../../shared/contracts/training';
 
 export interface ChartPoint {
   readonly x: number;
