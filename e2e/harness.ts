@@ -41,6 +41,8 @@ export interface ServeHandle {
   readonly port: number;
   readonly token: string;
   readonly dataDir: string;
+  /** Pid of the serve process (its training workers are its children). */
+  readonly pid: number;
   /** Everything the server printed so far (stdout + stderr), for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -142,6 +144,7 @@ export async function startServe(options: StartServeOptions = {}): Promise<Serve
     port: Number(parsed.port),
     token: parsed.searchParams.get('token') ?? '',
     dataDir,
+    pid: child.pid ?? -1,
     output: () => output,
     stop: stopServe,
   };

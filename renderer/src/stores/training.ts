@@ -95,7 +95,9 @@ export const useTrainingStore = defineStore('training', () => {
 
   api.training.on('warning', (w) => {
     // The run goes on: a warning never touches its state, and needs no Resume.
-    warnings.value = [...warnings.value.slice(1 - MAX_WARNINGS), w];
+    // A restarted worker repeats what its predecessor said: keep each warning once per run.
+    const known = warnings.value.some((x) => x.runName === w.runName && x.message === w.message);
+    if (!known) warnings.value = [...warnings.value.slice(1 - MAX_WARNINGS), w];
     notices.push({
       level: 'warning',
       title: w.runName ? `Training run ${w.runName}: warning` : 'Training warning',
