@@ -2,13 +2,22 @@ import { protocol } from 'electron';
 import { ELECTRON_MEDIA_SCHEME } from '../../shared/ipc/wire';
 import { mediaResponse } from '../media/response';
 import type { MediaResolver } from '../media/resolve';
+import { APP_SCHEME, appAssetResponse } from './app-scheme';
 
 /**
- * `segmedia://media/...` serves project images and masks to the sandboxed renderer through
- * the same resolver as serve mode's `/media/` route. Must run before `app` is ready.
+ * The two custom schemes of the shell (thin: the responses are built in app-scheme.ts and
+ * media/response.ts, tested in Node):
+ *   `app://segstudio/...`   the renderer itself, from its out folder only (instead of file://)
+ *   `segmedia://media/...`  project images and masks, through serve mode's media resolver
+ * Both are standard + secure so the page gets a real origin, a secure context, fetch and CSP.
+ * Must run before `app` is ready.
  */
-export function registerMediaScheme(): void {
+export function registerAppSchemes(): void {
   protocol.registerSchemesAsPrivileged([
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true },
+    },
     {
       scheme: ELECTRON_MEDIA_SCHEME,
       privileges: {
@@ -22,7 +31,8 @@ export function registerMediaScheme(): void {
   ]);
 }
 
-/** Installs the handler (after `app` is ready). */
-export function handleMediaProtocol(resolver: MediaResolver): void {
+/** Installs both handlers (after `app` is ready). */
+export function handleAppProtocols(rendererDir: string, resolver: MediaResolver): void {
+  protocol.handle(APP_SCHEME, (request) => appAssetResponse(rendererDir, request.url));
   protocol.handle(ELECTRON_MEDIA_SCHEME, (request) => mediaResponse(resolver, request.url));
 }

@@ -1,5 +1,10 @@
 import { BrowserWindow, screen, session, shell } from 'electron';
-import { CONTENT_SECURITY_POLICY, hardenedWebPreferences, isAppUrl } from './security';
+import {
+  CONTENT_SECURITY_POLICY,
+  hardenedWebPreferences,
+  isAllowedExternalUrl,
+  isAppUrl,
+} from './security';
 import {
   MIN_WINDOW_SIZE,
   createWindowStateSaver,
@@ -70,8 +75,9 @@ export async function createMainWindow(options: WindowOptions): Promise<BrowserW
   win.on('leave-full-screen', remember);
   win.on('close', () => void saver.flush(captureState(win)));
   win.webContents.setWindowOpenHandler(({ url }) => {
-    // External links open in the user's browser; the app never spawns new windows.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // The app's own external links open in the user's browser; nothing else is opened, and
+    // the app never spawns new windows.
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   // Navigation (links, redirects, frames) never leaves the app's own page.

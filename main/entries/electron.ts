@@ -1,22 +1,24 @@
 import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createAppServices } from '../services/index';
 import { registerIpc } from '../electron/ipc';
 import { createMainWindow, installSessionPolicies } from '../electron/window';
 import { createElectronHost } from '../electron/host';
-import { handleMediaProtocol, registerMediaScheme } from '../electron/protocol';
+import { APP_INDEX_URL } from '../electron/app-scheme';
+import { handleAppProtocols, registerAppSchemes } from '../electron/protocol';
 import { reopenLastProject } from '../services/restore';
 
 // Electron-only shell: everything it wires up is implemented (and tested) in plain Node.
 const outDir = path.join(__dirname, '..');
 const preloadPath = path.join(outDir, 'preload', 'electron.cjs');
-const rendererIndexUrl = pathToFileURL(path.join(outDir, 'renderer', 'index.html')).href;
+const rendererDir = path.join(outDir, 'renderer');
+// Served by the app:// handler from rendererDir only, never as file:// (protocol.ts).
+const rendererIndexUrl = APP_INDEX_URL;
 const devServerUrl = process.env['SEGSTUDIO_DEV_SERVER_URL'];
 
 app.enableSandbox();
 // Privileged schemes can only be registered before the app is ready.
-registerMediaScheme();
+registerAppSchemes();
 
 if (!app.requestSingleInstanceLock()) app.quit();
 // A second launch brings the running window forward instead of opening nothing.
@@ -31,7 +33,7 @@ void app.whenReady().then(() => {
   installSessionPolicies();
   const services = createAppServices(createElectronHost());
   registerIpc(services, rendererIndexUrl, devServerUrl);
-  handleMediaProtocol(services.media);
+  handleAppProtocols(rendererDir, services.media);
   const dataDir = app.getPath('userData');
   // The window opens at once; the renderer picks the project up from project@changed.
   void reopenLastProject(services, dataDir).then(({ reason }) => {

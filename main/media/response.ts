@@ -34,7 +34,7 @@ export async function mediaResponse(resolver: MediaResolver, url: string): Promi
     'Content-Length': String(found.size),
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
-    // The renderer is a file:// page, so these images are cross-origin to it: reading the
+    // The renderer is an app:// page, so these images are cross-origin to it: reading the
     // index masks' pixels (hover lookup) needs CORS. Only the app's own pages can load this
     // scheme (navigation is locked to them), and it carries no credentials.
     'Access-Control-Allow-Origin': '*',

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_INDEX_URL } from '../../main/electron/app-scheme';
 import { handleIpcCall, type IpcSender } from '../../main/electron/ipc-call';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 
 // The exact path an ipcMain.handle call takes in the Electron shell, with the real services.
-const index = 'file:///opt/Seg%20Studio/resources/app.asar/out/renderer/index.html';
+const index = APP_INDEX_URL;
 const policy = { rendererIndexUrl: index };
 const appPage: IpcSender = { frameUrl: `${index}#/browse`, isTopFrame: true, webContentsId: 1 };
 
@@ -39,6 +40,15 @@ describe('Electron IPC calls', () => {
     const senders: [string, IpcSender][] = [
       ['remote page', { ...appPage, frameUrl: 'https://evil.example/' }],
       ['another local file', { ...appPage, frameUrl: 'file:///tmp/evil.html' }],
+      [
+        'the old file:// renderer page',
+        {
+          ...appPage,
+          frameUrl: 'file:///opt/Seg%20Studio/resources/app.asar/out/renderer/index.html',
+        },
+      ],
+      ['another app:// host', { ...appPage, frameUrl: 'app://evil/index.html' }],
+      ['another file of the app scheme', { ...appPage, frameUrl: 'app://segstudio/bridge.js' }],
       ['a data: URL', { ...appPage, frameUrl: 'data:text/html,<script></script>' }],
       ['an iframe of the app page', { ...appPage, isTopFrame: false }],
       ['an iframe elsewhere', { ...appPage, frameUrl: 'https://evil.example/', isTopFrame: false }],

@@ -24,6 +24,7 @@ const schema = JSON.parse(
 
 const SECTION_DEFINITIONS: Record<string, string> = {
   directories: 'MetadataDirectories',
+  electronFuses: 'FuseOptionsV1',
   win: 'WindowsConfiguration',
   nsis: 'NsisOptions',
   mac: 'MacConfiguration',
@@ -67,6 +68,18 @@ describe('electron-builder.yml', () => {
     await expect(
       validateConfiguration({ ...config, bogus: true }, new DebugLogger(false)),
     ).rejects.toThrow(/bogus/);
+  });
+
+  it('flips the Electron fuses that lock the packaged binary down', () => {
+    expect(section('electronFuses')).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // Asar integrity and asar-only loading need the app in an archive at all.
+    expect(config['asar']).toBe(true);
   });
 
   it('names the app, output folder and installer targets', () => {

@@ -15,7 +15,7 @@ export const VOID_INDEX = 255;
 
 export async function loadIndexMap(url: string): Promise<IndexMap> {
   const image = new Image();
-  // In Electron the page is file:// and masks come from segmedia:// (another origin): a CORS
+  // In Electron the page is app://segstudio and masks come from segmedia:// (another origin): a CORS
   // request keeps the canvas untainted so getImageData may read it. Same-origin in serve mode.
   image.crossOrigin = 'anonymous';
   image.decoding = 'async';
