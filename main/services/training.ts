@@ -1,3 +1,8 @@
+/**
+ * training.* for the open project: runs, their history and checkpoints from the run folders,
+ * and one TrainingHost that trains one run at a time. Host events become contract events here:
+ * a warning the host reports (the run goes on) is the contract's `warning`, never its `error`.
+ */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RunName } from '../../shared/contracts/common';
