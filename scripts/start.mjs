@@ -2,6 +2,7 @@
 // offline machines; say so and point at the browser host instead of failing obscurely.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { runForwardingSignals } from './lib/forward-signals.mjs';
 
 const require = createRequire(import.meta.url);
 const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
@@ -20,5 +21,6 @@ if (typeof electronPath !== 'string') {
   );
   process.exit(1);
 }
-const run = spawnSync(electronPath, ['.'], { stdio: 'inherit' });
-process.exit(run.status ?? 1);
+// Signals are passed on: `kill <pid>` of `npm start` (or a closed terminal) must reach
+// Electron, whose before-quit handler pauses a running training with a checkpoint.
+process.exit(await runForwardingSignals(electronPath, ['.']));

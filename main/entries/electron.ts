@@ -62,6 +62,10 @@ void app.whenReady().then(() => {
   });
 });
 
+// kill / a closed terminal / `npm start`'s wrapper passing a signal on: quit the normal way,
+// through before-quit, so a running training pauses with a checkpoint first.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => app.quit());
+
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
