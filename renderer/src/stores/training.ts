@@ -89,7 +89,8 @@ export const useTrainingStore = defineStore('training', () => {
       level: 'error',
       title: e.runName ? `Training run ${e.runName} reported an error` : 'Training error',
       message: e.message,
-      hint: 'The run is paused at its last checkpoint; fix the cause and press Resume.',
+      // A fatal error also ends the run (crashed); a non-fatal one leaves it training.
+      hint: 'If the run stopped, it is saved at its last checkpoint: fix the cause and press Resume.',
     });
   });
 
