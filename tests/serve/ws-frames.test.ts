@@ -128,6 +128,29 @@ function sendRaw(bytes: Buffer): Promise<RawOutcome> {
   });
 }
 
+/** An authenticated upgrade request whose `override` lines replace the standard ones. */
+function rawHandshake(override: string[]): Promise<string> {
+  const names = override.map((h) => h.split(':')[0]!.toLowerCase());
+  const lines = [
+    `Host: 127.0.0.1:${serve.url.port}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version: 13',
+    `Authorization: Bearer ${serve.token}`,
+  ].filter((h) => !names.includes(h.split(':')[0]!.toLowerCase()));
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(serve.url.port), '127.0.0.1');
+    let received = '';
+    socket.on('connect', () =>
+      socket.write(['GET /ws HTTP/1.1', ...lines, ...override, '', ''].join('\r\n')),
+    );
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received.slice(0, received.indexOf('\r\n'))));
+  });
+}
+
 const text = (s: string): Buffer => Buffer.from(s, 'utf8');
 
 const malformed: [string, Buffer, number][] = [
@@ -177,6 +200,20 @@ describe('serve: malformed WebSocket frames from an authenticated client', () =>
       const outcome = await sendRaw(bytes);
       expect(outcome.handshake).toBe('HTTP/1.1 101 Switching Protocols');
       expect(outcome.closeCode).toBe(code);
+      expect(isAlive(serve.child.pid!)).toBe(true);
+    });
+  }
+
+  const handshakes: [string, string[], string][] = [
+    ['an unsupported protocol version', ['Sec-WebSocket-Version: 7'], '400'],
+    ['no Sec-WebSocket-Key', ['Sec-WebSocket-Key:'], '400'],
+    ['a malformed Sec-WebSocket-Key', ['Sec-WebSocket-Key: short'], '400'],
+    ['a line that is not a header at all', ['\u0000\u0001 garbage'], '400'],
+  ];
+  for (const [what, headers, status] of handshakes) {
+    it(`answers ${status} to a handshake with ${what}, and keeps running`, async () => {
+      const answer = await rawHandshake(headers);
+      expect(answer.split(' ')[1]).toBe(status);
       expect(isAlive(serve.child.pid!)).toBe(true);
     });
   }
