@@ -2,6 +2,7 @@
  * Training-step benchmark on synthetic in-memory data (no decoding), for `segstudio bench`
  * and for sizing presets. Reports the median wall time of a full optimizer step.
  */
+import type * as tfjs from '@tensorflow/tfjs';
 import type { TrainingConfigOverrides } from '../../shared/training/config';
 import type { PresetName } from '../../shared/training/presets';
 import type { DecodedSample, LoadOptions, SampleSource } from '../dataset/source';
@@ -22,6 +23,11 @@ export interface BenchOptions {
   /** Extra config overrides (augmentation, ...). */
   readonly config?: TrainingConfigOverrides;
   readonly onStep?: (index: number, seconds: number) => void;
+  /**
+   * `train` (default) times optimizer steps; `inference` times forward passes of a batch
+   * (training: false) including reading the logits back.
+   */
+  readonly mode?: 'train' | 'inference';
 }
 
 export interface BenchResult {
@@ -41,6 +47,11 @@ export interface BenchResult {
    * estimates the step time the machine would give this process alone.
    */
   readonly cpu_s_per_step: number;
+  readonly mode: 'train' | 'inference';
+  /** Trainable weights (what the optimizer updates); `parameters` adds BatchNorm statistics. */
+  readonly trainable_parameters: number;
+  /** The network's Layers topology (model.toJSON), for building a PyTorch twin. */
+  readonly topology: unknown;
 }
 
 class RandomSource implements SampleSource {
@@ -99,14 +110,26 @@ export async function benchmarkTraining(opts: BenchOptions): Promise<BenchResult
   try {
     const times: number[] = [];
     let cpuStart: NodeJS.CpuUsage | null = null;
+    const mode = opts.mode ?? 'train';
+    const tf = trainer.tf;
+    const input =
+      mode === 'inference' ? tf.randomNormal([opts.batch, opts.height, opts.width, 3]) : null;
+    const forward = async (): Promise<number> => {
+      const started = performance.now();
+      const logits = tf.tidy(() => trainer.model.apply(input!, { training: false }) as tfjs.Tensor);
+      await logits.data();
+      logits.dispose();
+      return (performance.now() - started) / 1000;
+    };
     for (let i = 0; i < warmup + opts.steps; i++) {
       if (i === warmup) cpuStart = process.cpuUsage();
-      const r = await trainer.step();
+      const seconds = input ? await forward() : (await trainer.step()).stepSeconds;
       if (i >= warmup) {
-        times.push(r.stepSeconds);
-        opts.onStep?.(i - warmup, r.stepSeconds);
+        times.push(seconds);
+        opts.onStep?.(i - warmup, seconds);
       }
     }
+    input?.dispose();
     const cpu = process.cpuUsage(cpuStart ?? undefined);
     const cpuPerStep = (cpu.user + cpu.system) / 1e6 / Math.max(1, opts.steps);
     times.sort((a, b) => a - b);
@@ -126,6 +149,12 @@ export async function benchmarkTraining(opts: BenchOptions): Promise<BenchResult
       native: info.native,
       parameters: trainer.model.countParams(),
       cpu_s_per_step: cpuPerStep,
+      mode,
+      trainable_parameters: trainer.model.trainableWeights.reduce(
+        (n, w) => n + w.shape.reduce<number>((a, d) => a * (d ?? 1), 1),
+        0,
+      ),
+      topology: trainer.model.toJSON(null, false),
     };
   } finally {
     trainer.dispose();

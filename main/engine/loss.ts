@@ -1,5 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../native/backend';
+import { nativeOps, type NativeOps } from './kernels/native';
 
 /**
  * Softmax cross-entropy averaged over the per-pixel weights:
@@ -8,7 +9,10 @@ import type { Tf } from '../native/backend';
  * contributes and class weighting normalises like PyTorch's weighted CrossEntropyLoss.
  *
  * Implemented with an analytic gradient ((softmax - onehot) * w / sum w): about twice as fast
- * on the CPU as differentiating logSoftmax * oneHot, which matters at full resolution.
+ * on the CPU as differentiating logSoftmax * oneHot, which matters at full resolution. On the
+ * native backend the per-pixel loss and (softmax - onehot) come from one
+ * SparseSoftmaxCrossEntropyWithLogits kernel. Labels must be in [0, C) (void pixels carry
+ * label 0 and weight 0).
  */
 export function maskedCrossEntropy(
   tf: Tf,
@@ -18,6 +22,8 @@ export function maskedCrossEntropy(
 ): tfjs.Scalar {
   const [b, h, w, numClasses] = logits.shape;
   const pixels = b * h * w;
+  const native = nativeOps(tf);
+  if (native) return nativeMaskedCrossEntropy(tf, native, logits, labels, weights);
   const fn = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
     const lg = args[0] as tfjs.Tensor4D;
     const y = args[1] as tfjs.Tensor3D;
@@ -46,6 +52,38 @@ export function maskedCrossEntropy(
       const probs = tf.mul(ev, tf.expandDims(tf.div(scale, sv), -1));
       const target = tf.mul(tf.oneHot(yv, numClasses), tf.expandDims(scale, -1));
       return [tf.sub(probs, target), tf.zerosLike(yv), tf.zerosLike(wv)];
+    };
+    return { value, gradFunc };
+  });
+  return fn(logits, labels, weights) as tfjs.Scalar;
+}
+
+function nativeMaskedCrossEntropy(
+  tf: Tf,
+  ops: NativeOps,
+  logits: tfjs.Tensor4D,
+  labels: tfjs.Tensor3D,
+  weights: tfjs.Tensor3D,
+): tfjs.Scalar {
+  const shape = logits.shape;
+  const pixels = shape[0] * shape[1] * shape[2];
+  const fn = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
+    const lg = args[0] as tfjs.Tensor4D;
+    const y = args[1] as tfjs.Tensor3D;
+    const wt = args[2] as tfjs.Tensor3D;
+    const save = args[3] as tfjs.GradSaveFunc;
+    const flatW = tf.reshape(wt, [pixels]);
+    const [nll, backprop] = ops.sparseSoftmaxCrossEntropy(
+      tf.reshape(lg, [pixels, shape[3]]),
+      tf.reshape(y, [pixels]),
+    );
+    const total = tf.maximum(tf.sum(flatW), 1e-6);
+    save([backprop, flatW, total]);
+    const value = tf.div(tf.sum(tf.mul(nll, flatW)), total) as tfjs.Scalar;
+    const gradFunc = (dy: tfjs.Scalar, saved: tfjs.Tensor[]): tfjs.Tensor[] => {
+      const [bp, wv, tv] = saved as [tfjs.Tensor2D, tfjs.Tensor1D, tfjs.Scalar];
+      const scale = tf.expandDims(tf.mul(wv, tf.div(dy, tv)), 1);
+      return [tf.reshape(tf.mul(bp, scale), shape), tf.zerosLike(y), tf.zerosLike(wt)];
     };
     return { value, gradFunc };
   });

@@ -7,7 +7,7 @@ cross-entropy with void (255) ignored. Random weights and synthetic data: only s
     python3 torch_seed_step.py [--size 240] [--batch 16] [--classes 101] [--steps 10]
                                [--warmup 2] [--freeze] [--threads N]
 
-Prints one JSON line: median_step_s, img_per_s, backend, torch version, threads.
+Prints one JSON line: median_step_s, img_per_s, cpu_s_per_step, backend, torch version, threads.
 """
 import argparse
 import json
@@ -69,7 +69,10 @@ def main():
     y[:, :, :4] = 255  # some void, as in real data
 
     times = []
+    cpu0 = None
     for i in range(a.warmup + a.steps):
+        if i == a.warmup:
+            cpu0 = time.process_time()
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(net(x), y, ignore_index=255)
@@ -78,6 +81,7 @@ def main():
         dt = time.perf_counter() - t0
         if i >= a.warmup:
             times.append(dt)
+    cpu = time.process_time() - cpu0
     median = statistics.median(times)
     print(
         json.dumps(
@@ -91,10 +95,12 @@ def main():
                 "frozen": a.freeze,
                 "median_step_s": median,
                 "img_per_s": a.batch / median,
+                "cpu_s_per_step": cpu / a.steps,
                 "backend": "pytorch-cpu",
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
                 "parameters": sum(q.numel() for q in net.parameters()),
+                "trainable_parameters": sum(q.numel() for q in params),
             }
         )
     )

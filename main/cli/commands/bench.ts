@@ -1,16 +1,18 @@
+import { writeFileSync } from 'node:fs';
 import { PresetName } from '../../../shared/training/presets';
 import { benchmarkTraining, type BenchResult } from '../../engine/bench';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import { warnIfFallback } from '../fallback-warning';
 import { parseSize } from '../options';
 
-function benchTable(r: BenchResult & { frozen: boolean }): string[] {
+function benchTable(r: Omit<BenchResult, 'topology'> & { frozen: boolean }): string[] {
   const rows: [string, string][] = [
     ['preset', `${r.preset}${r.frozen ? ' (features frozen)' : ''}`],
+    ['mode', r.mode],
     ['input', `${r.width}x${r.height}, batch ${r.batch}, ${r.classes} classes`],
     ['parameters', `${(r.parameters / 1e6).toFixed(2)} M`],
     ['timed steps', String(r.steps)],
-    ['median step', `${r.median_step_s.toFixed(3)} s`],
+    [r.mode === 'train' ? 'median step' : 'median batch', `${r.median_step_s.toFixed(3)} s`],
     ['images/s', r.img_per_s.toFixed(1)],
     ['CPU s/step', r.cpu_s_per_step.toFixed(3)],
     ['backend', `${r.backend}${r.native ? '' : ' (pure JS fallback)'}`],
@@ -22,9 +24,11 @@ export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'Time training steps on synthetic data (median step seconds, images/s, backend)',
   usage:
-    'bench [--preset default|seed-alexnet-fcn] [--size WxH] [--batch B] [--classes C] [--steps N] [--warmup W] [--freeze] [--json]\n' +
+    'bench [--preset default|seed-alexnet-fcn] [--size WxH] [--batch B] [--classes C] [--steps N] [--warmup W] [--freeze] [--inference] [--topology FILE] [--json]\n' +
     "  Defaults: the preset's size and batch, 12 classes, 10 timed steps after 2 warm-up steps.\n" +
     "  --freeze keeps the seed model's AlexNet features frozen (the seed's own workload).\n" +
+    '  --inference times forward passes of a batch (no gradients) instead of optimizer steps.\n' +
+    "  --topology FILE writes the network's Layers topology (JSON) there, for the PyTorch twin.\n" +
     '  Prints a table, then one JSON line (stdout) with median_step_s, img_per_s, backend.',
   options: {
     preset: { type: 'string' },
@@ -34,6 +38,8 @@ export const benchCommand: CliCommand = {
     steps: { type: 'string' },
     warmup: { type: 'string' },
     freeze: { type: 'boolean' },
+    inference: { type: 'boolean' },
+    topology: { type: 'string' },
   },
   async run({ values, out }) {
     const presetRaw = stringOption(values, 'preset') ?? 'default';
@@ -67,12 +73,16 @@ export const benchCommand: CliCommand = {
       steps,
       warmup,
       ...(values['freeze'] === true && { config: { freezeFeatures: true } }),
+      mode: values['inference'] === true ? 'inference' : 'train',
       onStep: (i, seconds) => bar.update(i + 1, `${seconds.toFixed(3)} s/step`),
     }).catch((err: Error) => {
       throw new CliError(`bench failed: ${err.message}`);
     });
     bar.finish();
-    const value = { ...result, frozen: values['freeze'] === true };
+    const { topology, ...rest } = result;
+    const topologyPath = stringOption(values, 'topology');
+    if (topologyPath) writeFileSync(topologyPath, `${JSON.stringify(topology)}\n`);
+    const value = { ...rest, frozen: values['freeze'] === true };
     // Benchmarks print a table and a final JSON line (stdout) in both modes; with --json the
     // table goes to stderr like all human output.
     for (const line of benchTable(value)) out.info(line);

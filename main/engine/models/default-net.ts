@@ -8,9 +8,10 @@
  * residual block at each scale, a 1x1 classifier and a bilinear upsample to the input size.
  * BatchNorm + ReLU throughout. Output: logits [B, H, W, numClasses].
  */
+import type * as tfjs from '@tensorflow/tfjs';
 import { TrainingConfig } from '../../../shared/training/config';
 import type { Tf } from '../../native/backend';
-import { installFastBatchNorm } from './fast-bn';
+import { installFastBatchNorm, installFastRelu } from './fast-bn';
 import { resizeTo, spatialShape, type LayersModel, type SymbolicTensor } from './common';
 import type { PresetDefinition } from './preset';
 
@@ -38,6 +39,12 @@ export function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   const separable = opts.separableBlocks ?? true;
   const ch = (c: number): number => Math.max(8, Math.round((c * m) / 4) * 4);
 
+  const reluLayer = (name: string): tfjs.layers.Layer => {
+    const layer = tf.layers.reLU({ name });
+    if (fastBatchNorm) installFastRelu(tf, layer);
+    return layer;
+  };
+
   const bnRelu = (x: SymbolicTensor, name: string, relu = true): SymbolicTensor => {
     const layer = tf.layers.batchNormalization({
       momentum: BN_MOMENTUM,
@@ -47,7 +54,7 @@ export function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
     if (fastBatchNorm)
       installFastBatchNorm(tf, layer, { momentum: BN_MOMENTUM, epsilon: BN_EPSILON });
     let y = layer.apply(x) as SymbolicTensor;
-    if (relu) y = tf.layers.reLU({ name: `${name}_relu` }).apply(y) as SymbolicTensor;
+    if (relu) y = reluLayer(`${name}_relu`).apply(y) as SymbolicTensor;
     return y;
   };
 
@@ -101,7 +108,7 @@ export function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
       .apply(y) as SymbolicTensor;
     y = bnRelu(y, `${name}_pw`, false);
     y = tf.layers.add({ name: `${name}_add` }).apply([x, y]) as SymbolicTensor;
-    return tf.layers.reLU({ name: `${name}_out` }).apply(y) as SymbolicTensor;
+    return reluLayer(`${name}_out`).apply(y) as SymbolicTensor;
   };
 
   const input = tf.input({ shape: [opts.height, opts.width, 3], name: 'input', dtype: 'float32' });

@@ -1,0 +1,138 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nativeOps } from '../../main/engine/kernels/native';
+import { maskedCrossEntropy, maskedCrossEntropyReference } from '../../main/engine/loss';
+import { installFastBatchNorm, installFastRelu } from '../../main/engine/models/fast-bn';
+import { getTf } from '../../main/native/backend';
+
+// The training step's custom kernels (libtensorflow's FusedBatchNormV3/GradV3, ReluGrad,
+// SparseSoftmaxCrossEntropyWithLogits wired with customGrad, and the JS analytic fallbacks)
+// against tfjs' own layers and autodiff: same values, same gradients, same moving statistics.
+
+const tf = getTf();
+const TOL = 1e-4;
+
+function maxDiff(a: tfjs.Tensor, b: tfjs.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+}
+
+/** Runs `fn` with the native kernels switched off (SEGSTUDIO_NATIVE_KERNELS=0) when `js`. */
+function withPath<T>(js: boolean, fn: () => T): T {
+  const before = process.env['SEGSTUDIO_NATIVE_KERNELS'];
+  if (js) process.env['SEGSTUDIO_NATIVE_KERNELS'] = '0';
+  try {
+    return fn();
+  } finally {
+    if (before === undefined) delete process.env['SEGSTUDIO_NATIVE_KERNELS'];
+    else process.env['SEGSTUDIO_NATIVE_KERNELS'] = before;
+  }
+}
+
+afterEach(() => {
+  delete process.env['SEGSTUDIO_NATIVE_KERNELS'];
+});
+
+describe('native kernels', () => {
+  it('are available on the native backend, and off with SEGSTUDIO_NATIVE_KERNELS=0', () => {
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(nativeOps(tf)).not.toBeNull();
+    expect(withPath(true, () => nativeOps(tf))).toBeNull();
+  });
+
+  for (const path of ['native', 'js'] as const) {
+    it(`BatchNorm training path (${path}) matches tfjs' BatchNormalization: output, gradients, moving stats`, () => {
+      const cfg = { momentum: 0.9, epsilon: 1e-3 };
+      const make = (fast: boolean): tfjs.layers.Layer => {
+        const layer = tf.layers.batchNormalization({ ...cfg, name: `bn_${path}_${fast}` });
+        layer.build([null, 5, 6, 3]);
+        layer.setWeights([
+          tf.tensor1d([1.5, 0.5, -0.7]),
+          tf.tensor1d([0.1, -0.2, 0.3]),
+          tf.tensor1d([0.05, 0, -0.1]),
+          tf.tensor1d([1.2, 0.8, 1]),
+        ]);
+        if (fast) installFastBatchNorm(tf, layer, cfg);
+        return layer;
+      };
+      const fast = make(true);
+      const ref = make(false);
+      const x = tf.randomNormal([2, 5, 6, 3], 0.3, 2, 'float32', 11) as tfjs.Tensor4D;
+      const r = tf.randomNormal([2, 5, 6, 3], 0, 1, 'float32', 12);
+      const run = (layer: tfjs.layers.Layer): tfjs.Tensor[] =>
+        withPath(path === 'js', () =>
+          tf.tidy(() => {
+            const [gamma, beta] = layer.trainableWeights.map((w) => w.read() as tfjs.Variable);
+            const f = (): tfjs.Scalar =>
+              tf.sum(tf.mul(layer.apply(x, { training: true }) as tfjs.Tensor, r));
+            const { value, grads } = tf.variableGrads(f, [gamma!, beta!]);
+            const dx = tf.grad((xi: tfjs.Tensor) =>
+              tf.sum(tf.mul(layer.apply(xi, { training: true }) as tfjs.Tensor, r)),
+            )(x);
+            return [value, dx, grads[gamma!.name]!, grads[beta!.name]!];
+          }),
+        );
+      // A first call of each (the native path keeps one empty tensor for its unused inputs),
+      // then the compared calls must leave no tensor behind.
+      tf.dispose([...run(fast), ...run(ref)]);
+      const before = tf.memory().numTensors;
+      const a = run(fast);
+      const b = run(ref);
+      a.forEach((t, i) => expect(maxDiff(t, b[i]!)).toBeLessThan(TOL * 10));
+      // Six training calls each: the moving statistics moved the same way.
+      const stats = (l: tfjs.layers.Layer): tfjs.Tensor[] =>
+        l.getWeights().filter((_, i) => i >= 2);
+      const [fm, fv] = stats(fast);
+      const [rm, rv] = stats(ref);
+      expect(maxDiff(fm!, rm!)).toBeLessThan(TOL);
+      expect(maxDiff(fv!, rv!)).toBeLessThan(TOL);
+      tf.dispose([...a, ...b]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, r]);
+    });
+  }
+
+  it('ReLU with a ReluGrad gradient matches tfjs ReLU (value and gradient)', () => {
+    const fast = tf.layers.reLU({ name: 'relu_fast' });
+    installFastRelu(tf, fast);
+    const ref = tf.layers.reLU({ name: 'relu_ref' });
+    const x = tf.randomNormal([2, 4, 3, 5], 0, 1, 'float32', 21);
+    const r = tf.randomNormal([2, 4, 3, 5], 0, 1, 'float32', 22);
+    const grad = (layer: tfjs.layers.Layer): tfjs.Tensor =>
+      tf.grad((xi: tfjs.Tensor) =>
+        tf.sum(tf.mul(layer.apply(xi, { training: true }) as tfjs.Tensor, r)),
+      )(x);
+    const ga = grad(fast);
+    const gb = grad(ref);
+    expect(maxDiff(ga, gb)).toBe(0);
+    const ya = fast.apply(x, { training: true }) as tfjs.Tensor;
+    expect(maxDiff(ya, tf.relu(x))).toBe(0);
+    tf.dispose([x, r, ga, gb, ya]);
+  });
+
+  for (const path of ['native', 'js'] as const) {
+    it(`masked cross-entropy (${path}) matches the autodiff reference`, () => {
+      const logits = tf.randomNormal([2, 5, 6, 4], 0, 2, 'float32', 3) as tfjs.Tensor4D;
+      const labels = tf.randomUniform([2, 5, 6], 0, 4, 'int32', 4) as tfjs.Tensor3D;
+      const weights = tf.tidy(() =>
+        tf.mul(
+          tf.cast(tf.greater(tf.randomUniform([2, 5, 6], 0, 1, 'float32', 5), 0.2), 'float32'),
+          tf.randomUniform([2, 5, 6], 0.5, 2, 'float32', 6),
+        ),
+      ) as tfjs.Tensor3D;
+      const vg = (fn: typeof maskedCrossEntropy): tfjs.Tensor[] =>
+        withPath(path === 'js', () =>
+          tf.tidy(() => {
+            const g = tf.valueAndGrad((x: tfjs.Tensor) =>
+              fn(tf, x as tfjs.Tensor4D, labels, weights),
+            )(logits);
+            return [g.value, g.grad];
+          }),
+        );
+      const [a, ga] = vg(maskedCrossEntropy);
+      const [r, gr] = vg(maskedCrossEntropyReference);
+      expect(Math.abs(a!.dataSync()[0]! - r!.dataSync()[0]!)).toBeLessThan(TOL);
+      expect(maxDiff(ga!, gr!)).toBeLessThan(1e-6);
+      tf.dispose([a!, ga!, r!, gr!, logits, labels, weights]);
+    });
+  }
+});
