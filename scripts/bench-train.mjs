@@ -2,7 +2,7 @@
 // Training and inference speed, side by side with PyTorch CPU, as ratios measured in one run.
 //
 //   node scripts/bench-train.mjs [--reps R] [--steps N] [--warmup W] [--only a,b] [--threads T]
-//                                [--no-torch] [--json]
+//                                [--torch-omp-wait passive|active] [--no-torch] [--json]
 //
 // Workloads (--only picks some):
 //   seed           the seed project's AlexNet-FCN, features frozen, 240x240, batch 16, 101 classes,
@@ -15,7 +15,9 @@
 // Each measurement is a fresh process (warm-up steps, then timed steps, median). tfjs and PyTorch
 // alternate (A B A B ...) for --reps pairs, so load from other processes hits both sides alike;
 // each pair gives a ratio and the table reports the median ratio. Both sides get the same
-// thread count (default 2; TF_NUM_INTRAOP_THREADS / torch.set_num_threads).
+// thread count (default 2; TF_NUM_INTRAOP_THREADS / torch.set_num_threads). PyTorch runs with
+// OMP_WAIT_POLICY=PASSIVE (--torch-omp-wait active for OpenMP's default spinning): on a shared,
+// loaded machine its spinning OpenMP threads cost it 2-3x in wall and CPU time.
 //
 // Prints a table (stderr with --json) and, as the last stdout line, one JSON object.
 import { spawnSync } from 'node:child_process';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     only: { type: 'string', default: WORKLOADS.join(',') },
     threads: { type: 'string', default: '2' },
+    'torch-omp-wait': { type: 'string', default: 'passive' },
     'no-torch': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -62,8 +65,15 @@ const env = {
   OMP_NUM_THREADS: String(threads),
 };
 
-function run(label, cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+const torchEnv = { ...env, OMP_WAIT_POLICY: values['torch-omp-wait'].toUpperCase() };
+
+function run(label, cmd, args, runEnv = env) {
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    env: runEnv,
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
   if (r.status !== 0) {
     throw new Error(
       `${label} failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim().slice(-2000)}`,
@@ -75,10 +85,14 @@ function run(label, cmd, args) {
 function ensureBuilt() {
   if (existsSync(path.join(root, 'out', 'main', 'cli.cjs'))) return;
   say('building the CLI (node scripts/build.mjs --no-renderer) ...');
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--no-renderer'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'scripts', 'build.mjs'), '--no-renderer'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -113,28 +127,70 @@ const specs = {
   seed: {
     title: 'seed AlexNet-FCN frozen 240x240 b16 C101 train',
     target: 'tfjs time <= 0.5x PyTorch',
-    tfjs: [cli, 'bench', '--preset', 'seed-alexnet-fcn', '--size', '240x240', '--batch', '16']
-      .concat(['--classes', '101', '--freeze', ...timing, '--json']),
-    torch: [seedTorch, '--size', '240', '--batch', '16', '--classes', '101', '--freeze']
-      .concat(['--threads', String(threads), ...timing]),
+    tfjs: [
+      cli,
+      'bench',
+      '--preset',
+      'seed-alexnet-fcn',
+      '--size',
+      '240x240',
+      '--batch',
+      '16',
+    ].concat(['--classes', '101', '--freeze', ...timing, '--json']),
+    torch: [seedTorch, '--size', '240', '--batch', '16', '--classes', '101', '--freeze'].concat([
+      '--threads',
+      String(threads),
+      ...timing,
+    ]),
     checkParameters: false,
   },
   'default-train': {
     title: 'default 480x360 b8 C12 train',
     target: 'tfjs img/s >= 1.2x PyTorch',
-    tfjs: [cli, 'bench', '--preset', 'default', '--size', '480x360', '--batch', '8']
-      .concat(['--classes', '12', '--topology', topology, ...timing, '--json']),
-    torch: [twin, '--topology', topology, '--mode', 'train', '--batch', '8', '--classes', '12']
-      .concat(['--threads', String(threads), ...timing]),
+    tfjs: [cli, 'bench', '--preset', 'default', '--size', '480x360', '--batch', '8'].concat([
+      '--classes',
+      '12',
+      '--topology',
+      topology,
+      ...timing,
+      '--json',
+    ]),
+    torch: [
+      twin,
+      '--topology',
+      topology,
+      '--mode',
+      'train',
+      '--batch',
+      '8',
+      '--classes',
+      '12',
+    ].concat(['--threads', String(threads), ...timing]),
     checkParameters: true,
   },
   'default-infer': {
     title: 'default 480x360 b8 C12 inference',
     target: 'tfjs img/s >= 1.2x PyTorch',
-    tfjs: [cli, 'bench', '--preset', 'default', '--size', '480x360', '--batch', '8']
-      .concat(['--classes', '12', '--inference', '--topology', topology, ...timing, '--json']),
-    torch: [twin, '--topology', topology, '--mode', 'inference', '--batch', '8', '--classes', '12']
-      .concat(['--threads', String(threads), ...timing]),
+    tfjs: [cli, 'bench', '--preset', 'default', '--size', '480x360', '--batch', '8'].concat([
+      '--classes',
+      '12',
+      '--inference',
+      '--topology',
+      topology,
+      ...timing,
+      '--json',
+    ]),
+    torch: [
+      twin,
+      '--topology',
+      topology,
+      '--mode',
+      'inference',
+      '--batch',
+      '8',
+      '--classes',
+      '12',
+    ].concat(['--threads', String(threads), ...timing]),
     checkParameters: true,
   },
 };
@@ -150,7 +206,7 @@ try {
       let b = null;
       if (torch.available) {
         say(`${name}: pair ${rep + 1}/${reps} PyTorch ...`);
-        b = run(`${name} on PyTorch`, 'python3', spec.torch);
+        b = run(`${name} on PyTorch`, 'python3', spec.torch, torchEnv);
         if (
           spec.checkParameters &&
           (a.parameters !== b.parameters || a.trainable_parameters !== b.trainable_parameters)
@@ -205,8 +261,8 @@ for (const r of Object.values(results)) {
   );
 }
 say(
-  `speed = tfjs img/s / PyTorch img/s, time = its inverse, cpu = PyTorch CPU s / tfjs CPU s (medians of ${reps} interleaved pairs, ${threads} threads each, ${torch.note})`,
+  `speed = tfjs img/s / PyTorch img/s, time = its inverse, cpu = PyTorch CPU s / tfjs CPU s (medians of ${reps} interleaved pairs, ${threads} threads each, ${torch.note}, OMP_WAIT_POLICY=${torchEnv.OMP_WAIT_POLICY})`,
 );
 process.stdout.write(
-  `${JSON.stringify({ reps, steps, warmup, threads, torch_available: torch.available, torch_note: torch.note, os_load: os.loadavg()[0], workloads: results })}\n`,
+  `${JSON.stringify({ reps, steps, warmup, threads, torch_omp_wait: torchEnv.OMP_WAIT_POLICY, torch_available: torch.available, torch_note: torch.note, os_load: os.loadavg()[0], workloads: results })}\n`,
 );
