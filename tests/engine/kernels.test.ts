@@ -1,13 +1,14 @@
+/**
+ * The training step's custom kernels (libtensorflow's FusedBatchNormV3/GradV3, ReluGrad,
+ * SparseSoftmaxCrossEntropyWithLogits wired with customGrad, and the JS analytic fallbacks)
+ * against tfjs' own layers and autodiff: same values, same gradients, same moving statistics.
+ */
 import type * as tfjs from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeOps } from '../../main/engine/kernels/native';
 import { maskedCrossEntropy, maskedCrossEntropyReference } from '../../main/engine/loss';
 import { installFastBatchNorm, installFastRelu } from '../../main/engine/models/fast-bn';
 import { getTf } from '../../main/native/backend';
-
-// The training step's custom kernels (libtensorflow's FusedBatchNormV3/GradV3, ReluGrad,
-// SparseSoftmaxCrossEntropyWithLogits wired with customGrad, and the JS analytic fallbacks)
-// against tfjs' own layers and autodiff: same values, same gradients, same moving statistics.
 
 const tf = getTf();
 const TOL = 1e-4;
