@@ -16,6 +16,7 @@ const LABEL_FILE_NAMES = [
   'classes.json',
   'classes.csv',
   'class_dict.csv',
+  'labelmap.txt',
 ];
 
 export async function findLabelsFile(

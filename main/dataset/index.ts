@@ -16,6 +16,7 @@
  *     rejects (DatasetError).
  *   saveDescriptor(projectDir, d) / loadDescriptor(projectDir)   atomic JSON in the project
  *   classStatistics(index, split, { cacheDir, onProgress })      per-class pixel counts, cached
+ *   tallyScans(scans, mapper)              the counting pass behind it and `inspect --deep`
  *   thumbnail(index, sampleId, cacheDir, size, { split?, kind })  lazily cached JPEG/PNG path
  *       (kind 'image' also for an unusable sample with a readable image: previewableImage())
  *   renderMaskPng({ width, height, label }, classes)             colour PNG of a label map
@@ -28,9 +29,15 @@ export { detectFormat, type FormatGuess } from './detect';
 export { DatasetError } from './errors';
 export { openDataset, DEFAULT_MAX_PIXELS, type OpenOptions } from './open';
 export { DatasetIndex, type SplitIndex } from './dataset-index';
-export type { SampleRecord, ProgressFn, IndexPhase } from './records';
+export { scanKey, type SampleRecord, type ProgressFn, type IndexPhase } from './records';
 export { saveDescriptor, loadDescriptor, DESCRIPTOR_FILE } from './descriptor-store';
-export { classStatistics, type ClassStatistics, type ClassPixelCount } from './statistics';
+export {
+  classStatistics,
+  tallyScans,
+  type ClassStatistics,
+  type ClassPixelCount,
+  type ScanTally,
+} from './statistics';
 export {
   previewableImage,
   thumbnail,

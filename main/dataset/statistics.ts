@@ -8,7 +8,8 @@ import { writeJsonAtomic } from '../fs/atomic';
 import { readJsonOrNull } from '../fs/json';
 import type { DatasetIndex } from './dataset-index';
 import type { ProgressFn } from './records';
-import type { MaskScanner } from './scan';
+import type { ClassMapper } from './classes';
+import type { MaskScan, MaskScanner } from './scan';
 import { splitCacheFile } from './split-cache';
 import { scanSplit } from './split-scan';
 
@@ -59,6 +60,49 @@ const CachedStatistics = z.object({
   ),
 });
 
+/** Pixel and image counts per dataset id over a set of mask scans. */
+export interface ScanTally {
+  /** Per dataset id (void classes included): pixels, and masks containing it. */
+  readonly byId: ReadonlyMap<number, { readonly pixels: number; readonly images: number }>;
+  readonly totalPixels: number;
+  /** Pixels of void classes (ignored by training). */
+  readonly voidPixels: number;
+  /** Pixels whose value the classes do not name. */
+  readonly unknownPixels: number;
+}
+
+/**
+ * The one counting pass behind class statistics (app) and `inspect --deep` (CLI): every
+ * scan's histogram mapped to dataset ids, at the masks' own resolution.
+ */
+export function tallyScans(scans: Iterable<MaskScan>, mapper: ClassMapper): ScanTally {
+  const training = new Set(mapper.classes.map((c) => c.datasetId));
+  const byId = new Map<number, { pixels: number; images: number }>();
+  let totalPixels = 0;
+  let voidPixels = 0;
+  let unknownPixels = 0;
+  for (const scan of scans) {
+    const seen = new Set<number>();
+    for (const [key, count] of scan.histogram) {
+      totalPixels += count;
+      const id = mapper.idOfKey(key);
+      if (id === undefined) {
+        unknownPixels += count;
+        continue;
+      }
+      if (!training.has(id)) voidPixels += count;
+      const entry = byId.get(id) ?? { pixels: 0, images: 0 };
+      entry.pixels += count;
+      if (!seen.has(id)) {
+        entry.images++;
+        seen.add(id);
+      }
+      byId.set(id, entry);
+    }
+  }
+  return { byId, totalPixels, voidPixels, unknownPixels };
+}
+
 export async function classStatistics(
   index: DatasetIndex,
   split: string,
@@ -81,27 +125,15 @@ export async function classStatistics(
   });
 
   const mapper = index.mapper;
-  const trainingOf = new Map(mapper.classes.map((c) => [c.datasetId, c.index]));
-  const pixels = new Float64Array(mapper.classes.length);
-  const present = new Float64Array(mapper.classes.length);
-  let total = 0;
-  let voidPixels = 0;
-  let unknown = 0;
-  for (const scan of scans) {
-    const seen = new Set<number>();
-    for (const [key, count] of scan.histogram) {
-      total += count;
-      const id = mapper.idOfKey(key);
-      const t = id === undefined ? undefined : trainingOf.get(id);
-      if (id === undefined) unknown += count;
-      else if (t === undefined) voidPixels += count;
-      else {
-        pixels[t]! += count;
-        seen.add(t);
-      }
-    }
-    for (const t of seen) present[t]!++;
-  }
+  const tally = tallyScans(scans, mapper);
+  const pixels = Float64Array.from(mapper.classes, (c) => tally.byId.get(c.datasetId)?.pixels ?? 0);
+  const present = Float64Array.from(
+    mapper.classes,
+    (c) => tally.byId.get(c.datasetId)?.images ?? 0,
+  );
+  const total = tally.totalPixels;
+  const voidPixels = tally.voidPixels;
+  const unknown = tally.unknownPixels;
   const known = pixels.reduce((a, b) => a + b, 0);
   const stats: ClassStatistics = {
     split,

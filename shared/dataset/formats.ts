@@ -6,7 +6,16 @@
  */
 import { z } from 'zod';
 
-export const DATASET_FORMATS = ['seed', 'pair-list', 'ade20k', 'voc', 'folder-pairs'] as const;
+export const DATASET_FORMATS = [
+  'seed',
+  'pair-list',
+  'ade20k',
+  'voc',
+  'folder-pairs',
+  'cvat-mask',
+  'mmseg',
+  'cityscapes',
+] as const;
 export const DatasetFormat = z.enum(DATASET_FORMATS);
 export type DatasetFormat = z.infer<typeof DatasetFormat>;
 
@@ -17,6 +26,9 @@ export const DATASET_FORMAT_LABELS: Readonly<Record<DatasetFormat, string>> = {
   ade20k: 'ADE20K',
   voc: 'Pascal VOC',
   'folder-pairs': 'Folder pairs (same file names)',
+  'cvat-mask': 'CVAT Segmentation mask 1.1 (labelmap.txt)',
+  mmseg: 'MMSegmentation (img_dir/ + ann_dir/)',
+  cityscapes: 'Cityscapes (leftImg8bit/ + gtFine/)',
 };
 
 /**

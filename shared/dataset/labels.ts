@@ -1,11 +1,14 @@
 /**
- * Labels files in the two shapes users bring: the seed's SEG_LABELS_LIST as JSON
- * (`[{id, name, rgb_values, void?}]`) and CSV (`id,name,r,g,b`, or `name,r,g,b` like
- * CamVid's class_dict.csv where the row order is the id). Pure text parsing: the caller reads.
+ * Labels files in the shapes users bring: the seed's SEG_LABELS_LIST as JSON
+ * (`[{id, name, rgb_values, void?}]`), CSV (`id,name,r,g,b`, or `name,r,g,b` like CamVid's
+ * class_dict.csv where the row order is the id; RFC 4180 quoting, so `"road, wet"` is one
+ * name) and CVAT's `labelmap.txt` (see labelmap.ts). Pure text parsing: the caller reads.
  */
 import { z } from 'zod';
 import { ClassDef, RgbColor } from './descriptor';
+import { parseCsv } from './csv';
 import { describeJsonError } from './json-error';
+import { looksLikeLabelmap, parseLabelmap } from './labelmap';
 
 const JsonLabel = z.object({
   id: z.number().int(),
@@ -72,25 +75,20 @@ export function parseLabelsJson(text: string): LabelsParse {
   );
 }
 
-function splitCsvLine(line: string): string[] {
-  return line.split(/[,;\t]/).map((cell) => cell.trim().replace(/^"(.*)"$/, '$1'));
-}
-
 const isInt = (s: string | undefined): boolean => s !== undefined && /^-?\d+$/.test(s);
 
 export function parseLabelsCsv(text: string): LabelsParse {
-  const rows = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map(splitCsvLine);
+  const parsed = parseCsv(text);
+  if (!parsed.ok) return parsed;
+  const rows = parsed.records.filter((r) => !(r.fields[0] ?? '').startsWith('#'));
   const first = rows[0];
   if (!first) return { ok: false, error: 'empty CSV' };
-  const hasHeader = !first.slice(-3).every(isInt);
+  const hasHeader = !first.fields.slice(-3).every(isInt);
   const body = hasHeader ? rows.slice(1) : rows;
   const classes: ClassDef[] = [];
-  for (const [i, row] of body.entries()) {
-    const lineNo = i + 1 + (hasHeader ? 1 : 0);
+  for (const [i, record] of body.entries()) {
+    const row = record.fields;
+    const lineNo = record.line;
     const withId = row.length >= 5 && isInt(row[0]);
     const [idCell, name, r, g, b] = withId ? row : [String(i), ...row];
     if (!name || ![r, g, b].every(isInt) || !isInt(idCell)) {
@@ -109,5 +107,10 @@ export function parseLabelsCsv(text: string): LabelsParse {
 export function parseLabels(text: string, fileName: string): LabelsParse {
   // Windows editors save UTF-8 with a byte-order mark; JSON.parse and the CSV id cell choke on it.
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  return /\.json$/i.test(fileName) ? parseLabelsJson(body) : parseLabelsCsv(body);
+  if (/\.json$/i.test(fileName)) return parseLabelsJson(body);
+  if (/\.txt$/i.test(fileName) && looksLikeLabelmap(body)) {
+    const map = parseLabelmap(body);
+    return map.ok ? { ok: true, classes: inferVoid(map.classes) } : map;
+  }
+  return parseLabelsCsv(body);
 }

@@ -12,7 +12,16 @@ const inspect = (args: string[]) => runSegstudio(['inspect', ...args]);
 interface InspectJson {
   format: string;
   splits: Record<string, { listed: number; usable: number }>;
-  classes: { id: number; name: string; color: number[]; void?: boolean }[];
+  classes: {
+    id: number;
+    name: string;
+    color: number[];
+    void?: boolean;
+    pixels: number;
+    images: number;
+  }[];
+  voidPixels: number;
+  totalPixels: number;
   problems: { split: string; sample: string; path: string; reason: string; detail?: string }[];
 }
 
@@ -48,7 +57,13 @@ describe('segstudio inspect (real CLI process)', () => {
       name: 'Unlabelled',
       color: [0, 0, 0],
       void: true,
+      pixels: result.voidPixels,
+      images: expect.any(Number),
     });
+    // Per-class pixels over every usable mask of both splits add up to all 468 masks' pixels.
+    const pixels = result.classes.reduce((n, c) => n + c.pixels, 0);
+    expect(pixels).toBe(468 * 480 * 360);
+    expect(result.totalPixels).toBe(pixels);
     expect(result.problems).toEqual([]);
     expect(run.stderr).toContain('checking files');
   });

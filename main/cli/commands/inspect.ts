@@ -6,7 +6,14 @@ import {
   DatasetFormat,
   unknownFormatMessage,
 } from '../../../shared/dataset/formats';
-import { DatasetError, detectFormat, openDataset, type IndexPhase } from '../../dataset/index';
+import {
+  DatasetError,
+  detectFormat,
+  openDataset,
+  scanKey,
+  tallyScans,
+  type IndexPhase,
+} from '../../dataset/index';
 import type { ProgressBar } from '../progress';
 import {
   CliError,
@@ -107,6 +114,21 @@ export const inspectCommand: CliCommand = {
       ]),
     );
     const samples = Object.values(index.splits).reduce((n, s) => n + s.listed, 0);
+    // Per-class counts from the mask pass (usable masks of every split, at their resolution).
+    const deep = values['quick'] !== true;
+    const usableScans = Object.values(index.splits)
+      .flatMap((s) => s.samples)
+      .flatMap((r) => index.scans.get(scanKey(r)) ?? []);
+    const tally = deep ? tallyScans(usableScans, index.mapper) : null;
+    const classes = d.classes.map((c) =>
+      tally
+        ? {
+            ...c,
+            pixels: tally.byId.get(c.id)?.pixels ?? 0,
+            images: tally.byId.get(c.id)?.images ?? 0,
+          }
+        : c,
+    );
     const result = {
       format: d.format,
       root: d.root,
@@ -116,7 +138,8 @@ export const inspectCommand: CliCommand = {
       labelsSource: d.labelsSource,
       voidId: d.voidId,
       splits,
-      classes: d.classes,
+      classes,
+      ...(tally && { voidPixels: tally.voidPixels, totalPixels: tally.totalPixels }),
       problems: index.problems,
       checked: values['quick'] === true ? 'headers' : 'headers+masks',
       timing: {
@@ -141,11 +164,12 @@ export const inspectCommand: CliCommand = {
         ),
         '',
         `classes: ${d.classes.filter((c) => !c.void).length}${d.voidId === null ? '' : ` + void ${d.voidId}`}`,
-        `  ${'id'.padStart(4)}  ${'name'.padEnd(nameWidth)}  colour`,
-        ...d.classes.map(
+        `  ${'id'.padStart(4)}  ${'name'.padEnd(nameWidth)}  colour ${tally ? '      pixels  images' : ''}`,
+        ...classes.map(
           (c) =>
-            `  ${String(c.id).padStart(4)}  ${c.name.padEnd(nameWidth)}  ${hex(c.color)}${c.void ? '  (void)' : ''}`,
+            `  ${String(c.id).padStart(4)}  ${c.name.padEnd(nameWidth)}  ${hex(c.color)}${'pixels' in c ? `  ${String(c.pixels).padStart(11)}  ${String(c.images).padStart(6)}` : ''}${c.void ? '  (void)' : ''}`,
         ),
+        ...(tally ? [`  void pixels ${tally.voidPixels} of ${tally.totalPixels}`] : []),
         '',
         ...groupProblems(index.problems),
       ].join('\n');

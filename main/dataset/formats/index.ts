@@ -7,15 +7,21 @@
 import type { DatasetFormat } from '../../../shared/dataset/formats';
 import type { FormatModule } from '../plan';
 import { ade20kFormat } from './ade20k';
+import { cityscapesFormat } from './cityscapes';
+import { cvatMaskFormat } from './cvat-mask';
 import { folderPairsFormat } from './folder-pairs';
+import { mmsegFormat } from './mmseg';
 import { pairListFormat } from './pair-list';
 import { seedFormat } from './seed';
 import { vocFormat } from './voc';
 
 /** Written most specific first: ties in detection go to the earlier entry. */
 const REGISTRY = {
+  'cvat-mask': cvatMaskFormat,
+  cityscapes: cityscapesFormat,
   voc: vocFormat,
   ade20k: ade20kFormat,
+  mmseg: mmsegFormat,
   'pair-list': pairListFormat,
   seed: seedFormat,
   'folder-pairs': folderPairsFormat,

@@ -53,6 +53,72 @@ async function locate(root: string, cache: DirCache): Promise<string | null> {
   return null;
 }
 
+/**
+ * The VOC folder scheme other tools export too (CVAT): splits from
+ * `ImageSets/Segmentation/*.txt` (one id per line), annotations `SegmentationClass/ID.png`,
+ * images wherever `imageOf(id)` says; without lists, every annotation is split `all`.
+ */
+export async function vocSplits(
+  base: string,
+  cache: DirCache,
+  imageOf: (id: string) => string,
+): Promise<PlannedSplit[]> {
+  const imageDir = path.join(base, 'JPEGImages');
+  const annotationDir = path.join(base, 'SegmentationClass');
+  const listDir = path.join(base, 'ImageSets', 'Segmentation');
+  const splits: PlannedSplit[] = [];
+  for (const name of await cache.files(listDir)) {
+    if (!name.endsWith('.txt')) continue;
+    const listFile = path.join(listDir, name);
+    const { lines, error } = await readListLines(listFile).then(
+      (read) => ({ lines: read, error: null }),
+      (err: Error) => ({ lines: [], error: err.message }),
+    );
+    splits.push({
+      name: stem(name),
+      listFile,
+      imageDir,
+      annotationDir,
+      samples: lines.map(({ text }) => {
+        const id = text.split(/\s+/)[0] ?? text;
+        return {
+          sample: id,
+          image: imageOf(id),
+          annotation: path.join(annotationDir, `${id}.png`),
+        };
+      }),
+      // One unreadable list loses its split, not the dataset.
+      problems: error
+        ? [
+            {
+              split: stem(name),
+              sample: '',
+              path: listFile,
+              reason: 'unreadable',
+              detail: `list file ${name} cannot be read (${error})`,
+            },
+          ]
+        : [],
+    });
+  }
+  if (splits.length === 0) {
+    // No split lists: every annotated image is one split.
+    const ids = (await cache.files(annotationDir)).filter((f) => f.endsWith('.png')).map(stem);
+    splits.push({
+      name: 'all',
+      imageDir,
+      annotationDir,
+      samples: ids.map((id) => ({
+        sample: id,
+        image: imageOf(id),
+        annotation: path.join(annotationDir, `${id}.png`),
+      })),
+      problems: [],
+    });
+  }
+  return splits;
+}
+
 export const vocFormat: FormatModule = {
   format: 'voc',
   layout: 'JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/*.txt',
@@ -66,59 +132,7 @@ export const vocFormat: FormatModule = {
   },
   async plan(root, cache): Promise<DatasetPlan> {
     const base = (await locate(root, cache)) ?? root;
-    const imageDir = path.join(base, 'JPEGImages');
-    const annotationDir = path.join(base, 'SegmentationClass');
-    const listDir = path.join(base, 'ImageSets', 'Segmentation');
-    const splits: PlannedSplit[] = [];
-    for (const name of await cache.files(listDir)) {
-      if (!name.endsWith('.txt')) continue;
-      const listFile = path.join(listDir, name);
-      const { lines, error } = await readListLines(listFile).then(
-        (read) => ({ lines: read, error: null }),
-        (err: Error) => ({ lines: [], error: err.message }),
-      );
-      splits.push({
-        name: stem(name),
-        listFile,
-        imageDir,
-        annotationDir,
-        samples: lines.map(({ text }) => {
-          const id = text.split(/\s+/)[0] ?? text;
-          return {
-            sample: id,
-            image: path.join(imageDir, `${id}.jpg`),
-            annotation: path.join(annotationDir, `${id}.png`),
-          };
-        }),
-        // One unreadable list loses its split, not the dataset.
-        problems: error
-          ? [
-              {
-                split: stem(name),
-                sample: '',
-                path: listFile,
-                reason: 'unreadable',
-                detail: `list file ${name} cannot be read (${error})`,
-              },
-            ]
-          : [],
-      });
-    }
-    if (splits.length === 0) {
-      // No split lists: every annotated image is one split.
-      const ids = (await cache.files(annotationDir)).filter((f) => f.endsWith('.png')).map(stem);
-      splits.push({
-        name: 'all',
-        imageDir,
-        annotationDir,
-        samples: ids.map((id) => ({
-          sample: id,
-          image: path.join(imageDir, `${id}.jpg`),
-          annotation: path.join(annotationDir, `${id}.png`),
-        })),
-        problems: [],
-      });
-    }
+    const splits = await vocSplits(base, cache, (id) => path.join(base, 'JPEGImages', `${id}.jpg`));
     return {
       format: 'voc',
       root: base,
