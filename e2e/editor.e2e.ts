@@ -1,44 +1,16 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAMVID, copyCamvid, maskPixelOf } from './editor-support';
 import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
 
 // The mask editor as a user drives it in serve mode on a CamVid copy: open it from the viewer,
 // paint, undo, redo, autosave, reload, and the conflict when the dataset's own file changes.
 
-const CAMVID = '/work/shared/datasets/camvid';
 const PAVEMENT = 4;
 const PAVEMENT_RGB = [60, 40, 222];
-
-function copyCamvid(count: number): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-e2e-editor-'));
-  copyFileSync(path.join(CAMVID, 'labels.json'), path.join(dir, 'labels.json'));
-  for (const split of ['train', 'val']) {
-    mkdirSync(path.join(dir, split));
-    mkdirSync(path.join(dir, `${split}annot`));
-    const lines = readFileSync(path.join(CAMVID, `${split}.txt`), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .slice(0, count);
-    for (const line of lines) {
-      const [image, annotation] = line.trim().split(/\s+/);
-      for (const [from, sub] of [
-        [image!, split],
-        [annotation!, `${split}annot`],
-      ] as const) {
-        copyFileSync(
-          path.join(CAMVID, sub, path.basename(from)),
-          path.join(dir, sub, path.basename(from)),
-        );
-      }
-    }
-    writeFileSync(path.join(dir, `${split}.txt`), `${lines.join('\n')}\n`);
-  }
-  return dir;
-}
 
 let datasetDir: string;
 let serve: ServeHandle;
@@ -57,15 +29,8 @@ afterAll(async () => {
   rmSync(datasetDir, { recursive: true, force: true });
 });
 
-/** RGBA of the overlay canvas (the mask at image resolution) at image pixel (x, y). */
 function maskPixel(x: number, y: number): Promise<number[]> {
-  return page.getByTestId('editor-canvas').evaluate(
-    (el, [px, py]) => {
-      const ctx = (el as HTMLCanvasElement).getContext('2d')!;
-      return Array.from(ctx.getImageData(px!, py!, 1, 1).data);
-    },
-    [x, y],
-  );
+  return maskPixelOf(page, x, y);
 }
 
 /** Screen point of image pixel (x, y), from the canvas box (the whole image is fitted). */
