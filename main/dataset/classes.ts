@@ -120,7 +120,10 @@ export class ClassMapper {
     return out;
   }
 
-  /** Dataset id per pixel of decoded keys (`fallback` where the labels know no class). */
+  /**
+   * Dataset id per pixel of decoded keys: `fallback` where a colour names no class or the id
+   * does not fit 16 bits (a negative void id).
+   */
   idsOfKeys(keys: Uint8Array | Uint32Array, fallback: number): Uint16Array {
     const out = new Uint16Array(keys.length);
     let lastKey = -1;
@@ -129,7 +132,8 @@ export class ClassMapper {
       const k = keys[i]!;
       if (k !== lastKey) {
         lastKey = k;
-        last = this.idByKey.get(k) ?? (this.encoding === 'rgb' ? fallback : k);
+        const id = this.idByKey.get(k) ?? (this.encoding === 'rgb' ? fallback : k);
+        last = id < 0 || id > 65_535 ? fallback : id;
       }
       out[i] = last;
     }

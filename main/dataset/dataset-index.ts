@@ -16,18 +16,39 @@ export interface SplitIndex {
   /** Samples the split names (list lines, or files found), usable or not. */
   readonly listed: number;
   readonly usable: number;
-  /** The usable samples only, in list order. */
+  /** The usable samples only, in list order: the ones with a current mask. */
   readonly samples: readonly SampleRecord[];
+  /**
+   * Images without any mask yet (a project made from a folder of images): their
+   * `annotation` is ''. Through a label source, the ones with an edit move into `samples`.
+   */
+  readonly unlabeled?: readonly SampleRecord[];
+}
+
+/** `split` with the unlabeled images that now have an edit counted as samples. */
+function mergeEdited(split: SplitIndex, labels: LabelSource): SplitIndex {
+  if (!split.unlabeled?.length) return split;
+  const edited = split.unlabeled.filter((r) => labels.editOf(r.split, r.id));
+  if (edited.length === 0) return split;
+  const samples = [...split.samples, ...edited];
+  return {
+    listed: split.listed,
+    usable: samples.length,
+    samples,
+    unlabeled: split.unlabeled.filter((r) => !labels.editOf(r.split, r.id)),
+  };
 }
 
 /** An opened dataset: what it is, what is usable, what is wrong, and a loader per split. */
 export class DatasetIndex {
   private mapperCache: ClassMapper | undefined;
   private byId: Map<string, Map<string, SampleRecord>> | undefined;
+  private merged: { generation: number; splits: Readonly<Record<string, SplitIndex>> } | undefined;
 
   constructor(
     readonly descriptor: DatasetDescriptor,
-    readonly splits: Readonly<Record<string, SplitIndex>>,
+    /** The splits as the dataset's files make them (see `splits` for the current view). */
+    readonly datasetSplits: Readonly<Record<string, SplitIndex>>,
     readonly problems: readonly Problem[],
     /** Per-sample annotation value counts from a deep open (keyed by scanKey). */
     readonly scans: ReadonlyMap<string, MaskScan> = new Map(),
@@ -37,7 +58,29 @@ export class DatasetIndex {
 
   /** The same dataset read through another label source (a project's edits). */
   withLabels(labels: LabelSource): DatasetIndex {
-    return new DatasetIndex(this.descriptor, this.splits, this.problems, this.scans, labels);
+    return new DatasetIndex(this.descriptor, this.datasetSplits, this.problems, this.scans, labels);
+  }
+
+  /**
+   * The splits as the label source makes them: an image that has been labelled since is a
+   * sample. Recomputed when the label source's generation moves (a save, a dropped edit).
+   */
+  get splits(): Readonly<Record<string, SplitIndex>> {
+    const generation = this.labels.generation();
+    if (this.merged?.generation !== generation) {
+      const splits: Record<string, SplitIndex> = {};
+      for (const [name, split] of Object.entries(this.datasetSplits)) {
+        splits[name] = mergeEdited(split, this.labels);
+      }
+      this.merged = { generation, splits };
+      this.byId = undefined;
+    }
+    return this.merged.splits;
+  }
+
+  /** A sample or an unlabeled image of a split (the editor opens both). */
+  findLabelable(id: string, split: string): SampleRecord | undefined {
+    return this.findSample(id, split) ?? this.splits[split]?.unlabeled?.find((r) => r.id === id);
   }
 
   /** The file that is a sample's current mask: its edit if there is one, else its annotation. */
@@ -76,7 +119,8 @@ export class DatasetIndex {
 
   /** Finds a usable sample by id, optionally within one split (constant time; UI grids ask often). */
   findSample(id: string, split?: string): SampleRecord | undefined {
-    this.byId ??= this.buildIdIndex();
+    const splits = this.splits; // refreshes byId when the labels changed
+    this.byId ??= this.buildIdIndex(splits);
     if (split) return this.byId.get(split)?.get(id);
     for (const samples of this.byId.values()) {
       const hit = samples.get(id);
@@ -85,9 +129,11 @@ export class DatasetIndex {
     return undefined;
   }
 
-  private buildIdIndex(): Map<string, Map<string, SampleRecord>> {
+  private buildIdIndex(
+    splits: Readonly<Record<string, SplitIndex>>,
+  ): Map<string, Map<string, SampleRecord>> {
     const index = new Map<string, Map<string, SampleRecord>>();
-    for (const [name, split] of Object.entries(this.splits)) {
+    for (const [name, split] of Object.entries(splits)) {
       // First occurrence wins when a list names the same sample twice.
       const byId = new Map<string, SampleRecord>();
       for (const s of split.samples) if (!byId.has(s.id)) byId.set(s.id, s);

@@ -28,10 +28,15 @@ export interface EditedMask {
 export interface LabelSource {
   /** The current edit of a sample, or null when the dataset's own file (if any) is current. */
   editOf(split: string, id: string): EditedMask | null;
+  /**
+   * Moves whenever an edit is saved or dropped; an index re-derives which images count as
+   * samples when it changes. Callers only compare it.
+   */
+  generation(): number;
 }
 
 /** The default: no edits, every mask is the dataset's file. */
-export const datasetFileLabels: LabelSource = { editOf: () => null };
+export const datasetFileLabels: LabelSource = { editOf: () => null, generation: () => 0 };
 
 /** Which file is a sample's current mask, and a stamp that changes when its content does. */
 export interface CurrentMask {

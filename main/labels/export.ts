@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ExportEncoding } from '../../shared/contracts/labels';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import { encodeBmp } from '../dataset/codecs/bmp';
 import { pngChunkBeforeData } from '../dataset/codecs/png-index';
 import type { DatasetIndex, SampleRecord } from '../dataset/index';
 import { writeFileAtomic } from '../fs/atomic';
@@ -42,6 +43,11 @@ export interface ExportResult {
 
 const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');
 
+/** `DIR/<split>/<name>.png` of the index/palette/colour exports. */
+export function exportFile(dir: string, record: { split: string; id: string }): string {
+  return path.join(dir, safe(record.split), `${safe(record.id)}.png`);
+}
+
 function classPalette(descriptor: DatasetDescriptor): Uint8Array {
   const palette = new Uint8Array(256 * 3);
   for (const c of descriptor.classes) if (c.id >= 0 && c.id < 256) palette.set(c.color, c.id * 3);
@@ -58,7 +64,7 @@ function toPalette(mask: IdMask, palette: Uint8Array, what: string): Promise<Buf
   return encodePng(bytes, mask.width, mask.height, { colorType: 3, channels: 1, palette });
 }
 
-function toRgb(mask: IdMask, colorOf: (id: number) => readonly number[]): Promise<Buffer> {
+function rgbOf(mask: IdMask, colorOf: (id: number) => readonly number[]): Uint8Array {
   const rgb = new Uint8Array(mask.ids.length * 3);
   const cache = new Map<number, readonly number[]>();
   for (let i = 0; i < mask.ids.length; i++) {
@@ -69,7 +75,11 @@ function toRgb(mask: IdMask, colorOf: (id: number) => readonly number[]): Promis
     rgb[i * 3 + 1] = c[1]!;
     rgb[i * 3 + 2] = c[2]!;
   }
-  return encodePng(rgb, mask.width, mask.height, { colorType: 2, channels: 3 });
+  return rgb;
+}
+
+function toRgb(mask: IdMask, colorOf: (id: number) => readonly number[]): Promise<Buffer> {
+  return encodePng(rgbOf(mask, colorOf), mask.width, mask.height, { colorType: 2, channels: 3 });
 }
 
 /** A mask in the dataset's own encoding (the palette of the original file when it has one). */
@@ -88,9 +98,16 @@ async function inDatasetEncoding(
       record.annotation,
     );
   }
-  if (descriptor.rgbMapping === 'red-id') return toRgb(mask, (id) => [id & 0xff, 0, 0]);
   const colours = new Map(descriptor.classes.map((c) => [c.id, c.color]));
-  return toRgb(mask, (id) => colours.get(id) ?? [0, 0, 0]);
+  const colorOf =
+    descriptor.rgbMapping === 'red-id'
+      ? (id: number) => [id & 0xff, 0, 0]
+      : (id: number) => colours.get(id) ?? colours.get(descriptor.voidId ?? -1) ?? [0, 0, 0];
+  if (/\.bmp$/i.test(record.annotation)) {
+    // The seed/I2DL layouts keep BMP targets: stay in that container.
+    return encodeBmp({ width: mask.width, height: mask.height, data: rgbOf(mask, colorOf) });
+  }
+  return toRgb(mask, colorOf);
 }
 
 /** CVAT's "Segmentation mask 1.1" label map: `name:r,g,b::` per class. */
@@ -177,7 +194,7 @@ export async function exportLabels(
   for (const record of samples) {
     const mask =
       (await store.readRevision(record.split, record.id)) ?? (await datasetMask(index, record));
-    const file = path.join(dir, safe(record.split), `${safe(record.id)}.png`);
+    const file = exportFile(dir, record);
     const bytes =
       options.encoding === 'index'
         ? await encodeIdPng(mask.ids, mask.width, mask.height)

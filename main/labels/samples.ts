@@ -14,7 +14,6 @@ import type {
 import { decodeMask } from '../dataset/decode';
 import type { DatasetIndex, SampleRecord } from '../dataset/index';
 import { LabelsError } from './errors';
-import type { LabelEntry } from './index-file';
 import type { IdMask } from './payload';
 import type { LabelStore } from './store';
 
@@ -25,17 +24,42 @@ export async function fileSha256(file: string | null): Promise<string | null> {
   return bytes ? createHash('sha256').update(bytes).digest('hex') : null;
 }
 
-/** The id an eraser writes: the dataset's void, else 255 (or the first id no class uses). */
+/**
+ * The id an eraser writes: the dataset's void, else the first id from 255 that no class uses.
+ * A negative void id (I2DL's -1) cannot be stored in a PNG, so it is written as that free id,
+ * which trains as ignored just the same.
+ */
 export function eraseId(index: DatasetIndex): number {
   const d = index.descriptor;
-  if (d.voidId !== null) return d.voidId;
+  if (d.voidId !== null && d.voidId >= 0 && d.voidId < 65_536) return d.voidId;
   const used = new Set(d.classes.map((c) => c.id));
   for (let id = 255; id < 65_536; id++) if (!used.has(id)) return id;
   return 0;
 }
 
+/** Every sample and unlabeled image of the index (or of one split), in split order. */
+export function labelableSamples(index: DatasetIndex, split?: string): SampleRecord[] {
+  const out: SampleRecord[] = [];
+  for (const [name, s] of Object.entries(index.splits)) {
+    if (split !== undefined && name !== split) continue;
+    out.push(...s.samples, ...(s.unlabeled ?? []));
+  }
+  return out;
+}
+
+const hasMask = (index: DatasetIndex, store: LabelStore, record: SampleRecord): boolean =>
+  record.annotation !== '' || store.editOf(record.split, record.id) !== null;
+
+/** A state set by hand wins; otherwise a sample with a mask is labeled, an image without unlabeled. */
+export function stateOf(index: DatasetIndex, store: LabelStore, record: SampleRecord): LabelState {
+  return (
+    store.entry(record.split, record.id)?.state ??
+    (hasMask(index, store, record) ? 'labeled' : 'unlabeled')
+  );
+}
+
 export function requireSample(index: DatasetIndex, split: string, id: string): SampleRecord {
-  const record = index.findSample(id, split);
+  const record = index.findLabelable(id, split);
   if (!record) {
     throw new LabelsError(`No usable sample "${id}" in split "${split}"`, 'no_sample');
   }
@@ -43,17 +67,18 @@ export function requireSample(index: DatasetIndex, split: string, id: string): S
 }
 
 function sampleStatus(
-  split: string,
+  index: DatasetIndex,
+  store: LabelStore,
   record: SampleRecord,
-  entry: LabelEntry | undefined,
 ): SampleLabelStatus {
+  const entry = store.entry(record.split, record.id);
   const edited = entry?.file != null;
   return {
-    split,
+    split: record.split,
     id: record.id,
     name: record.id,
     // A sample with a mask in the dataset and no state set by hand counts as labeled.
-    state: entry?.state ?? 'labeled',
+    state: stateOf(index, store, record),
     edited,
     source: edited ? (entry?.source ?? 'human') : null,
     updatedAt: entry?.updatedAt ?? null,
@@ -63,14 +88,11 @@ function sampleStatus(
 export function statusOf(index: DatasetIndex, store: LabelStore, split?: string): LabelsStatus {
   const counts: LabelCounts = { unlabeled: 0, draft: 0, labeled: 0, reviewed: 0, edited: 0 };
   const samples: SampleLabelStatus[] = [];
-  for (const [name, splitIndex] of Object.entries(index.splits)) {
-    if (split !== undefined && name !== split) continue;
-    for (const record of splitIndex.samples) {
-      const status = sampleStatus(name, record, store.entry(name, record.id));
-      counts[status.state]++;
-      if (status.edited) counts.edited++;
-      samples.push(status);
-    }
+  for (const record of labelableSamples(index, split)) {
+    const status = sampleStatus(index, store, record);
+    counts[status.state]++;
+    if (status.edited) counts.edited++;
+    samples.push(status);
   }
   return { counts, samples };
 }
@@ -81,12 +103,12 @@ export function sampleStatusOf(
   split: string,
   id: string,
 ): SampleLabelStatus {
-  return sampleStatus(split, requireSample(index, split, id), store.entry(split, id));
+  return sampleStatus(index, store, requireSample(index, split, id));
 }
 
 export interface CurrentLabel {
   readonly mask: IdMask;
-  readonly origin: 'edit' | 'dataset';
+  readonly origin: 'edit' | 'dataset' | 'none';
   readonly state: LabelState;
   readonly source: string | null;
   readonly revision: number;
@@ -95,8 +117,19 @@ export interface CurrentLabel {
   readonly currentSha256: string | null;
 }
 
-/** The dataset's own mask of a sample as dataset ids (unknown values kept as they are). */
+/**
+ * The dataset's own mask of a sample as dataset ids (unknown values kept as they are); all
+ * erased (void / unlabeled) for an image that has none.
+ */
 export async function datasetMask(index: DatasetIndex, record: SampleRecord): Promise<IdMask> {
+  if (record.annotation === '') {
+    const erase = eraseId(index);
+    const ids =
+      erase > 255
+        ? new Uint16Array(record.width * record.height)
+        : new Uint8Array(record.width * record.height);
+    return { width: record.width, height: record.height, ids: ids.fill(erase) };
+  }
   const keys = await decodeMask(record.annotation, index.descriptor.encoding);
   const ids = index.mapper.idsOfKeys(keys.keys, eraseId(index));
   const narrow = ids.every((v) => v <= 255);
@@ -111,14 +144,14 @@ export async function currentLabel(
 ): Promise<CurrentLabel> {
   const record = requireSample(index, split, id);
   const entry = store.entry(split, id);
-  const currentSha256 = await fileSha256(record.annotation);
+  const currentSha256 = await fileSha256(record.annotation || null);
   const saved = entry?.file ? await store.readRevision(split, id) : null;
   const base = saved ?? (await datasetMask(index, record));
   const { mask, replayed } = await store.replay(split, id, base);
   return {
     mask,
-    origin: saved ? 'edit' : 'dataset',
-    state: entry?.state ?? 'labeled',
+    origin: saved ? 'edit' : record.annotation ? 'dataset' : 'none',
+    state: stateOf(index, store, record),
     source: saved ? (entry?.source ?? 'human') : null,
     revision: entry?.revision ?? 0,
     journalReplayed: replayed,
@@ -149,6 +182,6 @@ export async function saveLabel(
   }
   return store.save({
     ...request,
-    datasetSha256: await fileSha256(record.annotation),
+    datasetSha256: await fileSha256(record.annotation || null),
   });
 }

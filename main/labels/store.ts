@@ -54,6 +54,7 @@ interface JournalRecord {
 export class LabelStore implements LabelSource {
   private entries: Record<string, LabelEntry> = {};
   private queue: Promise<unknown> = Promise.resolve();
+  private changes = 0;
 
   private constructor(readonly layout: LabelsLayout) {}
 
@@ -79,6 +80,11 @@ export class LabelStore implements LabelSource {
       );
     }
     this.entries = parsed.samples;
+    this.changes++;
+  }
+
+  generation(): number {
+    return this.changes;
   }
 
   editOf(split: string, id: string): EditedMask | null {
@@ -151,6 +157,7 @@ export class LabelStore implements LabelSource {
         versions,
       };
       this.entries[key] = entry;
+      this.changes++;
       try {
         await this.writeIndex();
       } catch (err) {
@@ -212,6 +219,7 @@ export class LabelStore implements LabelSource {
         updatedAt: Date.now(),
         versions,
       };
+      this.changes++;
       await this.writeIndex();
       await fs.rm(this.layout.journalFile(split, id), { force: true });
     });

@@ -61,7 +61,8 @@ export function createLabelsService(
       state: label.state,
       source: label.source,
       revision: label.revision,
-      mask: payloadOfMask(label.mask),
+      mask:
+        label.origin === 'none' && label.journalReplayed === 0 ? null : payloadOfMask(label.mask),
       journalReplayed: label.journalReplayed,
       annotation: {
         baseSha256: label.baseSha256,
@@ -147,7 +148,7 @@ export function createLabelsService(
       words(async () => {
         const { index, store } = open();
         const record = requireSample(index, split, id);
-        const now = await fileSha256(record.annotation);
+        const now = await fileSha256(record.annotation || null);
         if (choice === 'take-theirs') await store.dropEdit(split, id);
         else if (choice === 'keep-mine') await store.rebase(split, id, now);
         else {

@@ -6,11 +6,13 @@ import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import type { DatasetFormat } from '../../shared/dataset/formats';
 import { detectFormat, openDataset, type DatasetIndex, type IndexPhase } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
-import { LabelStore } from '../labels/store';
-import { isInside } from '../media/resolve';
+import { LabelsError } from '../labels/errors';
+import { openProjectDataset } from '../labels/open';
+import type { LabelStore } from '../labels/store';
 import { packageRoot } from '../paths';
 import type { ServiceContext } from './context';
 import { startJob } from './jobs';
+import { createProjectFromDataset, refuseProjectInsideDataset } from './project-create';
 import type { OpenProject } from './project-session';
 import { warmThumbnails } from './thumbnail-warmup';
 import {
@@ -19,8 +21,8 @@ import {
   hasProjectFile,
   PROJECT_FILE,
   readProjectFile,
+  type ProjectFile,
   readRecent,
-  writeProjectFile,
 } from './project-store';
 import type { Workspace } from './workspace';
 
@@ -74,11 +76,17 @@ async function indexWithProgress(
   }
 }
 
-async function openLabels(projectDir: string): Promise<LabelStore> {
+/** The project's dataset read through its labels (main/labels/open.ts). */
+async function openLabels(
+  projectDir: string,
+  file: ProjectFile,
+  openFiles: () => Promise<DatasetIndex>,
+): Promise<{ index: DatasetIndex; store: LabelStore }> {
   try {
-    return await LabelStore.open(projectDir);
+    return await openProjectDataset(projectDir, file.descriptor, openFiles);
   } catch (err) {
-    throw new UserFacingError((err as Error).message, 'labels_index');
+    if (err instanceof LabelsError) throw new UserFacingError(err.message, err.code);
+    throw err;
   }
 }
 
@@ -99,8 +107,10 @@ export function createProjectService(
         'dataset_missing',
       );
     }
-    const index = await indexWithProgress(workspace, root, { descriptor: file.descriptor });
-    warmUp(workspace.activate(projectDir, file, index, await openLabels(projectDir)));
+    const { index, store } = await openLabels(projectDir, file, () =>
+      indexWithProgress(workspace, root, { descriptor: file.descriptor }),
+    );
+    warmUp(workspace.activate(projectDir, file, index, store));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };
@@ -115,12 +125,7 @@ export function createProjectService(
   }) => {
     const datasetDir = await requireDirectory(input.datasetDir, 'Dataset folder');
     const projectDir = path.resolve(input.projectDir ?? defaultProjectDir(dataDir, datasetDir));
-    if (isInside(datasetDir, projectDir)) {
-      throw new UserFacingError(
-        `The project folder ${projectDir} is inside the dataset folder ${datasetDir}; Seg Studio never writes into your dataset. Choose a project folder elsewhere.`,
-        'project_inside_dataset',
-      );
-    }
+    refuseProjectInsideDataset(datasetDir, projectDir);
     const override = input.format !== undefined || input.labelsFile !== undefined;
     if (!override && (await hasProjectFile(projectDir))) {
       const existing = await readProjectFile(projectDir).catch(() => null);
@@ -130,30 +135,14 @@ export function createProjectService(
       // A broken project file must not lock the user out of their dataset: keep it aside.
       if (!existing) await setAsideBrokenProjectFile(projectDir);
     }
-    const guess = await detectFormat(datasetDir);
-    const format = input.format ?? guess.format ?? undefined;
-    if (!format) {
-      throw new UserFacingError(
-        `No known dataset layout in ${datasetDir} (${guess.reasons.join('; ')}). Choose the format by hand.`,
-        'unknown_format',
-      );
-    }
-    const index = await indexWithProgress(workspace, datasetDir, {
-      format,
-      ...(input.labelsFile && { labelsFile: path.resolve(input.labelsFile) }),
+    const { file, index } = await createProjectFromDataset({
+      ...input,
+      datasetDir,
+      projectDir,
+      open: (dir, options) => indexWithProgress(workspace, dir, options),
     });
-    const formatReasons =
-      input.format !== undefined ? [`format set by the user: ${input.format}`] : [...guess.reasons];
-    const file = {
-      version: 1 as const,
-      name: input.name ?? path.basename(datasetDir),
-      created: Date.now(),
-      isSample: input.isSample === true,
-      formatReasons,
-      descriptor: index.descriptor,
-    };
-    await writeProjectFile(projectDir, file);
-    warmUp(workspace.activate(projectDir, file, index, await openLabels(projectDir)));
+    const opened = await openLabels(projectDir, file, () => Promise.resolve(index));
+    warmUp(workspace.activate(projectDir, file, opened.index, opened.store));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };

@@ -6,9 +6,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RunName } from '../../shared/contracts/common';
+import type { z } from 'zod';
 import {
   CheckpointInfo,
   EpochMetrics,
+  type TrainRequest,
   trainingContract,
   type RunHistory,
   type RunSummary,
@@ -154,6 +156,50 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
     host.pause();
   });
 
+  /** Creates the run folder of a new run of the open project and starts it. */
+  const startRun = async (
+    request: z.output<typeof TrainRequest>,
+    extra: { initFrom?: string; sourceRun?: string },
+  ): Promise<RunSummary> => {
+    const project = session.require();
+    const runDir = runDirOf(project, request.runName);
+    if (await isRunFolder(runDir)) {
+      throw new UserFacingError(
+        `A run named "${request.runName}" already exists: resume it or choose another name`,
+        'run_exists',
+      );
+    }
+    const busy = host.status().active;
+    if (busy) {
+      throw new UserFacingError(
+        `Run "${busy.runName}" is ${busy.state}: pause or stop it before starting another`,
+        'busy',
+      );
+    }
+    const names = project.descriptor.splits.map((s) => s.name);
+    if (!names.includes(request.trainSplit)) {
+      throw new UserFacingError(
+        `The dataset has no "${request.trainSplit}" split (splits: ${names.join(', ')})`,
+        'no_split',
+      );
+    }
+    const valSplit =
+      request.valSplit !== null && names.includes(request.valSplit) ? request.valSplit : null;
+    const parsed = { ...request, valSplit };
+    await createRunFolder(runDir, {
+      runName: request.runName,
+      request: parsed,
+      config: configFromRequest(parsed),
+      dataset: {
+        root: project.descriptor.root,
+        descriptor: project.descriptor,
+        labelsDir: project.labelsDir,
+      },
+      ...extra,
+    });
+    return host.start(runDir, { stopAfterSteps: request.stopAfterSteps ?? null });
+  };
+
   const handlers: ServiceHandlers<typeof trainingContract, ServiceContext> = {
     presets: () =>
       PRESET_NAMES.map((preset) => ({
@@ -171,40 +217,22 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
 
     status: () => host.status(),
 
-    start: (request) =>
+    start: (request) => userFacing(() => startRun(request, {})),
+
+    fineTune: (input) =>
       userFacing(async () => {
-        const project = session.require();
-        const runDir = runDirOf(project, request.runName);
-        if (await isRunFolder(runDir)) {
-          throw new UserFacingError(
-            `A run named "${request.runName}" already exists: resume it or choose another name`,
-            'run_exists',
-          );
-        }
-        const busy = host.status().active;
-        if (busy) {
-          throw new UserFacingError(
-            `Run "${busy.runName}" is ${busy.state}: pause or stop it before starting another`,
-            'busy',
-          );
-        }
-        const names = project.descriptor.splits.map((s) => s.name);
-        if (!names.includes(request.trainSplit)) {
-          throw new UserFacingError(
-            `The dataset has no "${request.trainSplit}" split (splits: ${names.join(', ')})`,
-            'no_split',
-          );
-        }
-        const valSplit =
-          request.valSplit !== null && names.includes(request.valSplit) ? request.valSplit : null;
-        const parsed = { ...request, valSplit };
-        await createRunFolder(runDir, {
-          runName: request.runName,
-          request: parsed,
-          config: configFromRequest(parsed),
-          dataset: { root: project.descriptor.root, descriptor: project.descriptor },
-        });
-        return host.start(runDir, { stopAfterSteps: request.stopAfterSteps ?? null });
+        const sourceDir = await existingRunDir(input.sourceRun);
+        const source = await readRunFile(sourceDir);
+        const settings = { ...source.request };
+        delete settings.stopAfterSteps;
+        const request = {
+          ...settings,
+          runName: input.runName,
+          epochs: input.epochs,
+          lr: input.lr ?? source.config.optimizer.lr / 10,
+          ...(input.stopAfterSteps !== undefined && { stopAfterSteps: input.stopAfterSteps }),
+        };
+        return startRun(request, { initFrom: sourceDir, sourceRun: source.runName });
       }),
 
     pause: () => host.pause(),

@@ -70,7 +70,7 @@ export class Workspace {
     // Same files and problems; only the class mapping changed, so no re-scan is needed.
     state.index = new DatasetIndex(
       descriptor,
-      state.index.splits,
+      state.index.datasetSplits,
       state.index.problems,
       state.index.scans,
       state.index.labels,

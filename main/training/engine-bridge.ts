@@ -36,7 +36,9 @@ import type { NamedArray } from '../engine/optimizer';
 import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
 import { createMaskWriter, type WrittenMasks } from './eval-masks';
-import { readRunFile, runPaths, type RunFile } from './run-folder';
+import { openProjectDataset, projectOfLabelsDir } from '../labels/open';
+import { runCheckpointWeights } from './run-init';
+import { isRunFolder, readRunFile, runPaths, type RunFile } from './run-folder';
 import type {
   CheckpointRequest,
   OpenSession,
@@ -63,9 +65,15 @@ async function openRunDataset(run: RunFile): Promise<DatasetIndex> {
     throw new Error(`Cannot open the dataset ${run.dataset.root}: it is a file, not a folder`);
   }
   try {
-    return await openDataset(run.dataset.root, {
-      ...(run.dataset.descriptor && { descriptor: run.dataset.descriptor }),
-    });
+    const openFiles = () =>
+      openDataset(run.dataset.root, {
+        ...(run.dataset.descriptor && { descriptor: run.dataset.descriptor }),
+      });
+    const { labelsDir, descriptor } = run.dataset;
+    if (!labelsDir || !descriptor) return await openFiles();
+    // The label-source seam: a project's edited masks win over the dataset's files.
+    const opened = await openProjectDataset(projectOfLabelsDir(labelsDir), descriptor, openFiles);
+    return opened.index;
   } catch (err) {
     throw new Error(`Cannot open the dataset ${run.dataset.root}: ${(err as Error).message}`);
   }
@@ -250,9 +258,11 @@ export const openEngineSession =
     const fresh = async (): Promise<OpenedSession> => {
       const initialWeights = !run.initFrom
         ? undefined
-        : (await isExportedModel(run.initFrom))
-          ? await exportedWeights(run, train, log)
-          : await seedWeights(run, train, log);
+        : (await isRunFolder(run.initFrom))
+          ? await runCheckpointWeights(run, train, log)
+          : (await isExportedModel(run.initFrom))
+            ? await exportedWeights(run, train, log)
+            : await seedWeights(run, train, log);
       const trainer = await Trainer.create(run.config, {
         train,
         log: trainerLog,

@@ -34,6 +34,11 @@ export const DatasetRef = z.object({
   root: z.string().min(1),
   /** Descriptor from the project (edited class names, format override); null = detect. */
   descriptor: DatasetDescriptor.nullable().default(null),
+  /**
+   * The project's `labels/` folder: when set, the worker reads every mask through the
+   * project's edits (main/labels), so the run trains and evaluates on the current labels.
+   */
+  labelsDir: z.string().optional(),
 });
 export type DatasetRef = z.infer<typeof DatasetRef>;
 
@@ -47,6 +52,8 @@ export const RunFile = z.object({
   dataset: DatasetRef,
   /** Seed PyTorch checkpoint (.pt) whose weights start a fresh run (seed-alexnet-fcn only). */
   initFrom: z.string().nullable().default(null),
+  /** Set by a fine-tune: the run whose best checkpoint started this one (to compare them). */
+  sourceRun: z.string().optional(),
   trainSplit: z.string(),
   valSplit: z.string().nullable(),
   state: TrainingState,
@@ -124,6 +131,7 @@ export async function createRunFolder(
     config: TrainingConfig;
     dataset: DatasetRef;
     initFrom?: string | null;
+    sourceRun?: string;
   },
 ): Promise<RunFile> {
   if (await isRunFolder(runDir)) {
@@ -145,6 +153,7 @@ export async function createRunFolder(
     config: init.config,
     dataset: init.dataset,
     initFrom: init.initFrom ?? null,
+    ...(init.sourceRun !== undefined && { sourceRun: init.sourceRun }),
     trainSplit: request.trainSplit,
     valSplit: request.valSplit,
     state: 'idle',
@@ -191,6 +200,7 @@ export function summarizeRun(run: RunFile, live?: { state: TrainingState }): Run
     bestMIoU: run.bestMIoU,
     updatedAt: run.updatedAt,
     message: run.message,
+    sourceRun: run.sourceRun ?? null,
   });
 }
 

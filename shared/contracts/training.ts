@@ -89,6 +89,8 @@ export const RunSummary = z.object({
   bestMIoU: z.number().nullable(),
   updatedAt: z.number(),
   message: z.string().nullable(),
+  /** A fine-tune's source run (its best checkpoint started this one), to compare the two. */
+  sourceRun: z.string().nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -121,6 +123,21 @@ export const trainingContract = defineContract({
       output: z.object({ active: RunSummary.nullable(), progress: StepProgress.nullable() }),
     },
     start: { input: TrainRequest, output: RunSummary },
+    /**
+     * "Fine-tune with my corrections": a normal, pausable run on the project's current labels,
+     * initialised from `sourceRun`'s best checkpoint, with its settings; short by default
+     * (3 epochs at a tenth of its learning rate). Its summary names `sourceRun`.
+     */
+    fineTune: {
+      input: z.object({
+        sourceRun: RunName,
+        runName: RunName,
+        epochs: z.number().int().min(1).max(10_000).default(3),
+        lr: z.number().positive().max(1).optional(),
+        stopAfterSteps: z.number().int().min(1).optional(),
+      }),
+      output: RunSummary,
+    },
     /** Takes effect after the current step and writes a checkpoint. */
     pause: { input: z.object({}), output: RunSummary.nullable() },
     resume: { input: RunRef.extend({ from: CheckpointKind.default('last') }), output: RunSummary },

@@ -5,7 +5,9 @@ import { doctorCommand } from './doctor';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { inspectCommand } from './inspect';
+import { labelsCommand } from './labels';
 import { predictCommand } from './predict';
+import { projectCommand } from './project';
 import { resumeCommand } from './resume';
 import { serveCommand } from './serve';
 import { trainCommand } from './train';
@@ -14,6 +16,8 @@ import { trainCommand } from './train';
 export const cliCommands: readonly CliCommand[] = [
   doctorCommand,
   inspectCommand,
+  projectCommand,
+  labelsCommand,
   trainCommand,
   resumeCommand,
   evalCommand,

@@ -12,6 +12,7 @@ import {
   isRunFolder,
   readRunFile,
   runPaths,
+  type DatasetRef,
 } from '../../training/run-folder';
 import { forkNodeWorker } from '../../worker/port';
 import type { ProgressBar } from '../progress';
@@ -25,6 +26,7 @@ import {
 } from '../framework';
 import { parseSize } from '../options';
 import { onShutdownRequest } from '../shutdown';
+import { initRunFolder, projectTrainTarget } from '../train-project';
 
 /** A valid run name from the run folder's name (the CLI's RUN is a path). */
 function runNameFor(runDir: string): string {
@@ -40,9 +42,10 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a model on a dataset folder; Ctrl-C pauses with a checkpoint',
   usage:
-    'train --dataset DIR --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--init SEED.pt|MODEL_DIR|MODEL.zip] [--json]   (--steps N: pause after N optimizer steps in total; --init MODEL_DIR fine-tunes a model from `segstudio export`)',
+    "train --dataset DIR|--project PROJECT --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--init SEED.pt|MODEL_DIR|MODEL.zip|RUN] [--json]   (--steps N: pause after N optimizer steps in total; --init MODEL_DIR fine-tunes a model from `segstudio export`, --init RUN starts from a run's best checkpoint; --project trains on the project's current labels into PROJECT/runs/RUN)",
   options: {
     dataset: { type: 'string' },
+    project: { type: 'string' },
     run: { type: 'string' },
     preset: { type: 'string' },
     train: { type: 'string' },
@@ -59,14 +62,23 @@ export const trainCommand: CliCommand = {
   async run(ctx) {
     const { values, out } = ctx;
     const dataset = stringOption(values, 'dataset');
+    const project = stringOption(values, 'project');
     const run = stringOption(values, 'run');
-    if (!dataset) throw new CliError('--dataset DIR is required', 2);
+    if (!dataset && !project)
+      throw new CliError('--dataset DIR or --project PROJECT is required', 2);
+    if (dataset && project) throw new CliError('--dataset and --project contradict each other', 2);
     if (!run) throw new CliError('--run RUN (the run folder to create) is required', 2);
-    const runDir = path.resolve(run);
-    const datasetStat = await fs.stat(dataset).catch(() => null);
-    if (!datasetStat) throw new CliError(`--dataset ${dataset}: no such folder`);
-    if (!datasetStat.isDirectory()) {
-      throw new CliError(`--dataset ${dataset}: is a file; give the dataset's folder`);
+    let runDir = path.resolve(run);
+    let datasetRef: DatasetRef;
+    if (project) {
+      ({ runDir, dataset: datasetRef } = await projectTrainTarget(project, run));
+    } else {
+      const datasetStat = await fs.stat(dataset!).catch(() => null);
+      if (!datasetStat) throw new CliError(`--dataset ${dataset}: no such folder`);
+      if (!datasetStat.isDirectory()) {
+        throw new CliError(`--dataset ${dataset}: is a file; give the dataset's folder`);
+      }
+      datasetRef = { root: path.resolve(dataset!), descriptor: null };
     }
     if (await isRunFolder(runDir)) {
       throw new CliError(
@@ -95,20 +107,22 @@ export const trainCommand: CliCommand = {
     }
     const request = parsed.data;
     const init = stringOption(values, 'init');
-    const initStat = init === undefined ? null : await fs.stat(init).catch(() => null);
-    if (init !== undefined && !initStat)
-      throw new CliError(`--init ${init}: no such file or folder`);
+    const initRun = init === undefined ? null : await initRunFolder(init, project);
+    const initStat = init === undefined || initRun ? null : await fs.stat(init).catch(() => null);
+    if (init !== undefined && !initStat && !initRun)
+      throw new CliError(`--init ${init}: no such run, file or folder`);
     // A folder or ZIP is an exported model (fine-tuning, any preset); a file is a seed .pt.
     const initIsExport = initStat?.isDirectory() === true || /\.zip$/i.test(init ?? '');
-    if (init !== undefined && !initIsExport && request.preset !== 'seed-alexnet-fcn') {
+    if (init !== undefined && !initRun && !initIsExport && request.preset !== 'seed-alexnet-fcn') {
       throw new CliError('--init (seed .pt weights) needs --preset seed-alexnet-fcn', 2);
     }
     await createRunFolder(runDir, {
-      initFrom: init === undefined ? null : path.resolve(init),
+      initFrom: initRun ?? (init === undefined ? null : path.resolve(init)),
+      ...(initRun && { sourceRun: path.basename(initRun) }),
       runName: request.runName,
       request,
       config: configFromRequest(request),
-      dataset: { root: path.resolve(dataset), descriptor: null },
+      dataset: datasetRef,
     }).catch((err: unknown) => {
       throw err instanceof RunFolderError ? new CliError(err.message) : err;
     });
