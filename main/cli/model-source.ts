@@ -7,6 +7,7 @@ import type { DatasetIndex } from '../dataset/dataset-index';
 import { importSeedCheckpoint } from '../engine/convert-seed';
 import { importModel, type ManifestFields } from '../engine/export';
 import { manifestFieldsFor } from '../engine/export-fields';
+import { openProjectDataset, projectOfLabelsDir } from '../labels/open';
 import { restoreModel } from '../training/engine-bridge';
 import { isRunFolder, readRunFile } from '../training/run-folder';
 import { warnIfFallback } from './fallback-warning';
@@ -47,7 +48,13 @@ export async function openDatasetOrFail(
 
 async function loadRun(runDir: string, from: CheckpointKind): Promise<ModelSource> {
   const run = await readRunFile(runDir);
-  const index = await openDatasetOrFail(run.dataset.root, run.dataset.descriptor);
+  const { labelsDir, descriptor } = run.dataset;
+  const openFiles = () => openDatasetOrFail(run.dataset.root, descriptor);
+  // A run of a project reads its dataset through the project's labels (images projects too).
+  const index =
+    labelsDir && descriptor
+      ? (await openProjectDataset(projectOfLabelsDir(labelsDir), descriptor, openFiles)).index
+      : await openFiles();
   const restored = await restoreModel(runDir, from).catch((err: Error) => {
     throw new CliError(`${runDir}: cannot load the ${from} checkpoint (${err.message})`);
   });

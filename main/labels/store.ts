@@ -145,7 +145,10 @@ export class LabelStore implements LabelSource {
       const entry: LabelEntry = {
         split,
         id,
-        state: request.state ?? previous?.state ?? 'labeled',
+        // A person's save of an unlabeled sample labels it; other states stay until set.
+        state:
+          request.state ??
+          (previous && previous.state !== 'unlabeled' ? previous.state : 'labeled'),
         source: request.source,
         revision,
         file,

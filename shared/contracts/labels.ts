@@ -177,7 +177,7 @@ export const labelsContract = defineContract({
           .regex(/^[A-Za-z0-9_-]{8,64}$/)
           .optional(),
         patches: z.array(MaskPatch).max(10_000).optional(),
-        /** Defaults: an edit of an unlabeled or draft sample stays as it is. */
+        /** Default: the sample's state, except that saving an unlabeled sample labels it. */
         state: LabelState.optional(),
       }),
       output: SavedMask,
