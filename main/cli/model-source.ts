@@ -6,10 +6,9 @@ import { openDataset } from '../dataset/open';
 import type { DatasetIndex } from '../dataset/dataset-index';
 import { importSeedCheckpoint } from '../engine/convert-seed';
 import { importModel, type ManifestFields } from '../engine/export';
-import { manifestFieldsFor } from '../engine/export-fields';
 import { openProjectDataset, projectOfLabelsDir } from '../labels/open';
-import { restoreModel } from '../training/engine-bridge';
 import { isRunFolder, readRunFile } from '../training/run-folder';
+import { restoreModel, runManifestFields } from '../training/run-model';
 import { warnIfFallback } from './fallback-warning';
 import {
   CliError,
@@ -55,29 +54,10 @@ async function loadRun(runDir: string, from: CheckpointKind): Promise<ModelSourc
     labelsDir && descriptor
       ? (await openProjectDataset(projectOfLabelsDir(labelsDir), descriptor, openFiles)).index
       : await openFiles();
-  const restored = await restoreModel(runDir, from).catch((err: Error) => {
+  const restored = await restoreModel({ runDir, from }).catch((err: Error) => {
     throw new CliError(`${runDir}: cannot load the ${from} checkpoint (${err.message})`);
   });
-  const best = restored.checkpoint === 'best' && restored.manifest.metric !== null;
-  const fields = manifestFieldsFor({
-    config: restored.config,
-    classes: index.mapper.classes,
-    descriptor: index.descriptor,
-    metrics:
-      best && run.valSplit
-        ? {
-            split: run.valSplit,
-            mIoU: restored.manifest.metric,
-            pixelAccuracy: null,
-            meanClassAccuracy: null,
-          }
-        : null,
-    origin: {
-      run: run.runName,
-      checkpoint: restored.checkpoint,
-      step: restored.manifest.globalStep,
-    },
-  });
+  const fields = runManifestFields({ run, index, restored });
   return {
     kind: 'run',
     location: runDir,

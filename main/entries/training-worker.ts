@@ -6,7 +6,8 @@
 import type { RunMode } from '../../shared/training/state';
 import { WorkerCommand, type WorkerEvent } from '../../shared/worker/protocol';
 import { backendInfo, getTf } from '../native/backend';
-import { evaluateRun, exportRun, openEngineSession, predictRun } from '../training/engine-bridge';
+import { openEngineSession } from '../training/engine-session';
+import { evaluateRun, exportRun, predictRun } from '../training/run-jobs';
 import { WorkerLoop } from '../training/worker-loop';
 import { connectToParent } from '../worker/parent-link';
 
@@ -75,35 +76,40 @@ function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
     case 'evaluate': {
       const { requestId } = command;
       void reply(requestId, () =>
-        evaluateRun(command.runDir, command.from, command.split, progressOf(requestId)),
+        evaluateRun({
+          runDir: command.runDir,
+          from: command.from,
+          split: command.split,
+          onProgress: progressOf(requestId),
+        }),
       );
       return;
     }
     case 'predict': {
       const { requestId } = command;
       void reply(requestId, () =>
-        predictRun(
-          command.runDir,
-          command.from,
-          command.split,
-          command.encoding,
-          command.archive,
-          progressOf(requestId),
-          command.folder,
-        ),
+        predictRun({
+          runDir: command.runDir,
+          from: command.from,
+          split: command.split,
+          ...(command.folder !== undefined && { folder: command.folder }),
+          encoding: command.encoding,
+          archive: command.archive,
+          onProgress: progressOf(requestId),
+        }),
       );
       return;
     }
     case 'export': {
       const { requestId } = command;
       void reply(requestId, () =>
-        exportRun(
-          command.runDir,
-          command.from,
-          command.format,
-          command.target,
-          progressOf(requestId),
-        ),
+        exportRun({
+          runDir: command.runDir,
+          from: command.from,
+          format: command.format,
+          target: command.target,
+          onProgress: progressOf(requestId),
+        }),
       );
       return;
     }

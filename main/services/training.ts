@@ -3,12 +3,10 @@
  * and one TrainingHost that trains one run at a time. Host events become contract events here:
  * a warning the host reports (the run goes on) is the contract's `warning`, never its `error`.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RunName } from '../../shared/contracts/common';
 import type { z } from 'zod';
 import {
-  CheckpointInfo,
   EpochMetrics,
   type TrainRequest,
   trainingContract,
@@ -17,11 +15,11 @@ import {
 } from '../../shared/contracts/training';
 import type { ServiceHandlers } from '../../shared/ipc/contract';
 import { PRESET_NAMES } from '../../shared/training/presets';
-import { CheckpointManifest, SLOTS, checkpointDir } from '../engine/checkpoint';
 import { presetOf } from '../engine/models/registry';
 import { UserFacingError, type EventHub } from '../ipc/dispatcher';
 import { builtEntry } from '../paths';
 import { TrainingHost, TrainingHostError, type HostEvent } from '../training/host';
+import { readCheckpointInfos } from '../training/checkpoint-info';
 import { readJsonLines } from '../training/jsonl';
 import { configFromRequest, presetDefaults } from '../training/request';
 import {
@@ -94,29 +92,6 @@ function forward(events: EventHub, event: HostEvent): void {
       }
       return;
   }
-}
-
-async function readCheckpointInfos(runDir: string, runName: string): Promise<CheckpointInfo[]> {
-  const out: CheckpointInfo[] = [];
-  for (const slot of SLOTS) {
-    const file = path.join(checkpointDir(runDir, slot), 'manifest.json');
-    try {
-      const manifest = CheckpointManifest.parse(JSON.parse(await fs.readFile(file, 'utf8')));
-      out.push({
-        runName,
-        kind: slot,
-        epoch: manifest.epoch,
-        stepInEpoch: manifest.stepInEpoch,
-        globalStep: manifest.globalStep,
-        mIoU: manifest.metric,
-        savedAt: Date.parse(manifest.createdAt),
-        reason: manifest.reason,
-      });
-    } catch {
-      // Missing or torn slot: not listed (resume falls back past it on its own).
-    }
-  }
-  return out;
 }
 
 /**

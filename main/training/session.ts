@@ -1,6 +1,6 @@
 /**
  * What the worker loop needs from the engine for one run, in the loop's own terms. The
- * engine bridge (engine-bridge.ts) implements it with the real Trainer, checkpoint store and
+ * engine session (engine-session.ts) implements it with the real Trainer, checkpoint store and
  * evaluator; the loop itself never imports the engine (tests drive it with a fake session).
  */
 import type { CheckpointInfo, EpochMetrics } from '../../shared/contracts/training';

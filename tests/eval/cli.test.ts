@@ -12,7 +12,7 @@ import { exportModel, importModel } from '../../main/engine/export';
 import { manifestFieldsFor } from '../../main/engine/export-fields';
 import { buildModel } from '../../main/engine/models';
 import { getTf } from '../../main/native/backend';
-import { restoreModel } from '../../main/training/engine-bridge';
+import { restoreModel } from '../../main/training/run-model';
 import { packageRoot } from '../../main/paths';
 import { ensureBuilt } from '../support/build';
 import { lastJsonLine, runSegstudio } from '../support/cli';
@@ -217,7 +217,7 @@ describe('RUN folders (trained for one step by segstudio train)', () => {
     expect(exported.manifest.origin).toMatchObject({ checkpoint: 'last', step: 1 });
     expect(exported.manifest.input).toEqual({ width: 64, height: 48 });
     expect(exported.manifest.architecture).toEqual({ id: 'default', version: 2 });
-    const restored = await restoreModel(runDir, 'last');
+    const restored = await restoreModel({ runDir, from: 'last' });
     const tf = getTf();
     const predict = (m: tfjs.LayersModel): number[] =>
       tf.tidy(() =>

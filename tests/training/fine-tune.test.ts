@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainRequest } from '../../shared/contracts/training';
-import { exportRun, openEngineSession } from '../../main/training/engine-bridge';
+import { openEngineSession } from '../../main/training/engine-session';
+import { exportRun } from '../../main/training/run-jobs';
 import { configFromRequest } from '../../main/training/request';
 import { createRunFolder } from '../../main/training/run-folder';
 import { createRun, lastWeights, makeMiniCamvid, maxAbsDiff, tempDir } from './helpers';
@@ -50,7 +51,7 @@ describe('fine-tuning from an exported model', () => {
       session.dispose();
     }
     exported = path.join(runs, 'exported');
-    await exportRun(source, 'last', 'folder', exported);
+    await exportRun({ runDir: source, from: 'last', format: 'folder', target: exported });
   });
   afterAll(() => {
     rmSync(dataset, { recursive: true, force: true });

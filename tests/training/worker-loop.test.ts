@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParsedWorkerEvent, WorkerEvent } from '../../shared/worker/protocol';
 import { WorkerEvent as WorkerEventSchema } from '../../shared/worker/protocol';
-import { openEngineSession } from '../../main/training/engine-bridge';
+import { openEngineSession } from '../../main/training/engine-session';
 import { readRunFile, updateRunFile } from '../../main/training/run-folder';
 import { WorkerLoop } from '../../main/training/worker-loop';
 import { createRun, makeMiniCamvid, tempDir } from './helpers';

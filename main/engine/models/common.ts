@@ -1,5 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../native/backend';
+import type { NamedArray } from '../optimizer';
 import { Rng } from '../rng';
 
 export type SymbolicTensor = tfjs.SymbolicTensor;
@@ -55,6 +56,18 @@ export function resizeTo(
       .apply(y) as SymbolicTensor;
   }
   return y;
+}
+
+/**
+ * Every weight of `model` (BatchNorm moving statistics included) by its stable name
+ * (`LayerVariable.originalName`), copied out of the tensors: the caller may dispose the model.
+ */
+export function namedWeights(model: LayersModel): NamedArray[] {
+  return model.weights.map((w) => ({
+    name: w.originalName,
+    shape: staticShape(w.shape, w.originalName),
+    data: new Float32Array(w.read().dataSync() as Float32Array),
+  }));
 }
 
 /** A weight's shape with every dimension known. */

@@ -1,0 +1,241 @@
+/**
+ * The engine side of a training run: `openEngineSession` opens a run folder (dataset, splits,
+ * fresh or restored Trainer) and hands the worker loop a `TrainingSession` backed by the real
+ * Trainer, checkpoint store and validator. Runs inside the worker process.
+ */
+import { promises as fs } from 'node:fs';
+import type { CheckpointKind } from '../../shared/contracts/common';
+import { EpochMetrics, type CheckpointInfo } from '../../shared/contracts/training';
+import type { TrainingConfig } from '../../shared/training/config';
+import { TrainerState } from '../../shared/training/state';
+import type { DatasetIndex } from '../dataset/dataset-index';
+import type { SampleSource } from '../dataset/source';
+import {
+  checkpointDir,
+  checkpointsRoot,
+  loadLatestCheckpoint,
+  readCheckpoint,
+  type CheckpointManifest,
+  type CheckpointPayload,
+} from '../engine/checkpoint';
+import { validateModel } from '../engine/evaluate';
+import { Trainer } from '../engine/trainer';
+import { getTf } from '../native/backend';
+import { checkpointInfo } from './checkpoint-info';
+import { initialWeightsOf, type Log } from './initial-weights';
+import { openRunDataset, splitSource } from './run-dataset';
+import { readRunFile, type RunFile } from './run-folder';
+import type {
+  CheckpointRequest,
+  OpenSession,
+  OpenedSession,
+  TrainingSession,
+  ValidationOutcome,
+} from './session';
+
+export type { Log } from './initial-weights';
+
+function valSource(index: DatasetIndex, run: RunFile, log: Log): SampleSource | null {
+  if (run.valSplit === null) return null;
+  if (!(run.valSplit in index.splits) || index.source(run.valSplit).count === 0) {
+    log('warn', `No usable "${run.valSplit}" split: epochs end without validation metrics`);
+    return null;
+  }
+  return index.source(run.valSplit);
+}
+
+/** Is there anything at all in the checkpoints folder (a usable or a damaged checkpoint)? */
+async function hasAnyCheckpoint(runDir: string): Promise<boolean> {
+  try {
+    const names = await fs.readdir(checkpointsRoot(runDir));
+    return names.some((n) => n === 'last' || n === 'previous' || n === 'best');
+  } catch {
+    return false;
+  }
+}
+
+function historyOf(trainer: Trainer): EpochMetrics[] {
+  return trainer.metricsHistory.flatMap((entry) => {
+    const parsed = EpochMetrics.safeParse(entry);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/**
+ * The checkpoint's config, except what a user may change between sessions (run.json, e.g.
+ * `segstudio resume --lr 1e-5 --epochs 80` after a divergence): learning rate and epochs.
+ * Unchanged values keep the resume bit-exact.
+ */
+function resumeConfig(saved: TrainingConfig, current: TrainingConfig, log: Log): TrainingConfig {
+  const lr = current.optimizer.lr;
+  const epochs = current.epochs;
+  if (lr !== saved.optimizer.lr) log('info', `learning rate ${saved.optimizer.lr} -> ${lr}`);
+  if (epochs !== saved.epochs) log('info', `epochs ${saved.epochs} -> ${epochs}`);
+  return { ...saved, epochs, optimizer: { ...saved.optimizer, lr } };
+}
+
+/** Loads a specific slot, or the newest intact one for `last` (with its fallback notes). */
+async function loadForResume(
+  runDir: string,
+  from: CheckpointKind,
+): Promise<{
+  payload: CheckpointPayload;
+  manifest: CheckpointManifest;
+  source: string;
+  dir: string;
+  messages: readonly string[];
+}> {
+  if (from === 'last') return loadLatestCheckpoint(runDir);
+  const dir = checkpointDir(runDir, from);
+  const { payload, manifest } = await readCheckpoint(dir);
+  return { payload, manifest, source: from, dir, messages: [] };
+}
+
+/**
+ * `OpenSession` for the worker loop. `start` refuses a run folder that already has checkpoints;
+ * `resume` restores the requested slot (`last`: the newest intact one, with a fallback message),
+ * and starts over from step 0 when nothing was ever saved. `log` gets the notes a user should
+ * see (`warn` for a missing val split).
+ */
+export const openEngineSession =
+  (log: Log): OpenSession =>
+  async (runDir, mode) => {
+    const run = await readRunFile(runDir);
+    const index = await openRunDataset(run);
+    const train = splitSource(index, run.trainSplit, 'train');
+    const val = valSource(index, run, log);
+    const trainerLog = (message: string): void => log('info', message);
+
+    const fresh = async (): Promise<OpenedSession> => {
+      const initialWeights = await initialWeightsOf(run, train, log);
+      const trainer = await Trainer.create(run.config, {
+        train,
+        log: trainerLog,
+        ...(initialWeights && { initialWeights }),
+      });
+      return {
+        session: new EngineSession(run, trainer, runDir, val),
+        resumedFrom: null,
+        history: [],
+        fallbackMessage: null,
+      };
+    };
+    if (mode.kind === 'start') {
+      if (await hasAnyCheckpoint(runDir)) {
+        throw new Error(`${runDir} already has checkpoints: resume the run instead of starting it`);
+      }
+      return fresh();
+    }
+    let loaded: Awaited<ReturnType<typeof loadForResume>>;
+    try {
+      loaded = await loadForResume(runDir, mode.from);
+    } catch (err) {
+      // Nothing was ever saved (or only a torn first write): the run simply starts over.
+      // Damaged checkpoints that did exist are an error the user must hear about.
+      if (mode.from !== 'last' || (await hasAnyCheckpoint(runDir))) throw err;
+      log('info', 'No checkpoint yet: the run starts from step 0');
+      return fresh();
+    }
+    const state = TrainerState.parse(loaded.payload.state);
+    const trainer = await Trainer.create(resumeConfig(state.config, run.config, log), {
+      train,
+      log: trainerLog,
+      ...(state.classWeights && { classWeights: state.classWeights }),
+    });
+    try {
+      trainer.restore(loaded.payload, `checkpoint ${loaded.dir}`);
+    } catch (err) {
+      trainer.dispose();
+      throw err;
+    }
+    const fallbackMessage = loaded.messages.length > 0 ? loaded.messages.join('; ') : null;
+    const kind: CheckpointKind =
+      loaded.source === 'best' || loaded.source === 'previous' ? loaded.source : 'last';
+    const opened: OpenedSession = {
+      session: new EngineSession(run, trainer, runDir, val),
+      resumedFrom: checkpointInfo(
+        run.runName,
+        kind,
+        loaded.manifest,
+        Date.parse(loaded.manifest.createdAt),
+      ),
+      history: historyOf(trainer),
+      fallbackMessage,
+    };
+    return opened;
+  };
+
+class EngineSession implements TrainingSession {
+  readonly runName: string;
+  readonly epochs: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly hasValidation: boolean;
+  readonly checkpointEveryMinutes: number;
+
+  constructor(
+    run: RunFile,
+    private readonly trainer: Trainer,
+    private readonly runDir: string,
+    private readonly val: SampleSource | null,
+  ) {
+    this.runName = run.runName;
+    this.epochs = trainer.config.epochs;
+    this.stepsPerEpoch = trainer.stepsPerEpoch;
+    this.totalSteps = trainer.totalSteps;
+    this.hasValidation = val !== null;
+    this.checkpointEveryMinutes = trainer.config.checkpointEveryMinutes;
+  }
+
+  position() {
+    const t = this.trainer;
+    return { epoch: t.epoch, stepInEpoch: t.stepInEpoch, globalStep: t.globalStep };
+  }
+
+  async step() {
+    const r = await this.trainer.step();
+    return { loss: r.loss, lr: r.lr, images: r.batchSize, epochEnded: r.epochEnded };
+  }
+
+  async validate(): Promise<ValidationOutcome | null> {
+    if (!this.val) return null;
+    // Per-epoch validation compares at the model's input size: fast, and good enough to rank
+    // checkpoints; `evaluate` reports at the annotations' own resolution. The validation loss
+    // is the training loss (same class weights, void ignored) on the unaugmented val split.
+    const { result, loss } = await validateModel(this.trainer.model, this.val, {
+      normalization: this.trainer.config.normalization,
+      batchSize: this.trainer.config.batchSize,
+      classWeights: this.trainer.classWeights,
+    });
+    return {
+      valLoss: loss,
+      mIoU: result.mIoU,
+      pixelAccuracy: result.pixelAccuracy,
+      meanClassAccuracy: result.meanClassAccuracy,
+    };
+  }
+
+  async saveCheckpoint(request: CheckpointRequest): Promise<CheckpointInfo[]> {
+    if (request.epochMetrics) this.trainer.recordMetrics(request.epochMetrics);
+    const result = await this.trainer.saveCheckpoint(this.runDir, request.reason, {
+      metric: request.mIoU,
+    });
+    const now = Date.now();
+    const manifest = {
+      ...this.position(),
+      metric: request.mIoU,
+      reason: request.reason,
+    };
+    const written = [checkpointInfo(this.runName, 'last', manifest, now)];
+    if (result.bestUpdated) written.push(checkpointInfo(this.runName, 'best', manifest, now));
+    return written;
+  }
+
+  numTensors(): number {
+    return getTf().memory().numTensors;
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}

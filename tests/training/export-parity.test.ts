@@ -1,0 +1,99 @@
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProducedFile } from '../../shared/contracts/common';
+import type { EvalReport } from '../../shared/contracts/evaluation';
+import type { RunHistory, RunSummary } from '../../shared/contracts/training';
+import { createServeHost } from '../../main/serve/host';
+import { createAppServices, type AppServices } from '../../main/services/index';
+import { ensureBuilt } from '../support/build';
+import { runSegstudio } from '../support/cli';
+import { serviceCalls } from '../support/services';
+import { makeMiniCamvid, tempDir } from './helpers';
+
+// One run, exported by the app (evaluation service -> export worker job) and by
+// `segstudio export RUN`: both segstudio.json files must say the same thing.
+let base: string;
+let dataset: string;
+let services: AppServices;
+const states: string[] = [];
+const { call } = serviceCalls(() => services);
+
+beforeAll(async () => {
+  ensureBuilt();
+  base = tempDir('export-parity');
+  dataset = makeMiniCamvid({ train: 8, val: 4 });
+  services = createAppServices(createServeHost(path.join(base, 'data')));
+  services.events.addSink((channel, payload) => {
+    if (channel === 'training@state') states.push((payload as RunSummary).state);
+  });
+  await call('project:openDataset', {
+    datasetDir: dataset,
+    projectDir: path.join(base, 'project'),
+  });
+});
+
+afterAll(async () => {
+  await services.dispose();
+  rmSync(base, { recursive: true, force: true });
+  rmSync(dataset, { recursive: true, force: true });
+});
+
+async function finished(): Promise<void> {
+  while (!states.includes('finished')) {
+    if (states.includes('crashed')) throw new Error('the run crashed');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const manifestOf = (dir: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(path.join(dir, 'segstudio.json'), 'utf8')) as Record<string, unknown>;
+
+describe('segstudio.json from the app and from the CLI', () => {
+  it('has the same fields for the same checkpoint, metrics from its own validation', async () => {
+    await call('training:start', {
+      runName: 'parity',
+      width: 64,
+      height: 64,
+      batch: 2,
+      epochs: 1,
+      seed: 3,
+    });
+    await finished();
+    // A cached evaluation report (annotation resolution) exists, yet both exports record the
+    // validation the run made of these very weights.
+    const report = await call<EvalReport>('evaluation:evaluate', {
+      runName: 'parity',
+      split: 'val',
+    });
+    const app = await call<ProducedFile>('evaluation:exportModel', {
+      runName: 'parity',
+      from: 'best',
+      format: 'folder',
+    });
+    const cliOut = path.join(base, 'cli-export');
+    const runDir = path.join(base, 'project', 'runs', 'parity');
+    const cli = runSegstudio(['export', runDir, '--from', 'best', '--out', cliOut], {}, 120_000);
+    expect(cli.status, cli.stderr).toBe(0);
+
+    const fromApp = manifestOf(app.path);
+    const fromCli = manifestOf(cliOut);
+    expect(Object.keys(fromApp).sort()).toEqual(Object.keys(fromCli).sort());
+    for (const field of Object.keys(fromApp)) {
+      if (field === 'exportedAt') continue;
+      expect(fromCli[field], field).toEqual(fromApp[field]);
+    }
+
+    const history = await call<RunHistory>('training:history', { runName: 'parity' });
+    const epoch = history.epochs.at(-1)!;
+    expect(fromApp['metrics']).toEqual({
+      split: 'val',
+      mIoU: epoch.mIoU,
+      pixelAccuracy: epoch.pixelAccuracy,
+      meanClassAccuracy: epoch.meanClassAccuracy,
+    });
+    expect(epoch.mIoU).not.toBeNull();
+    expect(report.mIoU).not.toBe(epoch.mIoU);
+    expect(fromApp['origin']).toEqual({ run: 'parity', checkpoint: 'best', step: 4 });
+  });
+});
