@@ -1,7 +1,7 @@
 /**
  * The labeling domain: the editor's tool settings (kept while moving between samples), the
- * label state of every sample (for "next unlabeled" and the review buttons), and the class
- * additions the editor makes. The open mask itself lives in the editor session, not here:
+ * label state of every sample (for "next unlabeled" and the review buttons), the review queue
+ * the editor walks (failure cases, "label next"), and the class additions the editor makes. The open mask itself lives in the editor session, not here:
  * it is megabytes of pixels that must never become reactive.
  */
 import { defineStore } from 'pinia';
@@ -10,6 +10,14 @@ import type { LabelState, SampleLabelStatus } from '../../../shared/contracts/la
 import { api } from '../api';
 import type { PaintMode } from '../editor/edit';
 import type { BrushShape } from '../editor/raster/brush';
+import {
+  queueNeighbour,
+  queuePosition,
+  restoreQueue,
+  saveQueue,
+  type QueueItem,
+  type ReviewQueue,
+} from '../lib/review-queue';
 import { useDatasetStore } from './dataset';
 import { useNoticeStore } from './notices';
 
@@ -88,6 +96,28 @@ export const useLabelingStore = defineStore('labeling', () => {
     }
   }
 
+  // ---- review queue -------------------------------------------------------------------------
+  const tabStorage = typeof window === 'undefined' ? undefined : window.sessionStorage;
+  const queue = ref<ReviewQueue | null>(restoreQueue(tabStorage));
+
+  /** Starts walking `next` through a new queue (replacing the previous one). */
+  function setQueue(next: ReviewQueue | null): void {
+    queue.value = next;
+    saveQueue(tabStorage, next);
+  }
+
+  /** 1-based place of a sample in the queue and the queue length, or null when not in it. */
+  function queuePlace(split: string, id: string): { at: number; of: number } | null {
+    const q = queue.value;
+    if (!q) return null;
+    const at = queuePosition(q, split, id);
+    return at < 0 ? null : { at: at + 1, of: q.items.length };
+  }
+
+  function queueStep(split: string, id: string, direction: 1 | -1): QueueItem | null {
+    return queue.value ? queueNeighbour(queue.value, split, id, direction) : null;
+  }
+
   /** Adds a class to the project; the new class is selected for painting. */
   async function addClass(name: string, color?: [number, number, number]): Promise<void> {
     try {
@@ -119,6 +149,10 @@ export const useLabelingStore = defineStore('labeling', () => {
     stateOf,
     nextUnlabeled,
     setState,
+    queue,
+    setQueue,
+    queuePlace,
+    queueStep,
     addClass,
   };
 });
