@@ -26,32 +26,47 @@ export function launchedByNpm(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /**
  * Calls `listener` on every shutdown request (a second Ctrl-C arrives as a second call, so
- * callers can escalate). Returns a function that removes every listener and the parent watch.
+ * callers can escalate; the launcher exiting after a signal is not a second request). Returns
+ * a function that removes every listener and the parent watch.
  */
 export function onShutdownRequest(
   listener: (reason: ShutdownReason) => void,
   options: ShutdownOptions = {},
 ): () => void {
+  let watch: NodeJS.Timeout | null = null;
+  let signalled = false;
+  const stopWatching = (): void => {
+    if (watch) clearInterval(watch);
+    watch = null;
+  };
   const handlers = SHUTDOWN_SIGNALS.map((signal) => {
-    const handler = (): void => listener(signal);
+    const handler = (): void => {
+      // A signal to the whole group (a closed terminal, `kill -- -PGID`) also ends npm's
+      // shell; its exit is the same request, never a second one that would escalate.
+      signalled = true;
+      stopWatching();
+      listener(signal);
+    };
     process.on(signal, handler);
     return [signal, handler] as const;
   });
-  let watch: NodeJS.Timeout | null = null;
   if (options.watchParent ?? launchedByNpm()) {
     const parent = process.ppid;
     watch = setInterval(() => {
       // Orphans are re-parented (to init or a subreaper), so a changed ppid means it exited.
       if (process.ppid === parent) return;
-      if (watch) clearInterval(watch);
-      watch = null;
-      listener('launcher exited');
+      stopWatching();
+      // A group signal reached us before the shell died of it, but its handler runs in the
+      // poll phase after this timer: look again once that phase is over.
+      setImmediate(() => {
+        if (!signalled) listener('launcher exited');
+      });
     }, options.pollMs ?? 500);
     // The watch alone must not keep the process alive.
     watch.unref();
   }
   return () => {
     for (const [signal, handler] of handlers) process.off(signal, handler);
-    if (watch) clearInterval(watch);
+    stopWatching();
   };
 }

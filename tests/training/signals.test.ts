@@ -88,6 +88,46 @@ describe('segstudio train on SIGTERM / SIGHUP', () => {
   }
 });
 
+describe('`npx segstudio train` when its whole process group is signalled', () => {
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`${signal} to the group (a closed terminal) pauses once, with a checkpoint`, async () => {
+      // npm -> sh -> node -> worker, all in one new group; the shell dies of the signal too,
+      // which must not count as a second request (that would kill the worker unsaved).
+      const runDir = path.join(fx.runs, `npx-group-${signal}`);
+      const args = ['train', '--dataset', fx.dataset, '--run', runDir, '--size', '64x64'];
+      const npm = spawn('npx', ['--yes', 'segstudio', ...args, '--batch', '2', '--epochs', '500'], {
+        cwd: root,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(npm.pid!);
+      let output = '';
+      npm.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      const progressing = new Promise<void>((resolve) =>
+        npm.stderr.on('data', (d: Buffer) => {
+          output += d.toString();
+          if (/train \[/.test(output)) resolve();
+        }),
+      );
+      const exited = new Promise<void>((resolve) => npm.on('exit', () => resolve()));
+      await progressing;
+      const node = childPids(npm.pid!).flatMap((sh) => childPids(sh))[0];
+      expect(node, 'the node CLI under npm and sh').toBeDefined();
+      started.push(node!);
+      const workers = childPids(node!);
+      expect(workers.length).toBeGreaterThan(0);
+
+      process.kill(-npm.pid!, signal);
+      await exited;
+      await gone(node!);
+      for (const pid of workers) await gone(pid);
+      expect(output).toContain(`${signal}: pausing after the current step`);
+      expect(output).not.toContain('stopping immediately');
+      await expectPausedWithCheckpoint(runDir);
+    }, 120_000);
+  }
+});
+
 describe('segstudio serve with a training running', () => {
   async function serveTraining(runName: string, viaNpx: boolean) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-signals-'));
