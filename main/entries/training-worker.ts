@@ -8,6 +8,7 @@ import { WorkerCommand, type WorkerEvent } from '../../shared/worker/protocol';
 import { backendInfo, getTf } from '../native/backend';
 import { openEngineSession } from '../training/engine-session';
 import { evaluateRun, exportRun, predictRun } from '../training/run-jobs';
+import { labelsJob } from '../training/label-worker';
 import { WorkerLoop } from '../training/worker-loop';
 import { connectToParent } from '../worker/parent-link';
 
@@ -98,6 +99,11 @@ function handle(command: ReturnType<typeof WorkerCommand.parse>): void {
           onProgress: progressOf(requestId),
         }),
       );
+      return;
+    }
+    case 'labels': {
+      const { requestId } = command;
+      void reply(requestId, () => labelsJob(command, progressOf(requestId)));
       return;
     }
     case 'export': {

@@ -5,6 +5,7 @@
  * errors in words.
  */
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { labelsContract, type LoadedMask } from '../../shared/contracts/labels';
 import type { ServiceHandlers } from '../../shared/ipc/contract';
@@ -24,7 +25,13 @@ import {
   statusOf,
 } from '../labels/samples';
 import { exportMediaPath } from '../media/resolve';
+import { builtEntry } from '../paths';
+import { saveDrafts } from '../labels/drafts';
+import { LabelsJobResult } from '../training/label-result';
+import { runWorkerJob, WorkerJobError } from '../training/worker-job';
+import { forkNodeWorker } from '../worker/port';
 import type { ServiceContext } from './context';
+import type { OpenProject } from './project-session';
 import { startJob } from './jobs';
 import type { Workspace } from './workspace';
 
@@ -43,6 +50,18 @@ export function createLabelsService(
   workspace: Workspace,
 ): ServiceHandlers<typeof labelsContract, ServiceContext> {
   const staged = new Map<string, { pieces: string[]; at: number }>();
+  const workerOptions = (onProgress: (done: number, total: number) => void) => ({
+    spawn: workspace.host.spawnWorker ?? forkNodeWorker,
+    workerEntry: builtEntry('training-worker'),
+    onProgress,
+  });
+  const labelsJobOf = (project: OpenProject, run: string, split: string | undefined) => ({
+    type: 'labels' as const,
+    runDir: path.join(project.runsDir, run),
+    projectDir: project.projectDir,
+    descriptor: project.descriptor,
+    ...(split !== undefined && { split }),
+  });
 
   const open = () => {
     const { state, project } = workspace.require();
@@ -238,19 +257,54 @@ export function createLabelsService(
         await workspace.updateDescriptor(addClass(index.descriptor, name, color));
         return workspace.classes();
       }),
-    prelabel: () =>
+    prelabel: ({ run, split }) =>
       words(async () => {
-        throw new LabelsError(
-          'Pre-labelling runs from the command line for now: segstudio labels prelabel PROJECT --run RUN',
-          'not_available',
-        );
+        const { index, store, project } = open();
+        const outDir = await fs.mkdtemp(path.join(project.cacheDir, 'drafts-'));
+        const job = startJob(workspace.events, 'predict', `Pre-labelling with ${run}`);
+        try {
+          const result = LabelsJobResult.parse(
+            await runWorkerJob(
+              { ...labelsJobOf(project, run, split), job: 'drafts', outDir },
+              workerOptions((d, t) => job.progress(d, t)),
+            ),
+          );
+          if (result.job !== 'drafts') throw new Error('unexpected reply from the worker');
+          const saved = await saveDrafts(index, store, result.tag, result.drafts);
+          job.finish(`${saved.drafted} drafts`);
+          const skipped = saved.skipped + result.skipped;
+          for (const split of new Set(result.drafts.map((d) => d.split))) {
+            workspace.labelsChanged(split);
+          }
+          return { drafted: saved.drafted, skipped };
+        } catch (err) {
+          job.fail(`Pre-labelling with ${run} failed: ${(err as Error).message}`);
+          throw err instanceof WorkerJobError ? new LabelsError(err.message, 'job_failed') : err;
+        } finally {
+          await fs.rm(outDir, { recursive: true, force: true });
+        }
       }),
-    rank: () =>
+    rank: ({ run, split }) =>
       words(async () => {
-        throw new LabelsError(
-          'Ranking runs from the command line for now: segstudio labels rank PROJECT --run RUN',
-          'not_available',
+        const { project } = open();
+        const job = startJob(
+          workspace.events,
+          'predict',
+          `Ranking samples by ${run}'s uncertainty`,
         );
+        try {
+          const result = LabelsJobResult.parse(
+            await runWorkerJob(
+              { ...labelsJobOf(project, run, split), job: 'rank' },
+              workerOptions((d, t) => job.progress(d, t)),
+            ),
+          );
+          job.finish();
+          return result.job === 'rank' ? result.samples : [];
+        } catch (err) {
+          job.fail(`Ranking with ${run} failed: ${(err as Error).message}`);
+          throw err instanceof WorkerJobError ? new LabelsError(err.message, 'job_failed') : err;
+        }
       }),
     export: ({ out, encoding, split, inPlace }) =>
       words(async () => {

@@ -8,10 +8,11 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { LabelState, RankedSample } from '../../shared/contracts/labels';
 import { decodeRgb } from '../dataset/decode';
-import type { DatasetIndex, SampleRecord } from '../dataset/index';
+import type { DatasetIndex } from '../dataset/index';
 import type { PredictionManifest } from '../engine/predict';
 import { predictWithUncertainty } from '../engine/predict-uncertainty';
 import { LabelsError } from '../labels/errors';
+import { mayPrelabel } from '../labels/drafts';
 import { labelableSamples, stateOf } from '../labels/samples';
 import type { LabelStore } from '../labels/store';
 
@@ -27,15 +28,11 @@ export interface LabelJobOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** May a prediction be written over this sample's current label? */
-export function mayPrelabel(store: LabelStore, index: DatasetIndex, record: SampleRecord): boolean {
-  const entry = store.entry(record.split, record.id);
-  const state = stateOf(index, store, record);
-  if (state === 'unlabeled') return entry?.file == null || !entry.source?.startsWith('human');
-  return state === 'draft' && entry?.source?.startsWith('prediction:') === true;
-}
-
-function idsOf(label: Uint8Array, manifest: PredictionManifest): Uint8Array | Uint16Array {
+/** Dataset ids of a predicted label map (training indices -> the classes' ids). */
+export function idsOfPrediction(
+  label: Uint8Array,
+  manifest: PredictionManifest,
+): Uint8Array | Uint16Array {
   const ids = manifest.classes.some((c) => c.id > 255)
     ? new Uint16Array(label.length)
     : new Uint8Array(label.length);
@@ -68,7 +65,7 @@ export async function prelabel(
           mask: {
             width: image.width,
             height: image.height,
-            ids: idsOf(predicted.label, model.manifest),
+            ids: idsOfPrediction(predicted.label, model.manifest),
           },
           baseRevision: revision,
           source: model.tag,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkerEvent, type WorkerCommand } from '../../shared/worker/protocol';
 import type { WorkerSpawner } from '../worker/port';
 
-type JobCommand = Extract<WorkerCommand, { type: 'evaluate' | 'predict' | 'export' }>;
+type JobCommand = Extract<WorkerCommand, { type: 'evaluate' | 'predict' | 'export' | 'labels' }>;
 export type WorkerJob = JobCommand extends infer C
   ? C extends { requestId: string }
     ? Omit<C, 'requestId'>

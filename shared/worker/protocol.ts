@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CheckpointKind } from '../contracts/common';
+import { DatasetDescriptor } from '../dataset/descriptor';
 import { CheckpointInfo, EpochMetrics, StepProgress } from '../contracts/training';
 
 /** Stop training automatically after this many optimizer steps in total (as if paused). */
@@ -60,6 +61,23 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     from: CheckpointKind,
     format: z.enum(['folder', 'archive']),
     target: z.string().min(1),
+  }),
+  /**
+   * Labelling jobs on a project with a run's best checkpoint: `rank` replies with the
+   * unlabeled/draft samples and their mean pixel entropy; `drafts` writes one predicted
+   * class-id PNG per sample that may be pre-labelled into `outDir` and replies with the list.
+   * The worker never writes the project's labels: the main process saves the drafts.
+   */
+  z.object({
+    type: z.literal('labels'),
+    requestId: RequestId,
+    runDir: z.string().min(1),
+    projectDir: z.string().min(1),
+    /** The project's descriptor as it is now (class edits included). */
+    descriptor: DatasetDescriptor,
+    job: z.enum(['rank', 'drafts']),
+    split: z.string().min(1).optional(),
+    outDir: z.string().min(1).optional(),
   }),
 ]);
 export type WorkerCommand = z.input<typeof WorkerCommand>;

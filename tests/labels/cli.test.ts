@@ -8,7 +8,10 @@ import { openProjectDataset } from '../../main/labels/open';
 import { datasetMask, saveLabel } from '../../main/labels/samples';
 import { readProjectFile } from '../../main/services/project-store';
 import { readRunFile } from '../../main/training/run-folder';
+import { createServeHost } from '../../main/serve/host';
+import { createAppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
+import { serviceCalls } from '../support/services';
 import { lastJsonLine, runSegstudio } from '../support/cli';
 import { tempDir } from '../dataset/helpers';
 import { makeMiniCamvid } from '../training/helpers';
@@ -206,5 +209,25 @@ describe('segstudio project init from images, prelabel and rank', () => {
       expect(list[i - 1]!.entropy).toBeGreaterThanOrEqual(list[i]!.entropy);
     }
     expect(existsSync(path.join(projectDir, 'labels', 'images.json'))).toBe(true);
+
+    // The labels service runs the same jobs in a worker, the main process saving the drafts.
+    const services = createAppServices(createServeHost(path.join(work.dir, 'data')));
+    const { call } = serviceCalls(() => services);
+    try {
+      await call('project:openProject', { projectDir });
+      const viaService = await call<{ id: string; entropy: number }[]>('labels:rank', {
+        run: 'r1',
+      });
+      expect(viaService.map((s) => s.id)).toEqual(list.map((s) => s.id));
+      const pre2 = await call<{ drafted: number; skipped: number }>('labels:prelabel', {
+        run: 'r1',
+      });
+      expect(pre2).toEqual({ drafted: 5, skipped: 2 });
+      humanFiles.forEach((f, i) => expect(readFileSync(f).equals(humanBytes[i]!)).toBe(true));
+      const status = await call<Status>('labels:status');
+      expect(status.counts).toMatchObject({ draft: 5, labeled: 2 });
+    } finally {
+      await services.dispose();
+    }
   }, 400_000);
 });

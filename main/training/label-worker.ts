@@ -1,0 +1,81 @@
+/**
+ * The training worker's `labels` job: a run's best checkpoint over a project's labelable
+ * samples. `rank` returns entropies; `drafts` writes predicted class-id PNGs into a folder
+ * the main process gave and lists them, so only the main process writes the project's labels
+ * (its saves and a person's are serialised there, and a person's label always wins).
+ */
+import path from 'node:path';
+import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import { sourceClasses } from '../dataset/classes';
+import { decodeRgb } from '../dataset/decode';
+import { openDataset } from '../dataset/open';
+import { predictWithUncertainty } from '../engine/predict-uncertainty';
+import { writeFileAtomic } from '../fs/atomic';
+import { openProjectDataset } from '../labels/open';
+import { encodeIdPng } from '../labels/png';
+import { labelableSamples } from '../labels/samples';
+import { restoreModel } from './run-model';
+import { mayPrelabel } from '../labels/drafts';
+import { idsOfPrediction, rank, type LabelModel } from './label-jobs';
+import type { DraftFile, LabelsJobResult } from './label-result';
+import { readRunFile } from './run-folder';
+
+export async function labelsJob(
+  command: {
+    runDir: string;
+    projectDir: string;
+    descriptor: DatasetDescriptor;
+    job: 'rank' | 'drafts';
+    split?: string | undefined;
+    outDir?: string | undefined;
+  },
+  onProgress: (done: number, total: number) => void,
+): Promise<LabelsJobResult> {
+  const run = await readRunFile(command.runDir);
+  const descriptor = command.descriptor;
+  const { index, store } = await openProjectDataset(command.projectDir, descriptor, () =>
+    openDataset(descriptor.root, { descriptor }),
+  );
+  const restored = await restoreModel({ runDir: command.runDir, from: 'best' });
+  try {
+    const trained = run.dataset.descriptor ?? descriptor;
+    const model: LabelModel = {
+      model: restored.model,
+      manifest: {
+        classes: sourceClasses(trained.classes).map((c) => ({
+          index: c.index,
+          id: c.datasetId,
+          name: c.name,
+          color: [...c.color] as [number, number, number],
+        })),
+        maskEncoding: descriptor.encoding,
+        ...(descriptor.rgbMapping && { rgbMapping: descriptor.rgbMapping }),
+        normalization: restored.config.normalization,
+      },
+      tag: `prediction:${run.runName}@${restored.checkpoint}`,
+    };
+    const split = command.split;
+    if (command.job === 'rank') {
+      return {
+        job: 'rank',
+        samples: await rank(index, store, model, { ...(split && { split }), onProgress }),
+      };
+    }
+    if (!command.outDir) throw new Error('the drafts job needs an output folder');
+    const all = labelableSamples(index, split);
+    const candidates = all.filter((r) => mayPrelabel(store, index, r));
+    const drafts: DraftFile[] = [];
+    for (const [n, record] of candidates.entries()) {
+      const image = await decodeRgb(record.image);
+      const predicted = await predictWithUncertainty(model.model, model.manifest, image);
+      const file = path.join(command.outDir, `${n}.png`);
+      const ids = idsOfPrediction(predicted.label, model.manifest);
+      await writeFileAtomic(file, await encodeIdPng(ids, image.width, image.height));
+      drafts.push({ split: record.split, id: record.id, file });
+      onProgress(n + 1, candidates.length);
+    }
+    return { job: 'drafts', tag: model.tag, drafts, skipped: all.length - candidates.length };
+  } finally {
+    restored.model.dispose();
+  }
+}
