@@ -21,6 +21,7 @@
  *       (kind 'image' also for an unusable sample with a readable image: previewableImage())
  *   renderMaskPng({ width, height, label }, classes)             colour PNG of a label map
  *       (SourceClass[] -> values are training indices; descriptor ClassDef[] -> raw dataset ids)
+ *   SkippingSampleSource(source, onSkip)   skips samples that fail to decode, reporting each
  *   DatasetError                           bad input the user can fix (message names the file)
  *   createDecodePool()                     worker threads decoding masks -> { scan, close }
  *       (openDataset/classStatistics make their own; pass `scanner` to share one)
@@ -47,5 +48,6 @@ export {
 export { renderMaskPng, renderMaskRgb, type LabelMap } from './render-mask';
 export { createDecodePool, type DecodePool } from './decode-pool';
 export type { MaskScan, MaskScanner } from './scan';
+export { SkippingSampleSource, type SkipReport } from './skipping-source';
 export { IGNORE_LABEL, type SampleSource, type DecodedSample, type SourceClass } from './source';
 export type { DatasetDescriptor, Problem, ClassDef } from '../../shared/dataset/descriptor';

@@ -76,7 +76,14 @@ export class DatasetSampleSource implements SampleSource {
 
   async load(index: number, options: LoadOptions = {}): Promise<DecodedSample> {
     const r = this.record(index);
-    const [image, mask] = await Promise.all([decodeRgb(r.image), this.readMask(r)]);
+    // Errors name the file: a decoder's own message ("IDAT stream error") does not.
+    const named = (what: string) => (err: Error) => {
+      throw new Error(`${what} cannot be decoded (${err.message})`);
+    };
+    const [image, mask] = await Promise.all([
+      decodeRgb(r.image).catch(named(`image ${r.image}`)),
+      this.readMask(r).catch(named(`annotation of sample ${r.id} (${r.annotation})`)),
+    ]);
     if (image.width !== mask.width || image.height !== mask.height) {
       throw new Error(
         `${r.annotation} is ${mask.width}x${mask.height} but ${r.image} is ${image.width}x${image.height}`,

@@ -23,7 +23,7 @@ import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
 import { checkpointInfo } from './checkpoint-info';
 import { initialWeightsOf, type Log } from './initial-weights';
-import { openRunDataset, splitSource } from './run-dataset';
+import { openRunDataset, skippingSource, splitSource } from './run-dataset';
 import { readRunFile, type RunFile } from './run-folder';
 import type {
   CheckpointRequest,
@@ -41,7 +41,7 @@ function valSource(index: DatasetIndex, run: RunFile, log: Log): SampleSource | 
     log('warn', `No usable "${run.valSplit}" split: epochs end without validation metrics`);
     return null;
   }
-  return index.source(run.valSplit);
+  return skippingSource(index, run.valSplit, log);
 }
 
 /** Is there anything at all in the checkpoints folder (a usable or a damaged checkpoint)? */
@@ -102,7 +102,7 @@ export const openEngineSession =
   async (runDir, mode) => {
     const run = await readRunFile(runDir);
     const index = await openRunDataset(run);
-    const train = splitSource(index, run.trainSplit, 'train');
+    const train = splitSource(index, run.trainSplit, 'train', log);
     const val = valSource(index, run, log);
     const trainerLog = (message: string): void => log('info', message);
 

@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { openDataset } from '../dataset/open';
 import type { DatasetIndex } from '../dataset/dataset-index';
+import { SkippingSampleSource } from '../dataset/skipping-source';
 import type { SampleSource } from '../dataset/source';
 import { openProjectDataset, projectOfLabelsDir } from '../labels/open';
 import type { RunFile } from './run-folder';
@@ -39,13 +40,35 @@ export async function openRunDataset(run: RunFile): Promise<DatasetIndex> {
   }
 }
 
-/** The samples of `split`; `role` (train, evaluation, ...) names it in the error. */
-export function splitSource(index: DatasetIndex, split: string, role: string): SampleSource {
+/** Where a skipped sample is reported (the session's log: `warn` reaches the user). */
+export type SkipLog = (level: 'warn', message: string) => void;
+
+/** A split's samples for training: one that fails to decode is skipped with a warning. */
+export function skippingSource(index: DatasetIndex, split: string, log: SkipLog): SampleSource {
+  return new SkippingSampleSource(index.source(split), (skip) =>
+    log(
+      'warn',
+      `Skipped sample ${skip.sampleId} of split ${skip.split}: ${skip.message} (${skip.skipped} sample${skip.skipped === 1 ? '' : 's'} of ${skip.split} skipped in this run)`,
+    ),
+  );
+}
+
+/**
+ * The samples of `split`; `role` (train, evaluation, ...) names it in the error. With `log`
+ * (training), undecodable samples are skipped with a warning; without it (evaluation,
+ * prediction, where a replaced sample would skew the numbers) the error names the file.
+ */
+export function splitSource(
+  index: DatasetIndex,
+  split: string,
+  role: string,
+  log?: SkipLog,
+): SampleSource {
   if (!(split in index.splits)) {
     const have = Object.keys(index.splits).join(', ') || 'none';
     throw new Error(`The dataset has no ${role} split "${split}" (splits: ${have})`);
   }
-  const source = index.source(split);
+  const source = log ? skippingSource(index, split, log) : index.source(split);
   if (source.count === 0) throw new Error(`The ${role} split "${split}" has no usable samples`);
   return source;
 }
