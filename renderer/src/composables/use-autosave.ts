@@ -9,7 +9,7 @@
  * throw — an error with code `label_conflict` turns the state to conflict (no retries until
  * `resolved()`), any other to error (retried on the next change or `flush()`).
  */
-import { onBeforeUnmount, ref } from 'vue';
+import { onScopeDispose, ref } from 'vue';
 import type { Rect } from '../editor/mask';
 
 export type SaveState = 'saved' | 'dirty' | 'saving' | 'error' | 'conflict';
@@ -105,7 +105,7 @@ export function useAutosave(options: AutosaveOptions) {
     if (next === 'dirty') schedule();
   }
 
-  onBeforeUnmount(() => {
+  onScopeDispose(() => {
     if (timer) clearTimeout(timer);
   });
 
