@@ -147,6 +147,85 @@ describe('mask editor', () => {
     expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
   });
 
+  it('fills, draws a polygon, paints superpixels and erases, each one undo step', async () => {
+    const sky = await maskPixel(240, 5);
+    await page.getByTestId(`class-option-${PAVEMENT}`).click();
+    // Fill the sky region (contiguous, by class).
+    await page.getByTestId('tool-fill').click();
+    let p = await screenPoint(240, 5);
+    await page.mouse.click(p.x, p.y);
+    expect((await maskPixel(240, 5)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    await page.getByTestId('undo').click();
+    expect(await maskPixel(240, 5)).toEqual(sky);
+
+    // A triangle: three clicks and Enter.
+    await page.getByTestId('tool-polygon').click();
+    for (const [x, y] of [
+      [20, 150],
+      [80, 150],
+      [50, 100],
+    ] as const) {
+      p = await screenPoint(x, y);
+      await page.mouse.click(p.x, p.y);
+    }
+    await page.keyboard.press('Enter');
+    const building = await maskPixel(20, 110);
+    expect((await maskPixel(50, 140)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    expect(building.slice(0, 3)).toEqual([128, 0, 0]);
+    await page.getByTestId('undo').click();
+    expect(await maskPixel(50, 140)).toEqual(building);
+
+    // Superpixels come from a worker; the brush paints whole cells once they are ready.
+    await page.getByTestId('tool-superpixel').click();
+    await expect.poll(() => page.getByText('Computing superpixels…').count()).toBe(0);
+    p = await screenPoint(400, 30);
+    await page.mouse.click(p.x, p.y);
+    expect((await maskPixel(400, 30)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    const painted = await page.getByTestId('editor-canvas').evaluate((el) => {
+      const d = (el as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 480, 360).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (d[i] === 60 && d[i + 1] === 40 && d[i + 2] === 222) n++;
+      return n;
+    });
+    await page.getByTestId('undo').click();
+    const before = await page.getByTestId('editor-canvas').evaluate((el) => {
+      const d = (el as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 480, 360).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (d[i] === 60 && d[i + 1] === 40 && d[i + 2] === 222) n++;
+      return n;
+    });
+    // One SLIC cell at the default 16 px size: tens to a few hundred pixels.
+    expect(painted - before).toBeGreaterThan(30);
+    expect(painted - before).toBeLessThan(2000);
+
+    // The eraser clears to void (transparent in the overlay).
+    await page.getByTestId('tool-eraser').click();
+    p = await screenPoint(240, 5);
+    await page.mouse.click(p.x, p.y);
+    expect((await maskPixel(240, 5))[3]).toBe(0);
+    await page.keyboard.press('Control+z');
+    expect(await maskPixel(240, 5)).toEqual(sky);
+    await expect.poll(saveState, { timeout: 15_000 }).toBe('saved');
+  });
+
+  it('marks the sample reviewed, adds a class, and says when nothing is left unlabeled', async () => {
+    await page.getByTestId('mark-reviewed').click();
+    await expect.poll(() => page.getByTestId('label-state').innerText()).toBe('reviewed');
+    await page.getByTestId('class-add-name').fill('Puddle');
+    await page.getByTestId('class-add').click();
+    const added = page.locator('[data-testid^="class-option-"]', { hasText: 'Puddle' });
+    await added.waitFor();
+    expect(await added.getAttribute('data-testid')).toBe('class-option-12');
+    expect(await added.getAttribute('class')).toMatch(/\bon\b/);
+    // Every CamVid frame has a mask, so all count as labeled.
+    await page.getByTestId('next-unlabeled').click();
+    await expect
+      .poll(() => page.getByTestId('editor-message').innerText())
+      .toMatch(/Every sample is labeled/);
+  });
+
   it('switches tools from the keyboard and fits a 1280x720 window', async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.keyboard.press('e');
