@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCamvid, maskPixelOf, trainIds } from './editor-support';
+import { copyCamvid, maskPixelOf, POLL, trainIds } from './editor-support';
 import { openBrowser, startServe, stop, type ServeHandle } from './harness';
 
 // kill -9 of the host between a stroke and its autosave: the journal alone brings it back.
@@ -32,7 +32,7 @@ async function openEditor(serve: ServeHandle, id: string): Promise<Page> {
   await page.goto(`${serve.origin}/#/label/train/${encodeURIComponent(id)}`);
   await page.reload();
   await expect
-    .poll(() => page.getByTestId('label-editor').getAttribute('data-loaded'))
+    .poll(() => page.getByTestId('label-editor').getAttribute('data-loaded'), POLL)
     .toBe(`train/${id}`);
   return page;
 }
@@ -60,7 +60,7 @@ describe('editor crash recovery', () => {
     // The socket opened before the listener: reconnect so its frames are seen.
     await page.reload();
     await expect
-      .poll(() => page.getByTestId('label-editor').getAttribute('data-loaded'))
+      .poll(() => page.getByTestId('label-editor').getAttribute('data-loaded'), POLL)
       .toBe(`train/${id}`);
 
     const before = await maskPixelOf(page, 300, 200);
@@ -92,7 +92,7 @@ describe('editor crash recovery', () => {
     await again.getByTestId('sample-stage').waitFor();
     await again.goto(`${second.origin}/#/label/train/${encodeURIComponent(id)}`);
     await expect
-      .poll(() => again.getByTestId('label-editor').getAttribute('data-loaded'))
+      .poll(() => again.getByTestId('label-editor').getAttribute('data-loaded'), POLL)
       .toBe(`train/${id}`);
     expect(await again.getByTestId('save-state').getAttribute('data-state')).toBe('saved');
     expect((await maskPixelOf(again, 300, 200)).slice(0, 3)).toEqual(PAVEMENT_RGB);

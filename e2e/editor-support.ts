@@ -9,6 +9,9 @@ import type { Page } from 'playwright-core';
 
 export const CAMVID = '/work/shared/datasets/camvid';
 
+/** Poll options: generous, the machine running these is shared and often loaded. */
+export const POLL = { timeout: 30_000 } as const;
+
 /** Copies labels.json and the first `count` frames of each split; returns the folder. */
 export function copyCamvid(count: number): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-e2e-editor-'));

@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAMVID, copyCamvid, maskPixelOf } from './editor-support';
+import { CAMVID, copyCamvid, maskPixelOf, POLL } from './editor-support';
 import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
 
 // The mask editor as a user drives it in serve mode on a CamVid copy: open it from the viewer,
@@ -57,9 +57,9 @@ describe('mask editor', () => {
     await page.getByTestId('open-editor').click();
     await page.waitForURL(/#\/label\/train\//);
     firstId = decodeURIComponent(page.url().split('/').pop()!);
-    await expect.poll(saveState).toBe('saved');
+    await expect.poll(saveState, POLL).toBe('saved');
     const canvas = page.getByTestId('editor-canvas');
-    await expect.poll(() => canvas.evaluate((c) => (c as HTMLCanvasElement).width)).toBe(480);
+    await expect.poll(() => canvas.evaluate((c) => (c as HTMLCanvasElement).width), POLL).toBe(480);
     const box = (await canvas.boundingBox())!;
     const viewport = page.viewportSize()!;
     expect(box.width / box.height).toBeCloseTo(480 / 360, 2);
@@ -124,8 +124,10 @@ describe('mask editor', () => {
     const original = sha(path.join(CAMVID, 'trainannot', `${firstId}.png`));
     expect(sha(annotation)).toBe(original);
     await page.reload();
-    await expect.poll(saveState).toBe('saved');
-    await expect.poll(async () => (await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+    await expect.poll(saveState, POLL).toBe('saved');
+    await expect
+      .poll(async () => (await maskPixel(200, 100)).slice(0, 3), POLL)
+      .toEqual(PAVEMENT_RGB);
     expect((await maskPixel(240, 5)).slice(0, 3)).toEqual([128, 128, 128]);
   });
 
@@ -136,14 +138,14 @@ describe('mask editor', () => {
     const annotation = path.join(datasetDir, 'trainannot', `${firstId}.png`);
     copyFileSync(path.join(datasetDir, 'trainannot', other), annotation);
     await page.reload();
-    await expect.poll(saveState).toBe('conflict');
+    await expect.poll(saveState, POLL).toBe('conflict');
     await page.getByTestId('conflict-banner').waitFor();
     await screenshot(page, 'editor-conflict');
     await page.getByTestId('conflict-keep-mine').click();
-    await expect.poll(saveState).toBe('saved');
+    await expect.poll(saveState, POLL).toBe('saved');
     expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
     await page.reload();
-    await expect.poll(saveState).toBe('saved');
+    await expect.poll(saveState, POLL).toBe('saved');
     expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
   });
 
@@ -177,7 +179,7 @@ describe('mask editor', () => {
 
     // Superpixels come from a worker; the brush paints whole cells once they are ready.
     await page.getByTestId('tool-superpixel').click();
-    await expect.poll(() => page.getByText('Computing superpixels…').count()).toBe(0);
+    await expect.poll(() => page.getByText('Computing superpixels…').count(), POLL).toBe(0);
     p = await screenPoint(400, 30);
     await page.mouse.click(p.x, p.y);
     expect((await maskPixel(400, 30)).slice(0, 3)).toEqual(PAVEMENT_RGB);
@@ -212,7 +214,7 @@ describe('mask editor', () => {
 
   it('marks the sample reviewed, adds a class, and says when nothing is left unlabeled', async () => {
     await page.getByTestId('mark-reviewed').click();
-    await expect.poll(() => page.getByTestId('label-state').innerText()).toBe('reviewed');
+    await expect.poll(() => page.getByTestId('label-state').innerText(), POLL).toBe('reviewed');
     await page.getByTestId('class-add-name').fill('Puddle');
     await page.getByTestId('class-add').click();
     const added = page.locator('[data-testid^="class-option-"]', { hasText: 'Puddle' });
@@ -222,7 +224,7 @@ describe('mask editor', () => {
     // Every CamVid frame has a mask, so all count as labeled.
     await page.getByTestId('next-unlabeled').click();
     await expect
-      .poll(() => page.getByTestId('editor-message').innerText())
+      .poll(() => page.getByTestId('editor-message').innerText(), POLL)
       .toMatch(/Every sample is labeled/);
   });
 
@@ -230,17 +232,21 @@ describe('mask editor', () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.keyboard.press('e');
     await expect
-      .poll(() => page.getByTestId('tool-eraser').getAttribute('class'))
+      .poll(() => page.getByTestId('tool-eraser').getAttribute('class'), POLL)
       .toMatch(/\bon\b/);
     await page.keyboard.press('f');
-    await expect.poll(() => page.getByTestId('tool-fill').getAttribute('class')).toMatch(/\bon\b/);
+    await expect
+      .poll(() => page.getByTestId('tool-fill').getAttribute('class'), POLL)
+      .toMatch(/\bon\b/);
     await page.getByTestId('zoom-fit').click();
     const box = (await page.getByTestId('editor-canvas').boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(1280);
     expect(box.y + box.height).toBeLessThanOrEqual(720);
     const hover = await screenPoint(240, 5);
     await page.mouse.move(hover.x, hover.y);
-    await expect.poll(() => page.getByTestId('editor-hover').innerText()).toMatch(/240, 5 · Sky/);
+    await expect
+      .poll(() => page.getByTestId('editor-hover').innerText(), POLL)
+      .toMatch(/240, 5 · Sky/);
     await screenshot(page, 'editor-1280x720');
     expect(pageErrors).toEqual([]);
   });
