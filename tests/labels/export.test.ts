@@ -18,6 +18,7 @@ import {
   makeSeed,
   makeVoc,
 } from '../dataset/fixtures/formats';
+import { makeCityscapes, makeCvat, makeMmseg } from '../dataset/fixtures/exports';
 import { tempDir, treeFingerprint } from '../dataset/helpers';
 
 /** Every generated layout that has masks, with the encoding its masks use. */
@@ -29,6 +30,9 @@ const FORMATS: [string, (root: string) => Promise<void>][] = [
   ['folder pairs (index, discovered)', makeFolders],
   ['folder pairs (colour, CSV)', makeFoldersRgbCsv],
   ['pair list (index saved as RGB)', makePairListRgbIndex],
+  ['CVAT mask 1.1 (colour, labelmap.txt)', async (root) => void (await makeCvat(root))],
+  ['MMSegmentation (index, 255 ignored)', async (root) => void (await makeMmseg(root))],
+  ['Cityscapes (labelIds)', async (root) => void (await makeCityscapes(root))],
 ];
 
 const samplesOf = (index: DatasetIndex): SampleRecord[] =>
