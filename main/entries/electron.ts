@@ -49,9 +49,13 @@ void app.whenReady().then(() => {
   });
   // Quitting must not kill a running training before its pause checkpoint is on disk.
   let disposed = false;
+  let disposing = false;
   app.on('before-quit', (event) => {
     if (disposed) return;
     event.preventDefault();
+    // A second quit (another signal, Cmd-Q again) waits for the same pause.
+    if (disposing) return;
+    disposing = true;
     void services
       .dispose()
       .catch((err: unknown) => console.error('[segstudio] shutdown:', err))

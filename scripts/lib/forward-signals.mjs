@@ -15,7 +15,12 @@ export function runForwardingSignals(command, args, options = {}) {
   const forward = (signal) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  const onSignal = (signal) => {
+    // A group signal also ends npm's shell: that is the same request, not a second one.
+    if (watch) clearInterval(watch);
+    forward(signal);
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   const parent = process.ppid;
   const watchParent = options.watchParent ?? Boolean(process.env.npm_execpath);
   const watch = watchParent
@@ -29,7 +34,7 @@ export function runForwardingSignals(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+      for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
       if (watch) clearInterval(watch);
       resolve(code ?? 128 + (constants.signals[signal] ?? 0));
     });
