@@ -45,6 +45,8 @@ describe.skipIf(!binary.path)(
           () => typeof (globalThis as { require?: unknown }).require,
         );
         expect(isolated).toBe('undefined');
+        // Served by the app:// handler, not from file:// (Electron security checklist 18).
+        expect(page.url()).toMatch(/^app:\/\/segstudio\/index\.html(#|$)/);
         await screenshot(page, 'electron-start');
       } finally {
         await app.close();
