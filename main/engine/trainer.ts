@@ -13,18 +13,8 @@ import {
   type LoadedCheckpoint,
 } from './checkpoint';
 import { makeTrainingConfig } from './config';
-import {
-  allocBatch,
-  augmentInto,
-  batchIndices,
-  classPixelCounts,
-  drawAugment,
-  epochOrder,
-  inverseSqrtFrequencyWeights,
-  loadSizeFor,
-  RNG_SCHEME,
-  type BatchArrays,
-} from './data';
+import { BatchLoader } from './batch-loader';
+import { classPixelCounts, epochOrder, inverseSqrtFrequencyWeights, RNG_SCHEME } from './data';
 import { maskedCrossEntropy } from './loss';
 import { buildModel, type LayersModel } from './models';
 import { architectureOf, assertArchitecture } from './models/architecture';
@@ -85,11 +75,6 @@ export interface ResumeOptions {
   readonly log?: (message: string) => void;
 }
 
-interface PendingBatch {
-  readonly key: string;
-  readonly promise: Promise<BatchArrays>;
-}
-
 type Position = { epoch: number; stepInEpoch: number };
 
 /**
@@ -118,7 +103,7 @@ export class Trainer {
   private globalStepValue = 0;
   private order: number[];
   private metrics: unknown[] = [];
-  private pending: PendingBatch | null = null;
+  private readonly loader: BatchLoader;
   private trainSeconds = 0;
   private lastLoss: number | null = null;
   private lastLr: number;
@@ -147,6 +132,7 @@ export class Trainer {
       );
     }
     this.classWeights = classWeights;
+    this.loader = new BatchLoader(source, config, classWeights, this.numClasses);
     this.stepsPerEpoch = stepsPerEpoch(source.count, config.batchSize);
     this.totalSteps = this.stepsPerEpoch * config.epochs;
     const built = buildModel(tf, config, this.numClasses);
@@ -257,10 +243,10 @@ export class Trainer {
     const tf = this.tf;
     const started = performance.now();
     const pos: Position = { epoch: this.epochValue, stepInEpoch: this.stepInEpochValue };
-    const batch = await this.takeBatch(pos);
+    const batch = await this.loader.take(pos, this.order);
     const dataWait = (performance.now() - started) / 1000;
     const next = this.advance(pos);
-    if (next.epoch < this.config.epochs) this.prefetch(next);
+    this.loader.prefetch(this.upcoming(next));
 
     const lr = this.currentLearningRate();
     const B = this.config.batchSize;
@@ -328,41 +314,14 @@ export class Trainer {
       : epochOrder(this.config.seed, epoch, this.source.count);
   }
 
-  private prefetch(pos: Position): void {
-    const key = `${pos.epoch}:${pos.stepInEpoch}`;
-    const promise = this.loadBatch(pos, this.orderFor(pos.epoch));
-    // Errors surface when the batch is awaited; never as an unhandled rejection.
-    promise.catch(() => undefined);
-    this.pending = { key, promise };
-  }
-
-  private async takeBatch(pos: Position): Promise<BatchArrays> {
-    const key = `${pos.epoch}:${pos.stepInEpoch}`;
-    const pending = this.pending;
-    this.pending = null;
-    if (pending && pending.key === key) return pending.promise;
-    return this.loadBatch(pos, this.order);
-  }
-
-  private async loadBatch(pos: Position, order: readonly number[]): Promise<BatchArrays> {
-    const cfg = this.config;
-    const { indices, positions } = batchIndices(order, pos.stepInEpoch, cfg.batchSize);
-    const resize = loadSizeFor(cfg.inputSize, cfg.augmentation);
-    const samples = await Promise.all(indices.map((i) => this.source.load(i, { resize })));
-    const out = allocBatch(cfg.batchSize, cfg.inputSize.width, cfg.inputSize.height);
-    samples.forEach((sample, k) => {
-      const params = drawAugment(cfg.seed, pos.epoch, positions[k]!, cfg.augmentation);
-      augmentInto(
-        sample,
-        params,
-        cfg.inputSize,
-        cfg.normalization,
-        this.classWeights,
-        this.numClasses,
-        out,
-        k,
-      );
-    });
+  /** The next `loader.depth` batch positions after `pos` that are inside the run. */
+  private upcoming(pos: Position): { pos: Position; order: readonly number[] }[] {
+    const out: { pos: Position; order: readonly number[] }[] = [];
+    let p = pos;
+    while (out.length < this.loader.depth && p.epoch < this.config.epochs) {
+      out.push({ pos: p, order: this.orderFor(p.epoch) });
+      p = this.advance(p);
+    }
     return out;
   }
 
@@ -475,7 +434,7 @@ export class Trainer {
     }
     this.loadWeights(payload.model);
     this.adam.setState(state.optimizer.iterations, payload.optimizer);
-    this.pending = null;
+    this.loader.clear();
     this.epochValue = state.epoch;
     this.globalStepValue = state.globalStep;
     this.metrics = [...state.metricsHistory];
@@ -530,7 +489,7 @@ export class Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.pending = null;
+    this.loader.clear();
     this.adam.dispose();
     this.model.dispose();
   }

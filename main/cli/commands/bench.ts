@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { PresetName } from '../../../shared/training/presets';
+import { openDataset } from '../../dataset/open';
 import { benchmarkTraining, type BenchResult } from '../../engine/bench';
+import { benchmarkEpochs, type EpochBenchRow } from '../../engine/bench-epochs';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import { warnIfFallback } from '../fallback-warning';
 import { parseSize } from '../options';
@@ -20,6 +22,50 @@ function benchTable(r: Omit<BenchResult, 'topology'> & { frozen: boolean }): str
   return rows.map(([k, v]) => `${k.padEnd(12)} ${v}`);
 }
 
+function epochLine(r: EpochBenchRow): string {
+  return `epoch ${r.epoch + 1}: ${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.img_per_s.toFixed(2)} img/s, median step ${r.median_step_s.toFixed(3)} s, data wait ${(100 * r.data_wait_fraction).toFixed(1)}%, RSS ${r.rss_mb.toFixed(0)} MB, numTensors ${r.num_tensors}`;
+}
+
+async function benchEpochs(
+  out: Parameters<CliCommand['run']>[0]['out'],
+  opts: {
+    preset: PresetName;
+    width: number;
+    height: number;
+    batch: number;
+    epochs: number;
+    datasetDir: string;
+    limit?: number;
+  },
+): Promise<number> {
+  const index = await openDataset(opts.datasetDir).catch((err: Error) => {
+    throw new CliError(`Cannot open the dataset ${opts.datasetDir}: ${err.message}`);
+  });
+  if (!('train' in index.splits) || index.source('train').count === 0) {
+    throw new CliError(`${opts.datasetDir} has no usable train split`);
+  }
+  const train = index.source('train');
+  const used = Math.min(train.count, opts.limit ?? train.count);
+  out.info(
+    `bench ${opts.preset} ${opts.width}x${opts.height} batch ${opts.batch}: ${opts.epochs} epochs on ${used} of ${train.count} train samples of ${opts.datasetDir}`,
+  );
+  let bar: ReturnType<typeof out.progress> | null = null;
+  const result = await benchmarkEpochs({
+    ...opts,
+    train,
+    onStep: (i, total) => {
+      bar ??= out.progress('bench', total, 'step');
+      bar.update(i + 1);
+    },
+  }).catch((err: Error) => {
+    throw new CliError(`bench failed: ${err.message}`);
+  });
+  (bar as ReturnType<typeof out.progress> | null)?.finish();
+  for (const row of result.epochs) out.info(epochLine(row));
+  out.result(result, () => JSON.stringify(result));
+  return 0;
+}
+
 export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'Time training steps on synthetic data (median step seconds, images/s, backend)',
@@ -29,6 +75,9 @@ export const benchCommand: CliCommand = {
     "  --freeze keeps the seed model's AlexNet features frozen (the seed's own workload).\n" +
     '  --inference times forward passes of a batch (no gradients) instead of optimizer steps.\n' +
     "  --topology FILE writes the network's Layers topology (JSON) there, for the PyTorch twin.\n" +
+    '  --dataset DIR [--epochs E] trains E whole epochs (default 2) on its train split instead\n' +
+    '  (decode, augment, step; no validation) and prints per epoch img/s, data wait, RSS and\n' +
+    '  tf.memory().numTensors; --limit N uses only its first N samples.\n' +
     '  Prints a table, then one JSON line (stdout) with median_step_s, img_per_s, backend.',
   options: {
     preset: { type: 'string' },
@@ -40,6 +89,9 @@ export const benchCommand: CliCommand = {
     freeze: { type: 'boolean' },
     inference: { type: 'boolean' },
     topology: { type: 'string' },
+    dataset: { type: 'string' },
+    epochs: { type: 'string' },
+    limit: { type: 'string' },
   },
   async run({ values, out }) {
     const presetRaw = stringOption(values, 'preset') ?? 'default';
@@ -61,6 +113,19 @@ export const benchCommand: CliCommand = {
     const steps = numberOption(values, 'steps', { integer: true, min: 1 }) ?? 10;
     const warmup = numberOption(values, 'warmup', { integer: true, min: 0 }) ?? 2;
     warnIfFallback(out);
+    const datasetDir = stringOption(values, 'dataset');
+    if (datasetDir) {
+      const epochs = numberOption(values, 'epochs', { integer: true, min: 1 }) ?? 2;
+      const limit = numberOption(values, 'limit', { integer: true, min: 1 });
+      return benchEpochs(out, {
+        preset: preset.data,
+        ...size,
+        batch,
+        epochs,
+        datasetDir,
+        ...(limit !== undefined && { limit }),
+      });
+    }
     out.info(
       `bench ${preset.data} ${size.width}x${size.height} batch ${batch}, ${classes} classes, ${warmup} warm-up + ${steps} timed steps`,
     );
