@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import type { MaskEncoding } from '../../shared/dataset/descriptor';
-import { checkPngSync, decodePng8Sync } from './codecs/png-index';
+import { checkPngChunks, decodePng8Sync } from './codecs/png-index';
 import { decodeMask, keyHistogram, maskKeysFromPng8, rgbOf } from './decode';
 import { sniffKind } from './headers';
 
@@ -51,7 +51,7 @@ export const scanMaskBlocking: MaskScanner = async (file, encoding) => {
  */
 export const checkImageInProcess: ImageChecker = async (file) => {
   const bytes = await fs.readFile(file);
-  if (sniffKind(bytes) === 'png') checkPngSync(bytes);
+  if (sniffKind(bytes) === 'png') checkPngChunks(bytes);
   const rgb = await rgbOf(bytes);
   return { width: rgb.width, height: rgb.height };
 };
