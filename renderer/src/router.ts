@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import BrowseView from './views/BrowseView.vue';
+import CompareView from './views/CompareView.vue';
 import DatasetView from './views/DatasetView.vue';
 import EvaluateView from './views/EvaluateView.vue';
 import ExportView from './views/ExportView.vue';
@@ -31,6 +32,13 @@ export const router = createRouter({
     },
     { path: '/train', name: 'train', component: TrainView, meta: { title: 'Train' } },
     { path: '/evaluate', name: 'evaluate', component: EvaluateView, meta: { title: 'Evaluate' } },
+    {
+      // Under /evaluate so the rail keeps Evaluate highlighted.
+      path: '/evaluate/compare',
+      name: 'compare',
+      component: CompareView,
+      meta: { title: 'Compare runs' },
+    },
     { path: '/export', name: 'export', component: ExportView, meta: { title: 'Export' } },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],

@@ -44,6 +44,33 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     }
   }
 
+  /**
+   * A report of `runName` on `split` from checkpoint `from` for the comparison view: the cached
+   * one when it is of that checkpoint (and `fresh` is false), else a new evaluation. Leaves the
+   * Evaluate view's `report` alone. Null (with a toast) when the run cannot be evaluated.
+   */
+  async function reportFor(
+    runName: string,
+    split: string,
+    from: CheckpointKind,
+    fresh: boolean,
+  ): Promise<EvalReport | null> {
+    try {
+      if (!fresh) {
+        const cached = await api.evaluation.report({ runName, split });
+        if (cached && cached.checkpoint === from) return cached;
+      }
+      return await api.evaluation.evaluate({ runName, split, from });
+    } catch (err) {
+      notices.error(
+        `Evaluating ${runName} on ${split}`,
+        err,
+        'Make sure the run has a saved checkpoint (train at least one epoch or press Pause).',
+      );
+      return null;
+    }
+  }
+
   async function runExport(
     kind: ExportKind,
     what: string,
@@ -116,6 +143,7 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     produced,
     loadReport,
     evaluate,
+    reportFor,
     exportModel,
     exportPredictions,
     exportMetrics,

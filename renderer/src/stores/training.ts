@@ -213,6 +213,28 @@ export const useTrainingStore = defineStore('training', () => {
     return true;
   }
 
+  /**
+   * "Fine-tune with my corrections": a new run on the current labels from `sourceRun`'s best
+   * checkpoint (the training service picks its settings and a tenth of its learning rate).
+   */
+  async function fineTune(
+    sourceRun: string,
+    runName: string,
+    epochs: number,
+    stopAfterSteps?: number,
+  ): Promise<boolean> {
+    clearWarnings(runName);
+    const summary = await act('start', `Fine-tuning ${sourceRun}`, () =>
+      api.training.fineTune({ sourceRun, runName, epochs, stopAfterSteps }),
+    );
+    if (!summary) return false;
+    active.value = summary;
+    upsertRun(summary);
+    progress.value = null;
+    await select(summary.runName);
+    return true;
+  }
+
   async function pause(): Promise<void> {
     const s = await act('pause', 'Pausing training', () => api.training.pause({}));
     if (s) {
@@ -259,6 +281,7 @@ export const useTrainingStore = defineStore('training', () => {
     load,
     select,
     start,
+    fineTune,
     pause,
     resume,
     stop,
