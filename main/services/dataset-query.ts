@@ -71,6 +71,8 @@ export interface QueryContext {
   readonly iou: (split: string) => PerImageIoU | null;
   /** Dataset class ids present per sample of a split, when computed. */
   readonly presence: (split: string) => ReadonlyMap<string, readonly number[]> | null;
+  /** Label state of a sample (through the project's labels); absent when there is no store. */
+  readonly label?: (split: string, id: string) => Pick<SampleRow, 'labelState' | 'edited'>;
 }
 
 const byName = (a: SampleRow, b: SampleRow) =>
@@ -97,7 +99,12 @@ export function runQuery(index: DatasetIndex, query: ParsedQuery, ctx: QueryCont
       if (query.iouMin !== undefined && iou < query.iouMin) continue;
       if (query.iouMax !== undefined && iou > query.iouMax) continue;
     }
-    out.push({ ...row, iou });
+    const label = row.usable ? ctx.label?.(row.split, row.id) : undefined;
+    if (query.labelState !== undefined) {
+      const wanted = query.labelState;
+      if (!label || (wanted === 'edited' ? !label.edited : label.labelState !== wanted)) continue;
+    }
+    out.push({ ...row, iou, ...label });
   }
   if (query.sort === 'name') out.sort(byName);
   else {

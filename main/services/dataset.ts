@@ -4,6 +4,7 @@ import type { Problem } from '../../shared/contracts/common';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { classStatistics } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
+import type { LabelStore } from '../labels/store';
 import { mediaPath } from '../media/resolve';
 import { classPresence, reuseScans } from './class-presence';
 import type { ServiceContext } from './context';
@@ -101,18 +102,36 @@ export function createDatasetService(workspace: Workspace): DatasetService {
     }
   };
 
+  /**
+   * What the rows' label states depend on: saves move the generation, a state set by hand
+   * moves an entry's updatedAt (cheap next to the query: one pass over the edited samples).
+   */
+  const labelsStamp = (labels: LabelStore): string => {
+    let latest = 0;
+    const entries = labels.all();
+    for (const e of entries) latest = Math.max(latest, e.updatedAt);
+    return `${labels.generation()}:${entries.length}:${latest}`;
+  };
+
   /** Runs a query (cached by its inputs, see runQueryCached). */
   const queryRows = async (query: ReturnType<typeof parseQuery>): Promise<SampleRow[]> => {
     const { state } = workspace.require();
     if (query.containsClass !== undefined) await ensurePresence(query.split);
     const ious = await iouFor(query.split, query.runName);
+    const labels = state.labels;
     const ctx: QueryContext = {
       iou: (split) => ious.get(split) ?? null,
       presence: (split) => state.presence.get(split) ?? null,
+      label: (split, id) => {
+        const entry = labels.entry(split, id);
+        // No state set by hand: a Browse row has a mask (usable), so it counts as labeled.
+        return { labelState: entry?.state ?? 'labeled', edited: entry?.file != null };
+      },
     };
     const stamp = JSON.stringify([
       [...ious].map(([split, r]) => [split, r?.runName ?? null, r?.evaluatedAt ?? null]),
       [...state.presence.keys()],
+      labelsStamp(labels),
     ]);
     return runQueryCached(state.index, query, ctx, stamp);
   };

@@ -14,6 +14,8 @@ export const SampleQuery = z.object({
   iouMax: z.number().min(0).max(1).optional(),
   runName: z.string().max(80).optional(),
   search: z.string().max(200).optional(),
+  /** Label state (labels service vocabulary), or `edited`: samples with a mask saved in the app. */
+  labelState: z.enum(['unlabeled', 'draft', 'labeled', 'reviewed', 'edited']).optional(),
   sort: SampleSort.default('name'),
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(1000).default(200),
@@ -28,6 +30,9 @@ export const SampleRow = z.object({
   height: z.number().int().nullable(),
   problemReasons: z.array(z.string()),
   iou: z.number().nullable(),
+  /** Label state and whether the app holds an edited mask (absent without a labels store). */
+  labelState: z.enum(['unlabeled', 'draft', 'labeled', 'reviewed']).optional(),
+  edited: z.boolean().optional(),
   /** Media path of the thumbnail (prefix with the host's media base). */
   thumb: z.string(),
 });

@@ -17,6 +17,8 @@ export interface BrowseFilters {
   runName: string;
   search: string;
   sort: 'name' | 'iou-asc' | 'iou-desc';
+  /** '' = any label state; `edited` = masks saved in the app. */
+  labelState: '' | NonNullable<SampleQuery['labelState']>;
 }
 
 const IOU_BANDS: Record<BrowseFilters['iouBand'], [number, number] | null> = {
@@ -105,6 +107,7 @@ export const useDatasetStore = defineStore('dataset', () => {
     runName: '',
     search: '',
     sort: 'name',
+    labelState: '',
   });
 
   const query = computed<SampleQuery>(() => {
@@ -118,6 +121,7 @@ export const useDatasetStore = defineStore('dataset', () => {
       iouMax: band?.[1],
       runName: needsRun || filters.runName ? filters.runName || undefined : undefined,
       search: filters.search.trim() || undefined,
+      labelState: filters.labelState || undefined,
       sort: filters.sort,
     };
   });
@@ -189,7 +193,19 @@ export const useDatasetStore = defineStore('dataset', () => {
   }
 
   function refreshList(): void {
+    labelsStale.value = false;
     resetList();
+  }
+
+  /** A mask or label state changed since the rows were fetched (their badges are stale). */
+  const labelsStale = ref(false);
+  api.labels.on('changed', () => (labelsStale.value = true));
+
+  /** Refetches the rows for fresh label badges, keeping the selected sample. */
+  function refreshLabels(): void {
+    const keep = selected.value;
+    refreshList();
+    selected.value = keep;
   }
 
   watch(
@@ -218,6 +234,8 @@ export const useDatasetStore = defineStore('dataset', () => {
     updateClass,
     filters,
     query,
+    labelsStale,
+    refreshLabels,
     total,
     pages,
     listError,
