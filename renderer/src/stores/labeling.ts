@@ -118,6 +118,49 @@ export const useLabelingStore = defineStore('labeling', () => {
     return queue.value ? queueNeighbour(queue.value, split, id, direction) : null;
   }
 
+  /**
+   * "Label next": the unlabeled and draft samples of `split`, most uncertain first under
+   * `run` (mean pixel entropy), become the queue. Returns the first, or null (none / failed).
+   */
+  async function queueLabelNext(run: string, split?: string): Promise<QueueItem | null> {
+    try {
+      const ranked = await api.labels.rank({ run, split });
+      if (!ranked.length) {
+        notices.success(
+          'Nothing left to label',
+          `Every ${split ?? ''} sample is labeled or reviewed.`,
+        );
+        return null;
+      }
+      setQueue({
+        kind: 'label-next',
+        title: `unlabeled and draft samples, most uncertain under ${run} first`,
+        run,
+        items: ranked.map(({ split: s, id }) => ({ split: s, id })),
+      });
+      return ranked[0] ?? null;
+    } catch (err) {
+      notices.error(`Ranking samples by the uncertainty of ${run}`, err);
+      return null;
+    }
+  }
+
+  /** Drafts from `run` for unlabeled samples; a human label is never overwritten. */
+  async function prelabel(run: string, split?: string): Promise<boolean> {
+    try {
+      const { drafted, skipped } = await api.labels.prelabel({ run, split });
+      notices.success(
+        `Pre-labelled ${drafted} sample${drafted === 1 ? '' : 's'} as drafts`,
+        skipped ? `${skipped} already labelled (kept as they are).` : undefined,
+      );
+      await refreshStatus();
+      return true;
+    } catch (err) {
+      notices.error(`Pre-labelling with ${run}`, err);
+      return false;
+    }
+  }
+
   /** Adds a class to the project; the new class is selected for painting. */
   async function addClass(name: string, color?: [number, number, number]): Promise<void> {
     try {
@@ -153,6 +196,8 @@ export const useLabelingStore = defineStore('labeling', () => {
     setQueue,
     queuePlace,
     queueStep,
+    queueLabelNext,
+    prelabel,
     addClass,
   };
 });
