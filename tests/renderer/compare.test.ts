@@ -46,6 +46,12 @@ describe('run comparison', () => {
     expect(byId.get(5)).toMatchObject({ a: 0.6, b: null, delta: null });
     expect(byId.get(7)).toMatchObject({ a: null, b: 0.2 });
     expect([c.improved, c.worsened]).toEqual([1, 0]);
+    // A change the table shows as 0.0 points is not counted; 0.1 point is.
+    const small = compareReports(
+      report('a', 0.4, { 0: 0.5, 1: 0.3 }),
+      report('b', 0.4, { 0: 0.5003, 1: 0.299 }),
+    );
+    expect([small.improved, small.worsened]).toEqual([0, 1]);
   });
 
   it('refuses reports of two different splits', () => {

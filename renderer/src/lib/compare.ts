@@ -29,7 +29,7 @@ export interface Comparison {
     readonly delta: number | null;
   };
   readonly classes: readonly ComparedClass[];
-  /** Classes whose IoU went up / down by more than half a point. */
+  /** Classes whose IoU went up / down by at least the 0.1 point the table shows. */
   readonly improved: number;
   readonly worsened: number;
 }
@@ -37,8 +37,8 @@ export interface Comparison {
 const diff = (a: number | null, b: number | null): number | null =>
   a === null || b === null ? null : b - a;
 
-/** Half an IoU point: smaller changes are noise for the improved/worsened counts. */
-const NOTICEABLE = 0.005;
+/** Half of the 0.1 IoU point the table rounds to: a change shown as 0.0 is not counted. */
+const NOTICEABLE = 0.0005;
 
 export function compareReports(a: EvalReport, b: EvalReport): Comparison {
   if (a.split !== b.split) {
