@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMVID, copyCamvid, maskPixelOf, POLL } from './editor-support';
 import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
@@ -147,6 +148,31 @@ describe('mask editor', () => {
     await page.reload();
     await expect.poll(saveState, POLL).toBe('saved');
     expect((await maskPixel(200, 100)).slice(0, 3)).toEqual(PAVEMENT_RGB);
+
+    // It changes again; this time take theirs: the editor shows the dataset's new file.
+    const third = path.basename(lines[2]!.split(/\s+/)[1]!);
+    copyFileSync(path.join(datasetDir, 'trainannot', third), annotation);
+    await page.reload();
+    await expect.poll(saveState, POLL).toBe('conflict');
+    await page.getByTestId('conflict-take-theirs').click();
+    await expect.poll(saveState, POLL).toBe('saved');
+    const { data, info } = await sharp(annotation)
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const classes = JSON.parse(readFileSync(path.join(datasetDir, 'labels.json'), 'utf8')) as {
+      id: number;
+      rgb_values: number[];
+    }[];
+    for (const [x, y] of [
+      [200, 100],
+      [240, 5],
+      [100, 300],
+    ] as const) {
+      const id = data[y * info.width + x]!;
+      const colour = classes.find((c) => c.id === id)!.rgb_values;
+      expect((await maskPixel(x, y)).slice(0, 3), `${x},${y}`).toEqual(colour);
+    }
   });
 
   it('fills, draws a polygon, paints superpixels and erases, each one undo step', async () => {
@@ -226,6 +252,41 @@ describe('mask editor', () => {
     await expect
       .poll(() => page.getByTestId('editor-message').innerText(), POLL)
       .toMatch(/Every sample is labeled/);
+  });
+
+  it('zooms to the cursor with the wheel, pans with the middle button, fits and shows 1:1', async () => {
+    const canvas = page.getByTestId('editor-canvas');
+    const fitted = (await canvas.boundingBox())!;
+    const target = await screenPoint(120, 90);
+    await page.mouse.move(target.x, target.y);
+    await page.mouse.wheel(0, -600);
+    const zoomed = (await canvas.boundingBox())!;
+    expect(zoomed.width).toBeGreaterThan(fitted.width * 1.5);
+    // The image pixel under the cursor stays under the cursor.
+    const after = await screenPoint(120, 90);
+    expect(Math.abs(after.x - target.x)).toBeLessThan(zoomed.width / 480 + 1);
+    expect(Math.abs(after.y - target.y)).toBeLessThan(zoomed.height / 360 + 1);
+    await page.mouse.down({ button: 'middle' });
+    await page.mouse.move(target.x + 100, target.y + 40, { steps: 4 });
+    await page.mouse.up({ button: 'middle' });
+    const panned = (await canvas.boundingBox())!;
+    expect(panned.x - zoomed.x).toBeCloseTo(100, 0);
+    expect(panned.y - zoomed.y).toBeCloseTo(40, 0);
+    expect(panned.width).toBeCloseTo(zoomed.width, 3);
+    await page.getByTestId('zoom-actual').click();
+    expect((await canvas.boundingBox())!.width).toBeCloseTo(480, 0);
+    await page.getByTestId('zoom-fit').click();
+    expect((await canvas.boundingBox())!.width).toBeCloseTo(fitted.width, 0);
+  });
+
+  it('renames a class by double-clicking it', async () => {
+    await page.getByTestId('class-option-9').dblclick();
+    const input = page.getByTestId('class-option-9').locator('input');
+    await input.fill('Person');
+    await input.press('Enter');
+    await expect.poll(() => page.getByTestId('class-option-9').innerText(), POLL).toMatch(/Person/);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('class-option-9').innerText(), POLL).toMatch(/Person/);
   });
 
   it('switches tools from the keyboard and fits a 1280x720 window', async () => {
