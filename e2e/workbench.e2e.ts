@@ -1,52 +1,18 @@
+// The workbench as a user drives it, in serve mode: open a CamVid copy, inspect classes,
+// browse and filter, hover a mask, train/pause/resume/stop, evaluate, export, reload via CLI.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyCamvidSubset } from '../tests/support/datasets';
 import { openBrowser, repoRoot, screenshot, startServe, stop, type ServeHandle } from './harness';
 
-// The workbench as a user drives it, in serve mode: open a CamVid copy, inspect classes,
-// browse and filter, hover a mask, train/pause/resume/stop, evaluate, export, reload via CLI.
-
-const CAMVID = '/work/shared/datasets/camvid';
 const TRAIN_COUNT = 24;
 const VAL_COUNT = 8;
 const RUN = 'e2e-run';
-
-/**
- * Copies the list files, labels.json and a subset of images. List lines are kept verbatim
- * (absolute paths from another machine) so the importer's re-rooting is exercised.
- */
-function copyCamvidSubset(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-e2e-camvid-'));
-  copyFileSync(path.join(CAMVID, 'labels.json'), path.join(dir, 'labels.json'));
-  for (const [split, count] of [
-    ['train', TRAIN_COUNT],
-    ['val', VAL_COUNT],
-  ] as const) {
-    mkdirSync(path.join(dir, split));
-    mkdirSync(path.join(dir, `${split}annot`));
-    const lines = readFileSync(path.join(CAMVID, `${split}.txt`), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .slice(0, count);
-    for (const line of lines) {
-      const [image, annotation] = line.trim().split(/\s+/);
-      copyFileSync(
-        path.join(CAMVID, split, path.basename(image!)),
-        path.join(dir, split, path.basename(image!)),
-      );
-      copyFileSync(
-        path.join(CAMVID, `${split}annot`, path.basename(annotation!)),
-        path.join(dir, `${split}annot`, path.basename(annotation!)),
-      );
-    }
-    writeFileSync(path.join(dir, `${split}.txt`), `${lines.join('\n')}\n`);
-  }
-  return dir;
-}
 
 let datasetDir: string;
 let dataDir: string;
@@ -55,7 +21,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  datasetDir = copyCamvidSubset();
+  datasetDir = copyCamvidSubset({ train: TRAIN_COUNT, val: VAL_COUNT }, 'e2e-camvid');
   // Our own data dir, so projects and runs survive the host restart below.
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'segstudio-e2e-data-'));
   serve = await startServe({ dataDir });

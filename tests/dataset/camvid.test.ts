@@ -16,7 +16,8 @@ import {
 } from '../../main/dataset/index';
 import { scanMaskInProcess, type MaskScanner } from '../../main/dataset/scan';
 import { scanSplit } from '../../main/dataset/split-scan';
-import { CAMVID, tempDir } from './helpers';
+import { CAMVID } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 describe('CamVid as distributed (pair lists with foreign absolute paths)', () => {
   let index: DatasetIndex;

@@ -5,7 +5,8 @@ import { ensureBuilt } from '../support/build';
 import { lastJsonLine, runSegstudio } from '../support/cli';
 import { makeDamaged } from './fixtures/damaged';
 import { makePairListRgbIndex } from './fixtures/formats';
-import { CAMVID, tempDir, treeFingerprint } from './helpers';
+import { CAMVID } from '../support/datasets';
+import { tempDir, treeFingerprint } from '../support/folders';
 
 const inspect = (args: string[]) => runSegstudio(['inspect', ...args]);
 

@@ -5,7 +5,7 @@ import { DAMAGED_EXPECTED, DAMAGED_GOOD, H, makeDamaged, W } from './fixtures/da
 import { photoPng } from './fixtures/images';
 import { corruptPng } from './fixtures/png';
 import { write } from './fixtures/write';
-import { tempDir, treeFingerprint } from './helpers';
+import { tempDir, treeFingerprint } from '../support/folders';
 
 describe('a damaged dataset', () => {
   const work = tempDir('damaged');

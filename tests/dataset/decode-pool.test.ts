@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecodePool } from '../../main/dataset/decode-pool';
 import { scanMaskInProcess } from '../../main/dataset/scan';
 import { packageRoot } from '../../main/paths';
-import { CAMVID, tempDir } from './helpers';
+import { CAMVID } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 /**
  * The pool runs the bundled worker; the test bundles its own copy (as scripts/build.mjs does)

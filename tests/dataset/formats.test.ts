@@ -10,7 +10,7 @@ import {
   makeSeed,
   makeVoc,
 } from './fixtures/formats';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/folders';
 
 const work = tempDir('formats');
 afterAll(() => work.cleanup());

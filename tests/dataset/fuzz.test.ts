@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset } from '../../main/dataset/index';
 import { buildCase, fuzzCases, type BuiltCase } from './fixtures/fuzz';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/folders';
 
 const CASE_TIMEOUT_MS = 15_000;
 

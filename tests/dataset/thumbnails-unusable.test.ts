@@ -12,7 +12,7 @@ import { createAppServices, type AppServices } from '../../main/services/index';
 import { serviceCalls } from '../support/services';
 import { greyMaskPng, photoPng } from './fixtures/images';
 import { write } from './fixtures/write';
-import { tempDir, treeFingerprint } from './helpers';
+import { tempDir, treeFingerprint } from '../support/folders';
 
 const W = 40;
 const H = 30;

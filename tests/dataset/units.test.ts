@@ -13,7 +13,7 @@ import { decodePng8 } from '../../main/dataset/codecs/png-index';
 import { maskKeysFromPng8 } from '../../main/dataset/decode';
 import { encodePng } from './fixtures/png';
 import { photoJpeg } from './fixtures/images';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/folders';
 
 const work = tempDir('units');
 afterAll(() => work.cleanup());

@@ -10,7 +10,7 @@ import {
   writeCheckpoint,
   type CheckpointManifest,
 } from '../../main/engine/checkpoint';
-import { tempRunDir } from './helpers';
+import { tempDir } from '../support/folders';
 
 // Crash windows of writeCheckpoint, built by hand: each state is what the renames leave on disk
 // when the process dies between two of them. The weights carry the step, so a test can tell
@@ -34,7 +34,7 @@ const info = (step: number, metric?: number) => ({
 
 /** A run with best = step 1 (metric 0.5), previous = step 2, last = step 3. */
 async function run(): Promise<{ dir: string; root: string }> {
-  const { dir, cleanup } = tempRunDir('segstudio-ckpt-recovery-');
+  const { dir, cleanup } = tempDir('ckpt-recovery');
   cleanups.push(cleanup);
   await writeCheckpoint(dir, payload(1), info(1, 0.5));
   await writeCheckpoint(dir, payload(2), info(2, 0.4));
@@ -53,7 +53,7 @@ async function completeCopy(
   step: number,
   edit: Partial<CheckpointManifest> = {},
 ): Promise<void> {
-  const scratch = tempRunDir('segstudio-ckpt-scratch-');
+  const scratch = tempDir('ckpt-scratch');
   cleanups.push(scratch.cleanup);
   await writeCheckpoint(scratch.dir, payload(step), info(step));
   await fs.cp(checkpointDir(scratch.dir, 'last'), join(root, to), { recursive: true });

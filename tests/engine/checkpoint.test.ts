@@ -14,8 +14,10 @@ import {
 import type { NamedArray } from '../../main/engine/optimizer';
 import { TrainerState } from '../../shared/training/state';
 import { Trainer } from '../../main/engine/trainer';
-import { maxAbsDiff, smallDefaultConfig, tempRunDir } from './helpers';
+import { smallDefaultConfig } from './helpers';
 import { SyntheticSource } from './synthetic-source';
+import { tempDir } from '../support/folders';
+import { maxAbsDiff } from '../support/weights';
 
 const config = smallDefaultConfig({ batchSize: 2, epochs: 4, widthMultiplier: 0.5 });
 const source = (): SyntheticSource => new SyntheticSource(8);
@@ -25,7 +27,7 @@ const cleanups: (() => void)[] = [];
 
 beforeAll(async () => {
   // One run with three checkpoints: steps 1 (best, metric 0.5), 2 (metric 0.4), 3 (no metric).
-  base = tempRunDir();
+  base = tempDir('engine');
   const t = await Trainer.create(config, { train: source() });
   await t.step();
   expect((await t.saveCheckpoint(base.dir, 'epoch', { metric: 0.5 })).bestUpdated).toBe(true);
@@ -42,7 +44,7 @@ afterAll(() => {
 });
 
 async function copyRun(): Promise<string> {
-  const { dir, cleanup } = tempRunDir();
+  const { dir, cleanup } = tempDir('engine');
   cleanups.push(cleanup);
   await fs.cp(base.dir, dir, { recursive: true });
   return dir;
@@ -161,7 +163,7 @@ describe('optimizer state', () => {
       expect(maxAbsDiff(s.data, again.optimizer[i]!.data)).toBe(0),
     );
     // Via disk as well.
-    const { dir, cleanup } = tempRunDir();
+    const { dir, cleanup } = tempDir('engine');
     cleanups.push(cleanup);
     await a.saveCheckpoint(dir, 'test');
     const disk = await readCheckpoint(checkpointDir(dir, 'last'));
@@ -198,7 +200,7 @@ describe('resume from a chosen slot', () => {
 
 describe('pause semantics', () => {
   it('refuses a checkpoint while a step is running; works right after it', async () => {
-    const { dir, cleanup } = tempRunDir();
+    const { dir, cleanup } = tempDir('engine');
     cleanups.push(cleanup);
     const t = await Trainer.create(config, { train: source() });
     const running = t.step();

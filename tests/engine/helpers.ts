@@ -1,12 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TrainingConfigOverrides } from '../../shared/training/config';
-
-export function tempRunDir(prefix = 'segstudio-engine-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** Small, fast default-preset config for tests (64x64, batch 4, augmentation on). */
 export function smallDefaultConfig(extra: TrainingConfigOverrides = {}): TrainingConfigOverrides {
@@ -27,11 +19,4 @@ export function smallDefaultConfig(extra: TrainingConfigOverrides = {}): Trainin
     seed: 7,
     ...extra,
   };
-}
-
-export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }

@@ -2,7 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backendInfo, getTf } from '../../main/native/backend';
 import { NonFiniteLossError, Trainer } from '../../main/engine/trainer';
 import { SyntheticSource } from './synthetic-source';
-import { maxAbsDiff, smallDefaultConfig, tempRunDir } from './helpers';
+import { smallDefaultConfig } from './helpers';
+import { tempDir } from '../support/folders';
+import { maxAbsDiff } from '../support/weights';
 
 const tf = getTf();
 // On the pure-JS fallback (no native libtensorflow) everything is 10-50x slower: the
@@ -54,7 +56,7 @@ describe('Trainer: exact resume', () => {
       const slotsA = await straight.getState();
       straight.dispose();
 
-      const { dir, cleanup } = tempRunDir();
+      const { dir, cleanup } = tempDir('engine');
       runs.push(cleanup);
       const first = await Trainer.create(c.config, { train: c.source() });
       const lossesB: number[] = [];
@@ -92,7 +94,7 @@ describe('Trainer: exact resume', () => {
 
 describe.skipIf(FALLBACK)('Trainer: learning and memory', () => {
   it('default preset: loss falls and numTensors is stable across epochs', async () => {
-    const memRun = tempRunDir();
+    const memRun = tempDir('engine');
     runs.push(memRun.cleanup);
     const t = await Trainer.create(smallDefaultConfig({ epochs: 6 }), {
       train: new SyntheticSource(16),

@@ -13,6 +13,7 @@ import {
 import { exportModel, importModel } from '../../main/engine/export';
 import { readTorchStateDict } from '../../main/engine/pytorch/state-dict';
 import { getTf, type Tf } from '../../main/native/backend';
+import { maxAbsDiff } from '../support/weights';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.join(here, 'fixtures');
@@ -66,12 +67,6 @@ function reducedSeedNet(t: Tf, widths: number[], classes: number, size: number):
     .conv2d({ filters: classes, kernelSize: 1, name: 'conv_to101' })
     .apply(x) as tfjs.SymbolicTensor;
   return t.model({ inputs: input, outputs: x });
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 describe('PyTorch state_dict reader', () => {

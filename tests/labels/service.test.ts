@@ -11,7 +11,7 @@ import { serviceCalls } from '../support/services';
 import { makeAde20k } from '../dataset/fixtures/formats';
 import { write } from '../dataset/fixtures/write';
 import { greyMaskPng } from '../dataset/fixtures/images';
-import { tempDir, treeFingerprint } from '../dataset/helpers';
+import { tempDir, treeFingerprint } from '../support/folders';
 
 const ids = (loaded: LoadedMask): Uint8Array => {
   const bytes = Buffer.from(loaded.mask!.data, 'base64');

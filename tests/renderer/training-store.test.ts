@@ -10,7 +10,8 @@ import { createAppServices, type AppServices } from '../../main/services/index';
 import { forkNodeWorker, type WorkerPort } from '../../main/worker/port';
 import type { Notice } from '../../renderer/src/stores/notices';
 import { ensureBuilt } from '../support/build';
-import { makeMiniCamvid, tempDir } from '../training/helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 /**
  * The renderer's training store, driven by the real services and real worker processes
@@ -24,7 +25,7 @@ const workers: WorkerPort[] = [];
 
 beforeAll(() => {
   ensureBuilt();
-  base = tempDir('training-store');
+  base = tempDir('training-store').dir;
   dataset = makeMiniCamvid({ train: 8, val: 2 });
   // Every val annotation gone: the split is listed but has no usable sample.
   for (const name of readdirSync(path.join(dataset, 'valannot'))) {

@@ -17,7 +17,8 @@ import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
 import { serviceCalls } from '../support/services';
-import { makeMiniCamvid, tempDir } from '../training/helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 // Export "predicted masks for a folder": a real tiny run, real worker processes, a folder of
 // the user's images that must come back as masks and stay untouched.
@@ -45,7 +46,7 @@ function digest(dir: string): string {
 
 beforeAll(async () => {
   ensureBuilt();
-  base = tempDir('predict-folder');
+  base = tempDir('predict-folder').dir;
   dataset = makeMiniCamvid({ train: 4, val: 2 });
   // The user's folder: three photos, a note, and a sub-folder that must not be entered.
   images = path.join(base, 'my photos');

@@ -12,7 +12,7 @@ import {
   type ServeClient,
   type ServeProcess,
 } from '../support/serve-process';
-import { makeMiniCamvid } from '../training/helpers';
+import { makeMiniCamvid } from '../support/datasets';
 
 // Malformed WebSocket frames, written byte by byte on raw TCP sockets to a real
 // `segstudio serve` process that is training a model. Each frame must close only its own

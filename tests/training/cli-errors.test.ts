@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/build';
 import { runSegstudio } from '../support/cli';
-import { makeMiniCamvid, tempDir } from './helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 const segstudio = (...args: string[]) => runSegstudio(args, {}, 120_000);
 
@@ -16,7 +17,7 @@ describe('segstudio train / resume errors name the file and the reason', () => {
   beforeAll(() => {
     ensureBuilt();
     dataset = makeMiniCamvid({ train: 2, val: 1 });
-    runs = tempDir('cli-errors');
+    runs = tempDir('cli-errors').dir;
   });
   afterAll(() => {
     rmSync(dataset, { recursive: true, force: true });

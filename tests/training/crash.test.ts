@@ -7,12 +7,12 @@ import { readRunFile } from '../../main/training/run-folder';
 import {
   createRun,
   lastWeights,
-  maxAbsDiff,
   miniCamvidRuns,
   recordingHost,
   stepLosses,
   type RecordingHost,
 } from './helpers';
+import { maxWeightDiff } from '../support/weights';
 
 /** Deterministic "random" moments, so a failure can be replayed. */
 function lcg(seed: number): () => number {
@@ -129,7 +129,7 @@ describe('kill -9 of the training worker', () => {
     expect(done.position?.globalStep).toBe(TOTAL);
     // Crashes cost time, never correctness: the result equals the uninterrupted run.
     expect(
-      maxAbsDiff(await lastWeights(straightDir), await lastWeights(runDir)),
+      maxWeightDiff(await lastWeights(straightDir), await lastWeights(runDir)),
     ).toBeLessThanOrEqual(1e-5);
     expect(stepLosses(runDir)).toEqual(stepLosses(straightDir));
   });

@@ -2,14 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunFile } from '../../main/training/run-folder';
-import {
-  createRun,
-  lastWeights,
-  maxAbsDiff,
-  miniCamvidRuns,
-  recordingHost,
-  stepLosses,
-} from './helpers';
+import { createRun, lastWeights, miniCamvidRuns, recordingHost, stepLosses } from './helpers';
+import { maxWeightDiff } from '../support/weights';
 
 /**
  * The headline guarantee, across real worker processes: 12 steps straight equal 5 steps,
@@ -52,7 +46,7 @@ describe('pause / resume across worker processes', () => {
     const started = second.events.find((e) => e.type === 'state' && e.summary.state === 'running');
     expect(started).toBeDefined();
 
-    const diff = maxAbsDiff(await lastWeights(straightDir), await lastWeights(splitDir));
+    const diff = maxWeightDiff(await lastWeights(straightDir), await lastWeights(splitDir));
     expect(diff).toBeLessThanOrEqual(1e-5);
     const lossesA = stepLosses(straightDir);
     const lossesB = stepLosses(splitDir);

@@ -7,7 +7,8 @@ import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
 import { serviceCalls } from '../support/services';
-import { makeMiniCamvid, tempDir } from './helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 // Model export through the real services and worker: the job bar must get counts, not 0/0.
 let base: string;
@@ -21,7 +22,7 @@ const { call } = serviceCalls(() => services);
 
 beforeAll(async () => {
   ensureBuilt();
-  base = tempDir('export-progress');
+  base = tempDir('export-progress').dir;
   dataset = makeMiniCamvid({ train: 4, val: 2 });
   services = createAppServices(createServeHost(path.join(base, 'data')));
   services.events.addSink((channel, payload) => {

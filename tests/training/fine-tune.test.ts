@@ -7,7 +7,10 @@ import { openEngineSession } from '../../main/training/engine-session';
 import { exportRun } from '../../main/training/run-jobs';
 import { configFromRequest } from '../../main/training/request';
 import { createRunFolder } from '../../main/training/run-folder';
-import { createRun, lastWeights, makeMiniCamvid, maxAbsDiff, tempDir } from './helpers';
+import { createRun, lastWeights } from './helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
+import { maxWeightDiff } from '../support/weights';
 
 const open = openEngineSession(() => undefined);
 
@@ -41,7 +44,7 @@ describe('fine-tuning from an exported model', () => {
 
   beforeAll(async () => {
     dataset = makeMiniCamvid({ train: 2, val: 1 });
-    runs = tempDir('fine-tune');
+    runs = tempDir('fine-tune').dir;
     source = await createRun(runs, 'source', dataset);
     const { session } = await open(source, { kind: 'start' });
     try {
@@ -68,7 +71,7 @@ describe('fine-tuning from an exported model', () => {
     } finally {
       session.dispose();
     }
-    expect(maxAbsDiff(await lastWeights(runDir), await lastWeights(source))).toBe(0);
+    expect(maxWeightDiff(await lastWeights(runDir), await lastWeights(source))).toBe(0);
   });
 
   it('refuses another preset, or another layout version, naming the model folder', async () => {

@@ -1,5 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { TrainRequest } from '../../shared/contracts/training';
@@ -12,41 +11,8 @@ import { configFromRequest } from '../../main/training/request';
 import { createRunFolder } from '../../main/training/run-folder';
 import { forkNodeWorker } from '../../main/worker/port';
 import { ensureBuilt } from '../support/build';
-
-export const CAMVID = '/work/shared/datasets/camvid';
-
-/**
- * A few CamVid val images copied into the CamVid layout (list files with the original
- * foreign absolute paths, labels.json): `train` gets the first `train` images, `val` the next.
- */
-export function makeMiniCamvid(
-  counts: { train: number; val: number } = { train: 8, val: 4 },
-): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'segstudio-mini-camvid-'));
-  const names = readFileSync(path.join(CAMVID, 'val.txt'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => path.basename(line.split(' ')[0]!));
-  copyFileSync(path.join(CAMVID, 'labels.json'), path.join(root, 'labels.json'));
-  let next = 0;
-  for (const split of ['train', 'val'] as const) {
-    mkdirSync(path.join(root, split));
-    mkdirSync(path.join(root, `${split}annot`));
-    const lines: string[] = [];
-    for (let i = 0; i < counts[split]; i++) {
-      const name = names[next++]!;
-      copyFileSync(path.join(CAMVID, 'val', name), path.join(root, split, name));
-      copyFileSync(path.join(CAMVID, 'valannot', name), path.join(root, `${split}annot`, name));
-      lines.push(`/SegNet/CamVid/${split}/${name} /SegNet/CamVid/${split}annot/${name}`);
-    }
-    writeFileSync(path.join(root, `${split}.txt`), `${lines.join('\n')}\n`);
-  }
-  return root;
-}
-
-export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `segstudio-${prefix}-`));
-}
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 export interface RunsFixture {
   dataset: string;
@@ -65,7 +31,7 @@ export function miniCamvidRuns(
   beforeAll(() => {
     ensureBuilt();
     fixture.dataset = makeMiniCamvid(counts);
-    fixture.runs = tempDir(prefix);
+    fixture.runs = tempDir(prefix).dir;
   });
   afterAll(() => {
     rmSync(fixture.dataset, { recursive: true, force: true });
@@ -145,19 +111,6 @@ export function recordingHost(restart?: RestartPolicy): RecordingHost {
 
 export async function lastWeights(runDir: string): Promise<readonly NamedArray[]> {
   return (await readCheckpoint(checkpointDir(runDir, 'last'))).payload.model;
-}
-
-export function maxAbsDiff(a: readonly NamedArray[], b: readonly NamedArray[]): number {
-  const byName = new Map(b.map((w) => [w.name, w]));
-  let max = 0;
-  for (const w of a) {
-    const other = byName.get(w.name);
-    if (!other || other.data.length !== w.data.length) return Infinity;
-    for (let i = 0; i < w.data.length; i++) {
-      max = Math.max(max, Math.abs(w.data[i]! - other.data[i]!));
-    }
-  }
-  return a.length === b.length ? max : Infinity;
 }
 
 /** Step losses as logged in steps.jsonl (one line per step for short runs). */

@@ -15,12 +15,13 @@ import { TrainingHost } from '../../main/training/host';
 import { configFromRequest } from '../../main/training/request';
 import { forkNodeWorker } from '../../main/worker/port';
 import { TrainRequest } from '../../shared/contracts/training';
-import { createRun, tempDir } from './helpers';
+import { createRun } from './helpers';
+import { tempDir } from '../support/folders';
 
 describe('run folders and history files', () => {
   let dir: string;
   beforeAll(() => {
-    dir = tempDir('run-folder');
+    dir = tempDir('run-folder').dir;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -92,7 +93,7 @@ describe('run folders and history files', () => {
 describe('training host without a worker bundle', () => {
   let dir: string;
   beforeAll(() => {
-    dir = tempDir('host-nobundle');
+    dir = tempDir('host-nobundle').dir;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,3 +1,9 @@
+/**
+ * The run loop's decisions (when to step, validate, checkpoint, pause, stop, finish, give up)
+ * against a fake session implementing TrainingSession: no tfjs, milliseconds per test. The
+ * loop's own files (metrics.jsonl, steps.jsonl) are real, in a temp run folder. The same loop
+ * on the real engine is covered by worker-loop.test.ts and the process-level tests.
+ */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,13 +24,6 @@ import type {
   ValidationOutcome,
 } from '../../main/training/session';
 import { WorkerLoop } from '../../main/training/worker-loop';
-
-/**
- * The run loop's decisions (when to step, validate, checkpoint, pause, stop, finish, give up)
- * against a fake session implementing TrainingSession: no tfjs, milliseconds per test. The
- * loop's own files (metrics.jsonl, steps.jsonl) are real, in a temp run folder. The same loop
- * on the real engine is covered by worker-loop.test.ts and the process-level tests.
- */
 
 interface Shape {
   readonly epochs: number;

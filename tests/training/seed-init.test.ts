@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSeedCheckpoint } from '../../main/engine/convert-seed';
 import { ensureBuilt } from '../support/build';
 import { runSegstudio } from '../support/cli';
-import { lastWeights, makeMiniCamvid, tempDir } from './helpers';
+import { lastWeights } from './helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 const root = path.resolve(__dirname, '../..');
 const makeFixture = path.join(root, 'tests', 'eval', 'fixtures', 'make_seed_fixture.py');
@@ -22,7 +24,7 @@ describe.skipIf(!hasTorch)('segstudio train --init weight21.pt', () => {
 
   beforeAll(() => {
     ensureBuilt();
-    dir = tempDir('seed-init');
+    dir = tempDir('seed-init').dir;
     dataset = makeMiniCamvid({ train: 4, val: 2 });
     // Full AlexNet widths, 11 classes like CamVid.
     execFileSync('python3', [makeFixture, dir, '--full', '--classes', '11', '--size', '63']);

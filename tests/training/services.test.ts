@@ -14,7 +14,8 @@ import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
 import { serviceCalls } from '../support/services';
-import { makeMiniCamvid, tempDir } from './helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 // The real services behind the UI, on a few CamVid images, with real worker processes.
 let base: string;
@@ -35,7 +36,7 @@ const stateIs = (state: string) => (channel: string, payload: unknown) =>
 
 beforeAll(async () => {
   ensureBuilt();
-  base = tempDir('training-services');
+  base = tempDir('training-services').dir;
   dataset = makeMiniCamvid({ train: 8, val: 4 });
   services = createAppServices(createServeHost(path.join(base, 'data')));
   services.events.addSink((channel, payload) => {

@@ -6,7 +6,9 @@ import { WorkerEvent as WorkerEventSchema } from '../../shared/worker/protocol';
 import { openEngineSession } from '../../main/training/engine-session';
 import { readRunFile, updateRunFile } from '../../main/training/run-folder';
 import { WorkerLoop } from '../../main/training/worker-loop';
-import { createRun, makeMiniCamvid, tempDir } from './helpers';
+import { createRun } from './helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 /**
  * The loop in-process, on the real engine, with a controllable clock: time-based checkpoints,
@@ -18,7 +20,7 @@ describe('worker loop', () => {
 
   beforeAll(() => {
     dataset = makeMiniCamvid({ train: 8, val: 2 });
-    runs = tempDir('loop-runs');
+    runs = tempDir('loop-runs').dir;
   });
   afterAll(() => {
     rmSync(dataset, { recursive: true, force: true });

@@ -1,11 +1,20 @@
+/**
+ * Temporary folders for tests, and a fingerprint of a folder tree to prove a test (or the app)
+ * left a user's files exactly as they were.
+ */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export { CAMVID } from '../support/datasets';
+export interface TempDir {
+  /** A new, empty folder `segstudio-PREFIX-XXXXXX` in the OS temp dir. */
+  readonly dir: string;
+  /** Removes the folder and everything in it (safe to call twice). */
+  cleanup(): void;
+}
 
-export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+export function tempDir(prefix: string): TempDir {
   const dir = mkdtempSync(path.join(os.tmpdir(), `segstudio-${prefix}-`));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
