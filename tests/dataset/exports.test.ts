@@ -1,16 +1,15 @@
+/**
+ * CVAT, MMSegmentation and Cityscapes trees painted with rectangles of known size, opened by
+ * the real CLI: `inspect --deep --json` must detect the layout, name the classes as the tool
+ * defines them and count every class's pixels and images exactly.
+ */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassDef, Problem } from '../../shared/dataset/descriptor';
 import { ensureBuilt } from '../support/build';
 import { lastJsonLine, runSegstudio } from '../support/cli';
 import { makeCityscapes, makeCvat, makeMmseg, type ExportTree } from './fixtures/exports';
-import { tempDir, treeFingerprint } from './helpers';
-
-/**
- * CVAT, MMSegmentation and Cityscapes trees painted with rectangles of known size, opened by
- * the real CLI: `inspect --deep --json` must detect the layout, name the classes as the tool
- * defines them and count every class's pixels and images exactly.
- */
+import { tempDir, treeFingerprint } from '../support/folders';
 
 interface Inspected {
   format: string;

@@ -6,7 +6,7 @@ import { parseLabelmap } from '../../shared/dataset/labelmap';
 import { openDataset } from '../../main/dataset/index';
 import { greyMaskPng, photoPng } from './fixtures/images';
 import { write } from './fixtures/write';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/folders';
 
 describe('CSV (RFC 4180)', () => {
   it('keeps a quoted delimiter, doubled quotes and quoted line breaks inside one field', () => {

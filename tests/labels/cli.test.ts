@@ -13,8 +13,8 @@ import { createAppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
 import { serviceCalls } from '../support/services';
 import { lastJsonLine, runSegstudio } from '../support/cli';
-import { tempDir } from '../dataset/helpers';
-import { makeMiniCamvid } from '../training/helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 const segstudio = (...args: string[]) => runSegstudio(args, {}, 240_000);
 const TRAIN = ['--size', '64x64', '--batch', '2', '--epochs', '1', '--val', 'none', '--seed', '3'];

@@ -7,7 +7,7 @@ import { readIdMask } from '../../main/dataset/label-source';
 import { LabelsIndexFile } from '../../main/labels/index-file';
 import { LabelStore } from '../../main/labels/store';
 import { packageRoot } from '../../main/paths';
-import { tempDir } from '../dataset/helpers';
+import { tempDir } from '../support/folders';
 
 const W = 640;
 const H = 480;

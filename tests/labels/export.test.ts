@@ -19,7 +19,7 @@ import {
   makeVoc,
 } from '../dataset/fixtures/formats';
 import { makeCityscapes, makeCvat, makeMmseg } from '../dataset/fixtures/exports';
-import { tempDir, treeFingerprint } from '../dataset/helpers';
+import { tempDir, treeFingerprint } from '../support/folders';
 
 /** Every generated layout that has masks, with the encoding its masks use. */
 const FORMATS: [string, (root: string) => Promise<void>][] = [
