@@ -9,7 +9,8 @@ import { createAppServices, type AppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
 import { runSegstudio } from '../support/cli';
 import { serviceCalls } from '../support/services';
-import { makeMiniCamvid, tempDir } from './helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 // One run, exported by the app (evaluation service -> export worker job) and by
 // `segstudio export RUN`: both segstudio.json files must say the same thing.
@@ -21,7 +22,7 @@ const { call } = serviceCalls(() => services);
 
 beforeAll(async () => {
   ensureBuilt();
-  base = tempDir('export-parity');
+  base = tempDir('export-parity').dir;
   dataset = makeMiniCamvid({ train: 8, val: 4 });
   services = createAppServices(createServeHost(path.join(base, 'data')));
   services.events.addSink((channel, payload) => {
