@@ -1,3 +1,8 @@
+/**
+ * A sample whose image passes every header check but whose pixel data is scrambled (valid
+ * CRC): opening without the full check keeps it, so training meets it. It must be skipped
+ * with a warning naming the file — never a crash, never a deleted run folder.
+ */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,13 +12,7 @@ import { runSegstudio } from '../support/cli';
 import { scrambleIdat } from './fixtures/fuzz';
 import { greyMaskPng, photoPng } from './fixtures/images';
 import { write } from './fixtures/write';
-import { tempDir } from './helpers';
-
-/**
- * A sample whose image passes every header check but whose pixel data is scrambled (valid
- * CRC): opening without the full check keeps it, so training meets it. It must be skipped
- * with a warning naming the file — never a crash, never a deleted run folder.
- */
+import { tempDir } from '../support/folders';
 
 const W = 32;
 const H = 32;

@@ -1,3 +1,7 @@
+/**
+ * A mask whose every pixel is a value the classes do not name (all 200) is a problem in every
+ * format — with the value, its pixel count and "every pixel" — never a usable all-void sample.
+ */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDataset } from '../../main/dataset/index';
@@ -6,12 +10,7 @@ import { makeAde20k, makeFoldersRgbCsv, makeSeed, makeVoc } from './fixtures/for
 import { colorMaskPng, greyMaskPng } from './fixtures/images';
 import { encodePng } from './fixtures/png';
 import { write } from './fixtures/write';
-import { tempDir } from './helpers';
-
-/**
- * A mask whose every pixel is a value the classes do not name (all 200) is a problem in every
- * format — with the value, its pixel count and "every pixel" — never a usable all-void sample.
- */
+import { tempDir } from '../support/folders';
 
 const W = 24;
 const H = 16;

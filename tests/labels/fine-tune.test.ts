@@ -8,8 +8,8 @@ import { createAppServices, type AppServices } from '../../main/services/index';
 import { readRunFile } from '../../main/training/run-folder';
 import { ensureBuilt } from '../support/build';
 import { serviceCalls } from '../support/services';
-import { tempDir } from '../dataset/helpers';
-import { makeMiniCamvid } from '../training/helpers';
+import { makeMiniCamvid } from '../support/datasets';
+import { tempDir } from '../support/folders';
 
 /** "Fine-tune with my corrections" through the real services and worker. */
 describe('training.fineTune', () => {
