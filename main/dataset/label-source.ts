@@ -29,8 +29,8 @@ export interface LabelSource {
   /** The current edit of a sample, or null when the dataset's own file (if any) is current. */
   editOf(split: string, id: string): EditedMask | null;
   /**
-   * Moves whenever an edit is saved or dropped; an index re-derives which images count as
-   * samples when it changes. Callers only compare it.
+   * Moves whenever an edit is saved or dropped (or a state set); an index re-derives which
+   * images count as samples when it changes, Browse re-runs its queries. Callers only compare it.
    */
   generation(): number;
 }

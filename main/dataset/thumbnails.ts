@@ -55,7 +55,10 @@ async function sourceFor(
       ? { file: sample.image, mtimeMs: sample.imageMtimeMs }
       : { file: 'mask', mtimeMs: index.currentMask(sample).stamp, record: sample };
   }
-  const image = kind === 'image' ? previewableImage(index, sampleId, split) : undefined;
+  // An image without a mask yet (projects from images) previews like any sample's image.
+  const unlabeled = split === undefined ? undefined : index.findLabelable(sampleId, split);
+  const image =
+    kind === 'image' ? (unlabeled?.image ?? previewableImage(index, sampleId, split)) : undefined;
   if (!image) {
     const what = kind === 'image' ? 'readable image' : 'usable annotation';
     throw new Error(`No sample "${sampleId}" with a ${what}`);

@@ -192,6 +192,7 @@ export class LabelStore implements LabelSource {
             versions: [],
           };
       this.entries[key] = entry;
+      this.changes++;
       await this.writeIndex();
       return entry;
     });

@@ -34,8 +34,10 @@ export function baseRows(index: DatasetIndex): BaseRow[] {
   }
   const rows: BaseRow[] = [];
   const seen = new Set<string>();
-  for (const [split, info] of Object.entries(index.splits)) {
-    for (const s of info.samples) {
+  // The dataset's own splits: images without a mask (projects from images) are rows too, and
+  // stay the same rows once labelled.
+  for (const [split, info] of Object.entries(index.datasetSplits)) {
+    for (const s of [...info.samples, ...(info.unlabeled ?? [])]) {
       seen.add(key(split, s.id));
       rows.push({
         id: s.id,

@@ -4,6 +4,7 @@ import type { Problem } from '../../shared/contracts/common';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { classStatistics } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
+import { stateOf } from '../labels/samples';
 import type { LabelStore } from '../labels/store';
 import { mediaPath } from '../media/resolve';
 import { classPresence, reuseScans } from './class-presence';
@@ -15,7 +16,7 @@ import type { SampleLayerLookup } from './media';
 import { predictionFile, sampleLayerFile } from './sample-layers';
 import { createPredictions } from './predictions';
 import type { OpenProject } from './project-session';
-import type { Workspace } from './workspace';
+import type { ProjectState, Workspace } from './workspace';
 
 export interface DatasetService {
   readonly handlers: ServiceHandlers<typeof datasetContract, ServiceContext>;
@@ -51,6 +52,21 @@ function editClass(
   const voidId = voids.length === 1 ? voids[0]!.id : voids.length === 0 ? null : descriptor.voidId;
   return { ...descriptor, classes, voidId };
 }
+
+/**
+ * Label state and edit of a Browse row (main/labels/samples.ts stateOf): a sample with a mask
+ * and no state set by hand is labeled, an image without any mask unlabeled.
+ */
+const labelOf =
+  (state: ProjectState) =>
+  (split: string, id: string): Pick<SampleRow, 'labelState' | 'edited'> => {
+    const record = state.index.findLabelable(id, split);
+    const entry = state.labels.entry(split, id);
+    return {
+      labelState: record ? stateOf(state.index, state.labels, record) : (entry?.state ?? 'labeled'),
+      edited: entry?.file != null,
+    };
+  };
 
 /** How long opening a sample waits for its run's predicted masks before showing it without. */
 const PREDICTION_WAIT_MS = 30_000;
@@ -122,11 +138,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
     const ctx: QueryContext = {
       iou: (split) => ious.get(split) ?? null,
       presence: (split) => state.presence.get(split) ?? null,
-      label: (split, id) => {
-        const entry = labels.entry(split, id);
-        // No state set by hand: a Browse row has a mask (usable), so it counts as labeled.
-        return { labelState: entry?.state ?? 'labeled', edited: entry?.file != null };
-      },
+      label: labelOf(state),
     };
     const stamp = JSON.stringify([
       [...ious].map(([split, r]) => [split, r?.runName ?? null, r?.evaluatedAt ?? null]),
@@ -179,6 +191,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
         const alone = runQuery(state.index, parseQuery({ split, search: id, limit: 1000 }), {
           iou: () => null,
           presence: () => null,
+          label: labelOf(state),
         });
         row = alone.find((r) => r.id === id);
       }

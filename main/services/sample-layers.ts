@@ -148,7 +148,7 @@ function unusableSampleLayer(
   index: DatasetIndex,
   { split, id, layer }: { split: string; id: string; layer: SampleLayer },
 ): SampleLayerFile | null {
-  const image = previewableImage(index, id, split);
+  const image = index.findLabelable(id, split)?.image ?? previewableImage(index, id, split);
   if (!image) return null;
   const sources = [{ file: image, roots: [index.descriptor.root] }];
   if (layer === 'image')
