@@ -7,7 +7,7 @@ import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { serviceCalls } from '../support/services';
 import { makeAde20k } from '../dataset/fixtures/formats';
-import { tempDir } from '../dataset/helpers';
+import { tempDir } from '../support/folders';
 
 // Browse filters by label state through the real services: what the labels service says about
 // a sample is what its Browse row says, and a state set after a query shows in the next one.
