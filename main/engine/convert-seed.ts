@@ -14,7 +14,7 @@ import type { ManifestFields } from './export';
 import { alexnetFcnPytorchMapping, buildModel } from './models';
 import { readTorchStateDict, type TorchTensor } from './pytorch/state-dict';
 
-export const SEED_CLASSIFIER_KEY = 'conv_to101.weight';
+const SEED_CLASSIFIER_KEY = 'conv_to101.weight';
 
 /** Row-major N-d transpose: output axis i is input axis perm[i]. */
 export function transpose(
@@ -47,7 +47,7 @@ export function transpose(
 }
 
 /** Number of classes of a seed state_dict (output channels of `conv_to101`). */
-export function seedNumClasses(stateDict: ReadonlyMap<string, TorchTensor>, file: string): number {
+function seedNumClasses(stateDict: ReadonlyMap<string, TorchTensor>, file: string): number {
   const w = stateDict.get(SEED_CLASSIFIER_KEY);
   if (!w || w.shape.length !== 4) {
     const keys = [...stateDict.keys()].slice(0, 6).join(', ');

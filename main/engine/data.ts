@@ -4,7 +4,11 @@
  * function of (seed, epoch, position in epoch), so pausing, prefetching or resuming in another
  * process can never shift the data stream.
  */
-import type { AugmentationConfig, NormalizationConfig } from '../../shared/training/config';
+import type {
+  AugmentationConfig,
+  NormalizationConfig,
+  TrainingConfig,
+} from '../../shared/training/config';
 import { IGNORE_LABEL, type DecodedSample, type SampleSource } from '../dataset/source';
 import { Rng } from './rng';
 
@@ -226,7 +230,7 @@ export function normalizeImage(image: Uint8Array, norm: NormalizationConfig): Fl
 }
 
 /** Pixel counts per class (void excluded) over up to `limit` samples, loaded at `size`. */
-export async function classPixelCounts(
+async function classPixelCounts(
   source: SampleSource,
   size: { readonly width: number; readonly height: number },
   limit = Infinity,
@@ -255,4 +259,29 @@ export function inverseSqrtFrequencyWeights(counts: readonly number[]): number[]
   const raw = counts.map((c) => (c > 0 ? 1 / Math.sqrt(c / total) : 0));
   const mean = counts.reduce((acc, c, i) => acc + (c / total) * raw[i]!, 0);
   return raw.map((w, i) => (counts[i]! > 0 ? Math.min(20, Math.max(0.05, w / mean)) : 1));
+}
+
+/**
+ * The per-class loss weights a new run trains with: `given` (e.g. restored from a checkpoint)
+ * when set, else the config's explicit list, else inverse-sqrt-frequency weights counted on up
+ * to `sampleLimit` train samples (logged), else none.
+ */
+export async function resolveClassWeights(
+  config: TrainingConfig,
+  train: SampleSource,
+  opts: {
+    readonly given?: readonly number[];
+    readonly sampleLimit: number;
+    readonly log: (message: string) => void;
+  },
+): Promise<readonly number[] | null> {
+  if (opts.given) return [...opts.given];
+  if (Array.isArray(config.classWeights)) return [...config.classWeights];
+  if (config.classWeights !== 'inverse-sqrt-frequency') return null;
+  const counts = await classPixelCounts(train, config.inputSize, opts.sampleLimit);
+  const weights = inverseSqrtFrequencyWeights(counts);
+  opts.log(
+    `class weights (inverse sqrt frequency): ${weights.map((w) => w.toFixed(3)).join(', ')}`,
+  );
+  return weights;
 }

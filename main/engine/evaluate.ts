@@ -1,3 +1,8 @@
+/**
+ * Metrics of a model on a split: `evaluateModel` at the annotations' own resolution (the
+ * report's mIoU, per-class and per-image IoU, confusion matrix), `validateModel` at the model's
+ * input size with the training loss (per-epoch validation).
+ */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { EvalReport, PerClassMetric, PerImageMetric } from '../../shared/contracts/evaluation';
 import { ConfusionMatrix, imageMetrics, summarize } from '../../shared/metrics/confusion';

@@ -1,3 +1,4 @@
+/** The `segstudio.json` fields of a model this engine trained, and the class check on import. */
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import type { TrainingConfig } from '../../shared/training/config';
 import type { SourceClass } from '../dataset/source';
@@ -8,7 +9,8 @@ import type { ManifestClass, ManifestMetrics, ModelManifest } from './export-man
 /**
  * `segstudio.json` fields for a model trained by this engine: classes in training-index order
  * from the dataset, its void id and mask encoding, the config's input size and normalisation.
- * Used by `segstudio export` and the evaluation service alike.
+ * For runs, `runManifestFields` (main/training/run-model.ts) fills them, for the app's export
+ * and `segstudio export` alike.
  */
 export function manifestFieldsFor(args: {
   readonly config: TrainingConfig;

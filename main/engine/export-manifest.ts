@@ -1,11 +1,11 @@
-import { z } from 'zod';
-import { MaskEncoding, RgbMapping } from '../../shared/dataset/descriptor';
-import { NormalizationConfig } from '../../shared/training/config';
-
 /**
  * `segstudio.json`, written next to `model.json` in an exported model: everything needed to
  * run the model on new images and write masks the dataset's own way, without the dataset.
  */
+import { z } from 'zod';
+import { MaskEncoding, RgbMapping } from '../../shared/dataset/descriptor';
+import { NormalizationConfig } from '../../shared/training/config';
+
 export const MODEL_MANIFEST_FILE = 'segstudio.json';
 export const MODEL_JSON_FILE = 'model.json';
 export const MODEL_WEIGHTS_FILE = 'weights.bin';

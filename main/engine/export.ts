@@ -66,7 +66,7 @@ function toBuffer(data: tfjs.io.WeightData | undefined): Buffer {
 }
 
 /** The model's topology and weights as the standard Layers-format files. */
-export async function layersModelFiles(
+async function layersModelFiles(
   model: tfjs.LayersModel,
 ): Promise<{ modelJson: string; weights: Buffer }> {
   const tf = getTf();
@@ -91,7 +91,7 @@ export async function layersModelFiles(
   return { modelJson: JSON.stringify(modelJson), weights: toBuffer(captured.weightData) };
 }
 
-export function buildManifest(model: tfjs.LayersModel, fields: ManifestFields): ModelManifest {
+function buildManifest(model: tfjs.LayersModel, fields: ManifestFields): ModelManifest {
   const manifest = ModelManifest.parse({
     ...fields,
     format: 'segstudio-model',

@@ -1,3 +1,4 @@
+/** The training loss: masked, class-weighted softmax cross-entropy with its own gradient. */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../native/backend';
 import { nativeOps, type NativeOps } from './kernels/native';

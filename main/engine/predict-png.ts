@@ -1,13 +1,12 @@
+/**
+ * 8-bit single-channel PNG encoder (greyscale or palette) that stores the given values exactly:
+ * sharp quantises palettes and may pick its own, but a mask's palette index *is* the class id.
+ */
 import { promisify } from 'node:util';
 import { deflate as deflateCb } from 'node:zlib';
 import { crc32 } from '../fs/zip';
 
 const deflate = promisify(deflateCb);
-
-/**
- * 8-bit single-channel PNG encoder (greyscale or palette) that stores the given values exactly:
- * sharp quantises palettes and may pick its own, but a mask's palette index *is* the class id.
- */
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const head = Buffer.alloc(8);

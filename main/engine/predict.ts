@@ -61,10 +61,7 @@ export async function predictLabelMap(
 }
 
 /** PNG of a label map in the dataset's own encoding (index, palette, or RGB colours / red id). */
-export async function encodeDatasetMask(
-  map: LabelMap,
-  manifest: PredictionManifest,
-): Promise<Buffer> {
+async function encodeDatasetMask(map: LabelMap, manifest: PredictionManifest): Promise<Buffer> {
   const { classes } = manifest;
   const n = map.label.length;
   if (manifest.maskEncoding === 'rgb') {
@@ -98,7 +95,7 @@ export async function encodeDatasetMask(
 }
 
 /** The image with class colours blended in (alpha = weight of the class colour). */
-export function overlayRgb(
+function overlayRgb(
   image: Uint8Array,
   map: LabelMap,
   manifest: PredictionManifest,

@@ -30,7 +30,7 @@ function fmix32(h: number): number {
 }
 
 /** Stable 32-bit hash of a key made of numbers (integers < 2^53) and strings. */
-export function hashKey(parts: readonly (number | string)[]): number {
+function hashKey(parts: readonly (number | string)[]): number {
   let h = 0x9747b28c;
   for (const part of parts) {
     if (typeof part === 'number') {

@@ -1,26 +1,39 @@
+/**
+ * `Trainer`: the training loop of one run, one optimizer step per `step()`, with checkpoints
+ * that hold everything needed to continue bit-exactly (`Trainer.resume`). Batches come from
+ * batch-loader.ts, the tensor work of a step from train-step.ts, the choice and check of the
+ * checkpoint to resume from from resume.ts.
+ */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TrainingConfig, TrainingConfigOverrides } from '../../shared/training/config';
 import { learningRateAt, stepsPerEpoch } from '../../shared/training/schedule';
 import { TrainerState } from '../../shared/training/state';
 import type { SampleSource } from '../dataset/source';
 import { getTf, type Tf } from '../native/backend';
+import { BatchLoader } from './batch-loader';
 import {
-  loadLatestCheckpoint,
   writeCheckpoint,
   type CheckpointPayload,
-  type CheckpointSlot,
   type CheckpointWriteResult,
   type LoadedCheckpoint,
 } from './checkpoint';
 import { makeTrainingConfig } from './config';
-import { BatchLoader } from './batch-loader';
-import { classPixelCounts, epochOrder, inverseSqrtFrequencyWeights, RNG_SCHEME } from './data';
-import { maskedCrossEntropy } from './loss';
+import { epochOrder, resolveClassWeights, RNG_SCHEME } from './data';
 import { buildModel, type LayersModel } from './models';
-import { architectureOf, assertArchitecture } from './models/architecture';
-import { staticShape } from './models/common';
+import { architectureOf } from './models/architecture';
+import { namedWeights } from './models/common';
 import { Adam, type NamedArray } from './optimizer';
+import {
+  assertStateFits,
+  loadForResume,
+  type ResumedCheckpoint,
+  type ResumeOptions,
+} from './resume';
 import { Rng } from './rng';
+import { optimizerStep } from './train-step';
+
+export type { ResumedCheckpoint, ResumeOptions } from './resume';
+export { NonFiniteLossError } from './train-step';
 
 export interface StepResult {
   /** Optimizer steps completed, including this one. */
@@ -42,21 +55,6 @@ export interface StepResult {
   readonly dataWaitSeconds: number;
 }
 
-/** Thrown by `step()` when the loss is NaN/Infinity; the update was not applied. */
-export class NonFiniteLossError extends Error {
-  constructor(
-    readonly loss: number,
-    readonly globalStep: number,
-    readonly lr: number,
-  ) {
-    super(
-      `loss is ${loss} at step ${globalStep} (lr ${lr.toExponential(2)}): training diverged; ` +
-        'resume from the last checkpoint with a lower learning rate',
-    );
-    this.name = 'NonFiniteLossError';
-  }
-}
-
 export interface TrainerOptions {
   readonly train: SampleSource;
   /** Per-class loss weights (e.g. from dataset statistics); overrides config.classWeights. */
@@ -65,13 +63,6 @@ export interface TrainerOptions {
   readonly initialWeights?: readonly NamedArray[];
   /** Max samples scanned when computing inverse-sqrt-frequency weights. Default 1000. */
   readonly classWeightSampleLimit?: number;
-  readonly log?: (message: string) => void;
-}
-
-export interface ResumeOptions {
-  readonly train: SampleSource;
-  /** Resume from this slot when intact (default: the newest intact checkpoint). */
-  readonly from?: CheckpointSlot;
   readonly log?: (message: string) => void;
 }
 
@@ -92,7 +83,8 @@ export class Trainer {
   readonly classWeights: readonly number[] | null;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  resumedFrom: LoadedCheckpoint['source'] | null = null;
+  /** Set by `Trainer.resume`: the checkpoint this trainer continues from. */
+  resumed: ResumedCheckpoint | null = null;
 
   private readonly source: SampleSource;
   private readonly adam: Adam;
@@ -107,7 +99,6 @@ export class Trainer {
   private trainSeconds = 0;
   private lastLoss: number | null = null;
   private lastLr: number;
-  private lastCheckpointAt = Date.now();
   private disposed = false;
   private busy = false;
 
@@ -155,36 +146,43 @@ export class Trainer {
     const tf = getTf();
     const config = makeTrainingConfig(configInput as TrainingConfigOverrides);
     const log = opts.log ?? ((): void => undefined);
-    let weights: readonly number[] | null = null;
-    if (opts.classWeights) weights = [...opts.classWeights];
-    else if (Array.isArray(config.classWeights)) weights = [...config.classWeights];
-    else if (config.classWeights === 'inverse-sqrt-frequency') {
-      const counts = await classPixelCounts(
-        opts.train,
-        config.inputSize,
-        opts.classWeightSampleLimit ?? 1000,
-      );
-      weights = inverseSqrtFrequencyWeights(counts);
-      log(`class weights (inverse sqrt frequency): ${weights.map((w) => w.toFixed(3)).join(', ')}`);
-    }
+    const weights = await resolveClassWeights(config, opts.train, {
+      ...(opts.classWeights && { given: opts.classWeights }),
+      sampleLimit: opts.classWeightSampleLimit ?? 1000,
+      log,
+    });
     const trainer = new Trainer(tf, config, opts.train, weights, log);
     if (opts.initialWeights) trainer.loadWeights(opts.initialWeights, { partial: true });
     return trainer;
   }
 
   /**
-   * Continues a run from its newest intact checkpoint (falling back to `previous` / `best`;
-   * each checkpoint skipped, and why, goes to `opts.log`).
+   * Continues a run from a checkpoint: the newest intact one, or `opts.from` when intact (with
+   * `exact`, only that one). Each checkpoint skipped, and why, goes to `opts.onFallback` (else
+   * `opts.log`). Throws when no checkpoint is usable or the one found does not fit.
    */
   static async resume(runDir: string, opts: ResumeOptions): Promise<Trainer> {
-    const loaded = await loadLatestCheckpoint(runDir, opts.from ? { prefer: opts.from } : {});
+    const loaded = await loadForResume(runDir, opts);
     const state = TrainerState.parse(loaded.payload.state);
     const log = opts.log ?? ((): void => undefined);
-    for (const m of loaded.messages) log(m);
-    const trainer = new Trainer(getTf(), state.config, opts.train, state.classWeights, log);
-    trainer.restore(loaded.payload, `checkpoint ${loaded.dir}`);
-    trainer.resumedFrom = loaded.source;
+    if (opts.onFallback) opts.onFallback(loaded.messages);
+    else for (const m of loaded.messages) log(m);
+    const config = opts.adjustConfig ? opts.adjustConfig(state.config) : state.config;
+    const trainer = new Trainer(getTf(), config, opts.train, state.classWeights, log);
+    try {
+      trainer.restore(loaded.payload, `checkpoint ${loaded.dir}`);
+    } catch (err) {
+      trainer.dispose();
+      throw err;
+    }
+    const { source, dir, manifest, messages } = loaded;
+    trainer.resumed = { source, dir, manifest, messages };
     return trainer;
+  }
+
+  /** The slot `Trainer.resume` restored (`recovered`: a complete temp copy left by a crash). */
+  get resumedFrom(): LoadedCheckpoint['source'] | null {
+    return this.resumed?.source ?? null;
   }
 
   get epoch(): number {
@@ -212,18 +210,13 @@ export class Trainer {
   }
 
   /** Learning rate the next step will use. */
-  currentLearningRate(): number {
+  private currentLearningRate(): number {
     return learningRateAt(
       this.config.optimizer.lr,
       this.config.schedule,
       this.globalStepValue,
       this.totalSteps,
     );
-  }
-
-  /** True when `checkpointEveryMinutes` have passed since the last save (or creation). */
-  checkpointDue(now = Date.now()): boolean {
-    return now - this.lastCheckpointAt >= this.config.checkpointEveryMinutes * 60_000;
   }
 
   /** One optimizer step on the next batch. */
@@ -240,7 +233,6 @@ export class Trainer {
   }
 
   private async runStep(): Promise<StepResult> {
-    const tf = this.tf;
     const started = performance.now();
     const pos: Position = { epoch: this.epochValue, stepInEpoch: this.stepInEpochValue };
     const batch = await this.loader.take(pos, this.order);
@@ -249,33 +241,14 @@ export class Trainer {
     this.loader.prefetch(this.upcoming(next));
 
     const lr = this.currentLearningRate();
-    const B = this.config.batchSize;
-    const { width: W, height: H } = this.config.inputSize;
-    const xs = tf.tensor4d(batch.images, [B, H, W, 3], 'float32');
-    const ys = tf.tensor3d(batch.labels, [B, H, W], 'int32');
-    const ws = tf.tensor3d(batch.weights, [B, H, W], 'float32');
-    let loss: number;
-    try {
-      const { value, grads } = tf.tidy(() =>
-        tf.variableGrads(() => {
-          const logits = this.model.apply(xs, { training: true }) as tfjs.Tensor4D;
-          return maskedCrossEntropy(tf, logits, ys, ws);
-        }, this.adam.variables),
-      );
-      try {
-        loss = (await value.data())[0]!;
-        if (!Number.isFinite(loss)) {
-          // Do not apply the update: weights and Adam slots stay as they were. (BatchNorm
-          // moving statistics may already be affected: resume from the last checkpoint.)
-          throw new NonFiniteLossError(loss, this.globalStepValue + 1, lr);
-        }
-        this.adam.apply(grads, lr);
-      } finally {
-        tf.dispose([value, ...Object.values(grads)]);
-      }
-    } finally {
-      tf.dispose([xs, ys, ws]);
-    }
+    const loss = await optimizerStep(this.tf, {
+      model: this.model,
+      adam: this.adam,
+      batch,
+      config: this.config,
+      lr,
+      globalStep: this.globalStepValue + 1,
+    });
 
     this.globalStepValue += 1;
     const epochEnded = next.epoch !== pos.epoch;
@@ -296,7 +269,7 @@ export class Trainer {
       finished: this.finished,
       loss,
       lr,
-      batchSize: B,
+      batchSize: this.config.batchSize,
       stepSeconds,
       dataWaitSeconds: dataWait,
     };
@@ -326,17 +299,8 @@ export class Trainer {
   }
 
   /** Current model weights by stable name (includes BatchNorm moving statistics). */
-  async getWeights(): Promise<NamedArray[]> {
-    const out: NamedArray[] = [];
-    for (const w of this.model.weights) {
-      const data = (await w.read().data()) as Float32Array;
-      out.push({
-        name: w.originalName,
-        shape: staticShape(w.shape, w.originalName),
-        data: new Float32Array(data),
-      });
-    }
-    return out;
+  getWeights(): Promise<NamedArray[]> {
+    return Promise.resolve(namedWeights(this.model));
   }
 
   /**
@@ -409,29 +373,12 @@ export class Trainer {
    */
   restore(payload: CheckpointPayload, where = 'the checkpoint'): void {
     const state = TrainerState.parse(payload.state);
-    const a = state.config;
-    const b = this.config;
-    if (
-      a.preset !== b.preset ||
-      a.inputSize.width !== b.inputSize.width ||
-      a.inputSize.height !== b.inputSize.height ||
-      a.widthMultiplier !== b.widthMultiplier ||
-      state.numClasses !== this.numClasses
-    ) {
-      throw new Error(`${where} was written for a different model (preset/size/classes)`);
-    }
-    assertArchitecture({
-      where,
-      preset: b.preset,
-      saved: state.architecture,
-      weights: payload.model,
+    assertStateFits(state, payload, {
+      config: this.config,
+      numClasses: this.numClasses,
       model: this.model,
+      where,
     });
-    if (state.data.rngScheme !== RNG_SCHEME) {
-      throw new Error(
-        `checkpoint uses RNG scheme ${state.data.rngScheme}, engine has ${RNG_SCHEME}`,
-      );
-    }
     this.loadWeights(payload.model);
     this.adam.setState(state.optimizer.iterations, payload.optimizer);
     this.loader.clear();
@@ -454,7 +401,6 @@ export class Trainer {
       this.stepInEpochValue = 0;
       this.order = epochOrder(this.config.seed, this.epochValue, this.source.count);
     }
-    this.lastCheckpointAt = Date.now();
   }
 
   /**
@@ -478,7 +424,6 @@ export class Trainer {
         stepInEpoch: this.stepInEpochValue,
         metric: opts.metric ?? null,
       });
-      this.lastCheckpointAt = Date.now();
       return result;
     } finally {
       this.busy = false;

@@ -7,17 +7,9 @@ import { promises as fs } from 'node:fs';
 import type { CheckpointKind } from '../../shared/contracts/common';
 import { EpochMetrics, type CheckpointInfo } from '../../shared/contracts/training';
 import type { TrainingConfig } from '../../shared/training/config';
-import { TrainerState } from '../../shared/training/state';
 import type { DatasetIndex } from '../dataset/dataset-index';
 import type { SampleSource } from '../dataset/source';
-import {
-  checkpointDir,
-  checkpointsRoot,
-  loadLatestCheckpoint,
-  readCheckpoint,
-  type CheckpointManifest,
-  type CheckpointPayload,
-} from '../engine/checkpoint';
+import { checkpointsRoot } from '../engine/checkpoint';
 import { validateModel } from '../engine/evaluate';
 import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
@@ -74,23 +66,6 @@ function resumeConfig(saved: TrainingConfig, current: TrainingConfig, log: Log):
   return { ...saved, epochs, optimizer: { ...saved.optimizer, lr } };
 }
 
-/** Loads a specific slot, or the newest intact one for `last` (with its fallback notes). */
-async function loadForResume(
-  runDir: string,
-  from: CheckpointKind,
-): Promise<{
-  payload: CheckpointPayload;
-  manifest: CheckpointManifest;
-  source: string;
-  dir: string;
-  messages: readonly string[];
-}> {
-  if (from === 'last') return loadLatestCheckpoint(runDir);
-  const dir = checkpointDir(runDir, from);
-  const { payload, manifest } = await readCheckpoint(dir);
-  return { payload, manifest, source: from, dir, messages: [] };
-}
-
 /**
  * `OpenSession` for the worker loop. `start` refuses a run folder that already has checkpoints;
  * `resume` restores the requested slot (`last`: the newest intact one, with a fallback message),
@@ -126,9 +101,18 @@ export const openEngineSession =
       }
       return fresh();
     }
-    let loaded: Awaited<ReturnType<typeof loadForResume>>;
+    let trainer: Trainer;
+    let skipped: readonly string[] = [];
     try {
-      loaded = await loadForResume(runDir, mode.from);
+      // `last`: the newest intact checkpoint; a chosen `best` / `previous`: that one or an error.
+      trainer = await Trainer.resume(runDir, {
+        train,
+        from: mode.from,
+        exact: true,
+        adjustConfig: (saved) => resumeConfig(saved, run.config, log),
+        log: trainerLog,
+        onFallback: (messages) => (skipped = messages),
+      });
     } catch (err) {
       // Nothing was ever saved (or only a torn first write): the run simply starts over.
       // Damaged checkpoints that did exist are an error the user must hear about.
@@ -136,33 +120,14 @@ export const openEngineSession =
       log('info', 'No checkpoint yet: the run starts from step 0');
       return fresh();
     }
-    const state = TrainerState.parse(loaded.payload.state);
-    const trainer = await Trainer.create(resumeConfig(state.config, run.config, log), {
-      train,
-      log: trainerLog,
-      ...(state.classWeights && { classWeights: state.classWeights }),
-    });
-    try {
-      trainer.restore(loaded.payload, `checkpoint ${loaded.dir}`);
-    } catch (err) {
-      trainer.dispose();
-      throw err;
-    }
-    const fallbackMessage = loaded.messages.length > 0 ? loaded.messages.join('; ') : null;
-    const kind: CheckpointKind =
-      loaded.source === 'best' || loaded.source === 'previous' ? loaded.source : 'last';
-    const opened: OpenedSession = {
+    const { source, manifest } = trainer.resumed!;
+    const kind: CheckpointKind = source === 'best' || source === 'previous' ? source : 'last';
+    return {
       session: new EngineSession(run, trainer, runDir, val),
-      resumedFrom: checkpointInfo(
-        run.runName,
-        kind,
-        loaded.manifest,
-        Date.parse(loaded.manifest.createdAt),
-      ),
+      resumedFrom: checkpointInfo(run.runName, kind, manifest, Date.parse(manifest.createdAt)),
       history: historyOf(trainer),
-      fallbackMessage,
+      fallbackMessage: skipped.length > 0 ? skipped.join('; ') : null,
     };
-    return opened;
   };
 
 class EngineSession implements TrainingSession {

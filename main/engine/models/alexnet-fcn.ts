@@ -33,11 +33,11 @@ const FEATURE_CONVS: readonly ConvSpec[] = [
   { index: 10, filters: 256, kernel: 3, stride: 1, pad: 1, poolAfter: 12 },
 ];
 
-export const ALEXNET_FEATURE_PREFIX = 'features.';
-export const ALEXNET_CLASSIFIER = 'conv_to101';
-export const ALEXNET_MIN_INPUT = 63;
+const ALEXNET_FEATURE_PREFIX = 'features.';
+const ALEXNET_CLASSIFIER = 'conv_to101';
+const ALEXNET_MIN_INPUT = 63;
 
-export function buildAlexnetFcn(
+function buildAlexnetFcn(
   tf: Tf,
   opts: { readonly width: number; readonly height: number; readonly numClasses: number },
 ): LayersModel {

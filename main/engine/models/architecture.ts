@@ -16,7 +16,7 @@ export function architectureOf(preset: PresetName): ArchitectureId {
   return { id: preset, version: presetOf(preset).architectureVersion };
 }
 
-export function describeArchitecture(a: ArchitectureId): string {
+function describeArchitecture(a: ArchitectureId): string {
   return `${a.id} v${a.version}`;
 }
 

@@ -1,3 +1,7 @@
+/**
+ * What every preset's network shares: resize layers that save in the plain Layers format,
+ * seeded name-keyed weight initialisation, and reading weights out by their stable names.
+ */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../native/backend';
 import type { NamedArray } from '../optimizer';
@@ -71,7 +75,7 @@ export function namedWeights(model: LayersModel): NamedArray[] {
 }
 
 /** A weight's shape with every dimension known. */
-export function staticShape(shape: readonly (number | null)[], name: string): number[] {
+function staticShape(shape: readonly (number | null)[], name: string): number[] {
   return shape.map((d) => {
     if (typeof d !== 'number') throw new Error(`weight ${name} has an unknown dimension`);
     return d;

@@ -33,7 +33,7 @@ export interface DefaultNetOptions {
 const BN_MOMENTUM = 0.9;
 const BN_EPSILON = 1e-3;
 
-export function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
+function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   const m = opts.widthMultiplier ?? 1;
   const fastBatchNorm = opts.fastBatchNorm ?? true;
   const separable = opts.separableBlocks ?? true;
