@@ -7,6 +7,7 @@ import type { DatasetFormat } from '../../shared/dataset/formats';
 import { detectFormat, openDataset, type DatasetIndex, type IndexPhase } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
 import { LabelsError } from '../labels/errors';
+import { createImagesProject } from '../labels/images-project';
 import { openProjectDataset } from '../labels/open';
 import type { LabelStore } from '../labels/store';
 import { packageRoot } from '../paths';
@@ -21,6 +22,7 @@ import {
   hasProjectFile,
   PROJECT_FILE,
   readProjectFile,
+  writeProjectFile,
   type ProjectFile,
   readRecent,
 } from './project-store';
@@ -164,6 +166,38 @@ export function createProjectService(
     },
     openDataset: (input) => openFromDataset(input),
     openProject: ({ projectDir }) => openExisting(projectDir),
+    async createFromImages({ imagesDir, projectDir: projectArg, classes, valFraction }) {
+      const dir = await requireDirectory(imagesDir, 'Images folder');
+      const projectDir = path.resolve(projectArg ?? defaultProjectDir(dataDir, dir));
+      refuseProjectInsideDataset(dir, projectDir);
+      if (await hasProjectFile(projectDir)) {
+        throw new UserFacingError(
+          `${projectDir} already holds a project: open it, or choose another folder`,
+          'project_exists',
+        );
+      }
+      try {
+        const made = await createImagesProject({
+          imagesDir: dir,
+          projectDir,
+          classes,
+          valFraction,
+          labelsSource: 'class list',
+        });
+        await writeProjectFile(projectDir, {
+          version: 1,
+          name: path.basename(dir),
+          created: Date.now(),
+          isSample: false,
+          formatReasons: ['made from a folder of images and a class list'],
+          descriptor: made.descriptor,
+        });
+      } catch (err) {
+        if (err instanceof LabelsError) throw new UserFacingError(err.message, err.code);
+        throw err;
+      }
+      return openExisting(projectDir);
+    },
     openSample: () =>
       openFromDataset({
         datasetDir: sampleDatasetDir(),

@@ -52,6 +52,20 @@ export const projectContract = defineContract({
       output: ProjectSummary,
     },
     openProject: { input: z.object({ projectDir: AbsolutePath }), output: ProjectSummary },
+    /**
+     * A project from a folder of unlabeled images and a class list (ids 0..n-1, 255 =
+     * unlabeled); every image starts `unlabeled` (labels service). Same code as
+     * `segstudio project init IMAGES_DIR --classes`.
+     */
+    createFromImages: {
+      input: z.object({
+        imagesDir: AbsolutePath,
+        projectDir: AbsolutePath.optional(),
+        classes: z.array(z.string().min(1).max(100)).min(1).max(255),
+        valFraction: z.number().min(0).max(0.9).default(0.2),
+      }),
+      output: ProjectSummary,
+    },
     /** The small licence-free sample bundled in resources/. */
     openSample: { input: z.object({}), output: ProjectSummary },
   },

@@ -6,12 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleRow } from '../../shared/contracts/dataset';
 import type { LabelsStatus, LoadedMask } from '../../shared/contracts/labels';
 import { thumbnail } from '../../main/dataset/index';
-import { createImagesProject } from '../../main/labels/images-project';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
-import { writeProjectFile } from '../../main/services/project-store';
 import { makeAde20k } from '../dataset/fixtures/formats';
-import { tempDir } from '../dataset/helpers';
+import { tempDir } from '../support/folders';
 import { serviceCalls } from '../support/services';
 
 interface Rows {
@@ -31,23 +29,16 @@ describe('a project of unlabeled images in the services', () => {
     const ade = path.join(work.dir, 'ade');
     await makeAde20k(ade);
     cpSync(path.join(ade, 'ADEChallengeData2016', 'images'), images, { recursive: true });
-    const made = await createImagesProject({
-      imagesDir: images,
-      projectDir,
-      classes: ['wall', 'sky'],
-      valFraction: 0,
-      labelsSource: 'test',
-    });
-    await writeProjectFile(projectDir, {
-      version: 1,
-      name: 'photos',
-      created: Date.now(),
-      isSample: false,
-      formatReasons: [],
-      descriptor: made.descriptor,
-    });
     services = createAppServices(createServeHost(path.join(work.dir, 'data')));
-    await call('project:openProject', { projectDir });
+    const summary = await call<{ classes: { id: number; name: string }[] }>(
+      'project:createFromImages',
+      { imagesDir: images, projectDir, classes: ['wall', 'sky'], valFraction: 0 },
+    );
+    expect(summary.classes.map((c) => [c.id, c.name])).toEqual([
+      [0, 'wall'],
+      [1, 'sky'],
+      [255, 'unlabeled'],
+    ]);
   });
   afterAll(async () => {
     await services.dispose();
