@@ -6,6 +6,11 @@ export function formatInt(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : intFormat.format(Math.round(value));
 }
 
+/** "1 sample", "20,210 samples": a count with its noun, plural only when it is not one. */
+export function formatCount(value: number, singular: string, plural = `${singular}s`): string {
+  return `${formatInt(value)} ${value === 1 ? singular : plural}`;
+}
+
 export function formatPercent(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   return `${(value * 100).toFixed(digits)}%`;

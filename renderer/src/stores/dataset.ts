@@ -3,11 +3,14 @@ import { computed, reactive, ref, shallowRef, triggerRef, watch } from 'vue';
 import type { ClassInfo, Problem } from '../../../shared/contracts/common';
 import type { SampleDetail, SampleQuery, SampleRow } from '../../../shared/contracts/dataset';
 import { api } from '../api';
+import { createDebouncer } from '../lib/debounce';
 import { isUnavailable } from '../lib/errors';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
 
 const PAGE_SIZE = 200;
+/** Quiet time after the last key before the search box queries the host. */
+export const SEARCH_DEBOUNCE_MS = 250;
 
 export interface BrowseFilters {
   split: string;
@@ -99,16 +102,49 @@ export const useDatasetStore = defineStore('dataset', () => {
   });
 
   // ---- Browse: filters and the sparse, paged list of samples -------------------------------
-  const filters = reactive<BrowseFilters>({
-    split: '',
-    containsClass: null,
-    hasProblem: false,
-    iouBand: 'any',
-    runName: '',
-    search: '',
-    sort: 'name',
-    labelState: '',
-  });
+  function defaultFilters(): BrowseFilters {
+    return {
+      split: '',
+      containsClass: null,
+      hasProblem: false,
+      iouBand: 'any',
+      runName: '',
+      search: '',
+      sort: 'name',
+      labelState: '',
+    };
+  }
+  const filters = reactive<BrowseFilters>(defaultFilters());
+
+  /**
+   * What the search box shows. It reaches `filters.search` after a pause in typing, at once
+   * when the box is cleared (an empty box never keeps an old filter) or on Enter/blur.
+   */
+  const searchText = ref('');
+  const searchDebounce = createDebouncer(SEARCH_DEBOUNCE_MS);
+  function typeSearch(text: string): void {
+    searchText.value = text;
+    if (!text.trim()) {
+      searchDebounce.cancel();
+      filters.search = '';
+    } else {
+      searchDebounce.schedule(() => (filters.search = searchText.value));
+    }
+  }
+  function flushSearch(): void {
+    searchDebounce.flush();
+  }
+
+  // Filters belong to the project they were set in: each project gets its own back on
+  // reopening, and a new one starts unfiltered.
+  const filtersByProject = new Map<string, BrowseFilters>();
+  function switchFilters(from: string | undefined, to: string | undefined): void {
+    searchDebounce.flush();
+    if (from) filtersByProject.set(from, { ...filters });
+    const next = (to && filtersByProject.get(to)) || defaultFilters();
+    Object.assign(filters, next);
+    searchText.value = next.search;
+  }
 
   const query = computed<SampleQuery>(() => {
     const band = IOU_BANDS[filters.iouBand];
@@ -210,7 +246,8 @@ export const useDatasetStore = defineStore('dataset', () => {
 
   watch(
     () => project.current?.projectDir,
-    () => {
+    (dir, previous) => {
+      switchFilters(previous, dir);
       classes.value = [];
       problems.value = [];
       if (project.current) {
@@ -233,6 +270,9 @@ export const useDatasetStore = defineStore('dataset', () => {
     computeStatistics,
     updateClass,
     filters,
+    searchText,
+    typeSearch,
+    flushSearch,
     query,
     labelsStale,
     refreshLabels,
