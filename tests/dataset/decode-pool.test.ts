@@ -1,40 +1,24 @@
 import path from 'node:path';
-import { rmSync, writeFileSync } from 'node:fs';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDecodePool } from '../../main/dataset/decode-pool';
 import { scanMaskInProcess } from '../../main/dataset/scan';
 import { packageRoot } from '../../main/paths';
+import { bundleForTest } from '../support/build';
 import { CAMVID } from '../support/datasets';
 import { tempDir } from '../support/folders';
 
 /**
- * The pool runs the bundled worker; the test bundles its own copy (as scripts/build.mjs does)
- * into its own folder instead of racing other test files for out/main.
+ * The pool runs the bundled worker; the test bundles its own copy (bundleForTest) instead of
+ * racing other test files for out/main.
  */
 describe('decode pool', () => {
   const work = tempDir('pool');
-  // Inside the package so the worker resolves sharp from node_modules like the real bundle.
-  const bundleDir = path.join(packageRoot(), 'out', `test-decode-worker-${process.pid}`);
-  const bundle = path.join(bundleDir, 'decode-worker.cjs');
-  beforeAll(async () => {
-    await build({
-      entryPoints: [path.join(packageRoot(), 'main', 'entries', 'decode-worker.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['sharp', 'zod'],
-      banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-      define: { 'import.meta.url': '__importMetaUrl' },
-      logLevel: 'warning',
-    });
-  });
-  afterAll(() => {
-    work.cleanup();
-    rmSync(bundleDir, { recursive: true, force: true });
-  });
+  const bundle = bundleForTest(
+    path.join(packageRoot(), 'main', 'entries', 'decode-worker.ts'),
+    'decode-worker',
+  );
+  afterAll(() => work.cleanup());
 
   it('decodes masks in worker threads exactly as in-process', async () => {
     const pool = createDecodePool({ size: 2, bundle });
@@ -54,7 +38,7 @@ describe('decode pool', () => {
   });
 
   it('redoes the tasks of a crashed worker in-process instead of failing them', async () => {
-    const crashing = path.join(bundleDir, 'crashing-worker.cjs');
+    const crashing = path.join(path.dirname(bundle), 'crashing-worker.cjs');
     writeFileSync(crashing, "throw new Error('worker failed to start');\n");
     const pool = createDecodePool({ size: 1, bundle: crashing });
     try {

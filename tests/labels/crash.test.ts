@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readIdMask } from '../../main/dataset/label-source';
 import { LabelsIndexFile } from '../../main/labels/index-file';
 import { LabelStore } from '../../main/labels/store';
-import { packageRoot } from '../../main/paths';
+import { bundleForTest } from '../support/build';
 import { tempDir } from '../support/folders';
 
 const W = 640;
@@ -33,26 +32,8 @@ function saveAndKill(bundle: string, projectDir: string, stopAt: number): Promis
 
 describe('labels survive kill -9 during saves', () => {
   const work = tempDir('labels-crash');
-  const bundleDir = path.join(packageRoot(), 'out', `test-labels-save-${process.pid}`);
-  const bundle = path.join(bundleDir, 'save-loop.cjs');
-  beforeAll(async () => {
-    await build({
-      entryPoints: [path.join(__dirname, 'fixtures', 'save-loop.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['sharp', 'zod'],
-      banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-      define: { 'import.meta.url': '__importMetaUrl' },
-      logLevel: 'warning',
-    });
-  });
-  afterAll(() => {
-    work.cleanup();
-    rmSync(bundleDir, { recursive: true, force: true });
-  });
+  const bundle = bundleForTest(path.join(__dirname, 'fixtures', 'save-loop.ts'), 'labels-save');
+  afterAll(() => work.cleanup());
 
   it('every mask file decodes to a whole revision and the index is never torn', async () => {
     const projectDir = path.join(work.dir, 'project');

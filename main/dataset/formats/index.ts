@@ -1,7 +1,7 @@
 /**
  * The registry of dataset formats, keyed by the vocabulary of `shared/dataset/formats.ts`.
  * Adding a format: its name and label there, one file here exporting a `FormatModule`, and one
- * entry below (the type refuses a missing or unknown name; tests/dataset/formats.test.ts
+ * entry below (the type refuses a missing or unknown name; tests/dataset/format-registry.test.ts
  * checks each module answers to its key).
  */
 import type { DatasetFormat } from '../../../shared/dataset/formats';
