@@ -1,7 +1,9 @@
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCamvid, maskPixelOf } from './editor-support';
+import { CAMVID, copyCamvid, maskPixelOf } from './editor-support';
 import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
 
 // The loop in serve mode on a CamVid copy: train a tiny run, evaluate it, open the worst
@@ -137,5 +139,27 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     expect(deltas.every((d) => /^([+\u2212]?\d+\.\d|—)$/.test(d.trim()))).toBe(true);
     await shots('loop-compare');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('makes a project from a folder of unlabeled images and opens the first one to label', async () => {
+    const photos = mkdtempSync(path.join(os.tmpdir(), 'segstudio-e2e-photos-'));
+    try {
+      for (const f of readdirSync(path.join(CAMVID, 'val')).sort().slice(0, 3)) {
+        copyFileSync(path.join(CAMVID, 'val', f), path.join(photos, f));
+      }
+      await page.goto(`${serve.origin}/#/`);
+      await page.getByTestId('images-folder').fill(photos);
+      await page.getByTestId('images-classes').fill('road, car\nperson');
+      await page.getByTestId('images-val').fill('0');
+      await expect.poll(() => text('images-hint')).toBe('3 classes: road, car, person');
+      await shots('loop-images-project');
+      await page.getByTestId('images-create').click();
+      await page.waitForURL(/#\/label\/train\//, { timeout: 60_000 });
+      await expect.poll(saveState).toBe('saved');
+      expect(await text('label-state')).toBe('unlabeled');
+      for (const id of [0, 1, 2]) await page.getByTestId(`class-option-${id}`).waitFor();
+    } finally {
+      rmSync(photos, { recursive: true, force: true });
+    }
   });
 });

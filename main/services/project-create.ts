@@ -9,6 +9,7 @@ import type { DatasetFormat } from '../../shared/dataset/formats';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { detectFormat, type DatasetIndex } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
+import { createImagesProject } from '../labels/images-project';
 import { isInside } from '../media/resolve';
 import { writeProjectFile, type ProjectFile } from './project-store';
 
@@ -61,4 +62,31 @@ export async function createProjectFromDataset(input: {
   };
   await writeProjectFile(projectDir, file);
   return { file, index };
+}
+
+/**
+ * Making a project from a folder of unlabeled images and a class list: the one function behind
+ * the project service's createFromImages and `segstudio project init IMAGES_DIR --classes`.
+ * Lists the readable images (the others are returned in `skipped`, each with its reason) into
+ * `PROJECT/labels/images.json` and writes `segstudio-project.json`; the images are only read.
+ */
+export async function createProjectFromImages(input: {
+  readonly imagesDir: string;
+  readonly projectDir: string;
+  readonly classes: readonly string[];
+  readonly valFraction: number;
+  /** Where the class list came from (a file, the command line, the app). */
+  readonly labelsSource: string;
+}): Promise<{ file: ProjectFile; index: DatasetIndex; skipped: string[] }> {
+  const made = await createImagesProject(input);
+  const file: ProjectFile = {
+    version: 1,
+    name: path.basename(path.resolve(input.imagesDir)),
+    created: Date.now(),
+    isSample: false,
+    formatReasons: ['made from a folder of images and a class list'],
+    descriptor: made.descriptor,
+  };
+  await writeProjectFile(input.projectDir, file);
+  return { file, index: made.index, skipped: made.skipped };
 }

@@ -7,13 +7,16 @@ import type { DatasetFormat } from '../../shared/dataset/formats';
 import { detectFormat, openDataset, type DatasetIndex, type IndexPhase } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
 import { LabelsError } from '../labels/errors';
-import { createImagesProject } from '../labels/images-project';
 import { openProjectDataset } from '../labels/open';
 import type { LabelStore } from '../labels/store';
 import { packageRoot } from '../paths';
 import type { ServiceContext } from './context';
 import { startJob } from './jobs';
-import { createProjectFromDataset, refuseProjectInsideDataset } from './project-create';
+import {
+  createProjectFromDataset,
+  createProjectFromImages,
+  refuseProjectInsideDataset,
+} from './project-create';
 import type { OpenProject } from './project-session';
 import { warmThumbnails } from './thumbnail-warmup';
 import {
@@ -22,7 +25,6 @@ import {
   hasProjectFile,
   PROJECT_FILE,
   readProjectFile,
-  writeProjectFile,
   type ProjectFile,
   readRecent,
 } from './project-store';
@@ -177,20 +179,12 @@ export function createProjectService(
         );
       }
       try {
-        const made = await createImagesProject({
+        await createProjectFromImages({
           imagesDir: dir,
           projectDir,
           classes,
           valFraction,
           labelsSource: 'class list',
-        });
-        await writeProjectFile(projectDir, {
-          version: 1,
-          name: path.basename(dir),
-          created: Date.now(),
-          isSample: false,
-          formatReasons: ['made from a folder of images and a class list'],
-          descriptor: made.descriptor,
         });
       } catch (err) {
         if (err instanceof LabelsError) throw new UserFacingError(err.message, err.code);

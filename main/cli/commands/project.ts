@@ -7,14 +7,14 @@ import path from 'node:path';
 import { DatasetFormat, unknownFormatMessage } from '../../../shared/dataset/formats';
 import { DatasetError, openDataset } from '../../dataset/index';
 import { UserFacingError } from '../../ipc/dispatcher';
-import { createImagesProject, parseClassList } from '../../labels/images-project';
+import { parseClassList } from '../../labels/images-project';
 import { LabelStore } from '../../labels/store';
 import { statusOf } from '../../labels/samples';
 import {
   createProjectFromDataset,
+  createProjectFromImages,
   refuseProjectInsideDataset,
 } from '../../services/project-create';
-import { writeProjectFile } from '../../services/project-store';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import type { ProgressBar } from '../progress';
 import { cliLabels } from '../project-labels';
@@ -68,7 +68,7 @@ export const projectCommand: CliCommand = {
       if (valFraction >= 1) throw new CliError('--val-fraction must be below 1', 2);
       const classes = await cliLabels(() => parseClassList(classesArg));
       const made = await cliLabels(() =>
-        createImagesProject({
+        createProjectFromImages({
           imagesDir: dir,
           projectDir,
           classes,
@@ -77,14 +77,6 @@ export const projectCommand: CliCommand = {
         }),
       );
       for (const line of made.skipped) out.warn(`skipped ${line}`);
-      await writeProjectFile(projectDir, {
-        version: 1,
-        name: path.basename(dir),
-        created: Date.now(),
-        isSample: false,
-        formatReasons: ['made from a folder of images and a class list'],
-        descriptor: made.descriptor,
-      });
       const store = await LabelStore.open(projectDir);
       const status = statusOf(made.index.withLabels(store), store);
       out.result(

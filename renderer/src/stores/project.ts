@@ -121,6 +121,19 @@ export const useProjectStore = defineStore('project', () => {
     );
   }
 
+  /** A project of unlabeled images (the folder is only read) and a class list. */
+  function createFromImages(
+    imagesDir: string,
+    classes: string[],
+    valFraction: number,
+  ): Promise<boolean> {
+    return opened(
+      'Creating a project from images',
+      () => api.project.createFromImages({ imagesDir, classes, valFraction }),
+      'Check that the folder exists on the machine running Seg Studio (absolute path) and holds PNG or JPEG images.',
+    );
+  }
+
   function openProject(projectDir: string): Promise<boolean> {
     return opened(
       'Opening the project',
@@ -150,6 +163,7 @@ export const useProjectStore = defineStore('project', () => {
     load,
     detect,
     openDataset,
+    createFromImages,
     openProject,
     openSample,
   };
