@@ -1,3 +1,8 @@
+/**
+ * The loop in serve mode on a CamVid copy: train a tiny run, evaluate it, open the worst
+ * failure case with Fix label, paint, saved, walk to the next failure case; then fine-tune
+ * with the corrections and land on the comparison of the two runs.
+ */
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,10 +10,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMVID, copyCamvid, maskPixelOf } from './editor-support';
 import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
-
-// The loop in serve mode on a CamVid copy: train a tiny run, evaluate it, open the worst
-// failure case with Fix label, paint, saved, walk to the next failure case; then fine-tune
-// with the corrections and land on the comparison of the two runs.
 
 const BASE = 'loop-base';
 const ROAD_RGB = [128, 64, 128];

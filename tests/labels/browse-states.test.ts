@@ -1,3 +1,7 @@
+/**
+ * Browse filters by label state through the real services: what the labels service says about
+ * a sample is what its Browse row says, and a state set after a query shows in the next one.
+ */
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +12,6 @@ import { createAppServices, type AppServices } from '../../main/services/index';
 import { serviceCalls } from '../support/services';
 import { makeAde20k } from '../dataset/fixtures/formats';
 import { tempDir } from '../support/folders';
-
-// Browse filters by label state through the real services: what the labels service says about
-// a sample is what its Browse row says, and a state set after a query shows in the next one.
 
 type Page = { total: number; items: SampleRow[] };
 

@@ -1,3 +1,8 @@
+/**
+ * The Start view's "New project from unlabeled images" through the real project service: the
+ * same project `segstudio project init IMAGES_DIR --classes` makes, opened, every image
+ * unlabeled and editable, the images folder untouched.
+ */
 import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +11,8 @@ import type { LabelsStatus, LoadedMask } from '../../shared/contracts/labels';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { serviceCalls } from '../support/services';
-import { tempDir, treeFingerprint } from '../dataset/helpers';
-import { makeMiniCamvid } from '../training/helpers';
-
-// The Start view's "New project from unlabeled images" through the real project service: the
-// same project `segstudio project init IMAGES_DIR --classes` makes, opened, every image
-// unlabeled and editable, the images folder untouched.
+import { tempDir, treeFingerprint } from '../support/folders';
+import { makeMiniCamvid } from '../support/datasets';
 
 describe('project.createFromImages', () => {
   const work = tempDir('labels-images-service');
