@@ -1,8 +1,11 @@
 // The README's test command: lint, typecheck, build, unit + native smoke tests, then e2e.
 // Stops at the first failing stage. Ends with a plain "tests: N passed, N failed, N skipped"
 // line summed over every Vitest run (from their JSON reports in test-results/).
+// Before the e2e stage it provisions Debian chromium (when root and it is missing), or stops
+// there with the exact command to run, so a fresh clone needs only the README's two commands.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { provisionChromium } from './provision/chromium.mjs';
 
 const reportDir = 'test-results';
 mkdirSync(reportDir, { recursive: true });
@@ -43,6 +46,14 @@ for (const [name, cmd, args] of stages) {
   rmSync(`${reportDir}/${name}.json`, { force: true });
   const started = Date.now();
   console.log(`\n=== ${name} ===`);
+  if (name === 'e2e') {
+    const browser = await provisionChromium();
+    if (browser.status === 'manual' || browser.status === 'failed') {
+      console.log(`=== e2e: NOT RUN (no browser for the e2e tests; see above)`);
+      failedStage = name;
+      break;
+    }
+  }
   const result = spawnSync(cmd, args, { stdio: 'inherit' });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   addReport(name);
