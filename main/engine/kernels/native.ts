@@ -1,7 +1,7 @@
 /**
  * Direct access to libtensorflow kernels through tfjs-node's binding, for the few fused ops the
- * training step needs and tfjs does not expose (FusedBatchNormV3 and its gradient, ReluGrad,
- * SparseSoftmaxCrossEntropyWithLogits). Each call is one JS -> C transition instead of the chain
+ * training step needs and tfjs does not expose (FusedBatchNormV3 and its gradient, ReluGrad).
+ * Each call is one JS -> C transition instead of the chain
  * of small tfjs ops these are otherwise built from.
  *
  * `nativeOps(tf)` returns null on the pure-JS backend (and with SEGSTUDIO_NATIVE_KERNELS=0, to
@@ -24,7 +24,6 @@ interface Binding {
   readonly TF_ATTR_STRING: number;
   readonly TF_ATTR_TYPE: number;
   readonly TF_FLOAT: number;
-  readonly TF_INT32: number;
 }
 
 interface NodeBackend {
@@ -64,11 +63,6 @@ export interface NativeOps {
   ): [tfjs.Tensor4D, tfjs.Tensor1D, tfjs.Tensor1D];
   /** dy where the ReLU output (or input) is > 0, else 0. */
   reluGrad(dy: tfjs.Tensor, features: tfjs.Tensor): tfjs.Tensor;
-  /** Per-row loss [N] and d loss / d logits [N, C] (softmax - onehot); labels in [0, C). */
-  sparseSoftmaxCrossEntropy(
-    logits: tfjs.Tensor2D,
-    labels: tfjs.Tensor1D,
-  ): [tfjs.Tensor1D, tfjs.Tensor2D];
 }
 
 const cache = new WeakMap<object, NativeOps | null>();
@@ -126,16 +120,6 @@ function makeOps(tf: Tf, backend: NodeBackend): NativeOps {
     },
     reluGrad(dy, features) {
       return backend.executeSingleOutput('ReluGrad', [float], [dy, features]);
-    },
-    sparseSoftmaxCrossEntropy(logits, labels) {
-      const tlabels: OpAttr = { name: 'Tlabels', type: b.TF_ATTR_TYPE, value: b.TF_INT32 };
-      const out = backend.executeMultipleOutputs(
-        'SparseSoftmaxCrossEntropyWithLogits',
-        [float, tlabels],
-        [logits, labels],
-        2,
-      );
-      return [out[0] as tfjs.Tensor1D, out[1] as tfjs.Tensor2D];
     },
   };
 }
