@@ -1,24 +1,53 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ProgressBar, type ProgressStream } from './progress';
 
+/** What a `--json` error's `code` says: `usage` (exit 2) or `failed` (exit 1) unless a command is more precise. */
+export interface CliErrorDetail {
+  /** A stable word scripts can branch on (`usage`, `failed`, `not-found`, `problems`...). */
+  readonly code?: string;
+  /** The file or folder the error is about, when there is one. */
+  readonly file?: string;
+}
+
 /** A failure the user can fix (bad flag, missing file): printed without a stack trace. */
 export class CliError extends Error {
+  readonly code: string;
+  readonly file: string | undefined;
+
   constructor(
     message: string,
     readonly exitCode = 1,
+    detail: CliErrorDetail = {},
   ) {
     super(message);
     this.name = 'CliError';
+    this.code = detail.code ?? (exitCode === 2 ? 'usage' : 'failed');
+    this.file = detail.file;
   }
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** One option of a command: the parser reads `type`/`short`/`multiple`, help reads the rest. */
+export interface CliOption {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** The value's placeholder in usage and help (`DIR`, `WxH`); string options only. */
+  readonly value?: string;
+  /** One line for `segstudio help NAME`. */
+  readonly description: string;
+  /** What applies when the option is absent, in words (`val`, `the preset's size`); omit for "not set". */
+  readonly default?: string;
+}
+
+export type OptionSpec = Readonly<Record<string, CliOption>>;
 
 export interface CliCommand {
   readonly name: string;
   readonly summary: string;
-  /** Usage lines shown by `segstudio help NAME`, without the program name. */
-  readonly usage: string;
+  /** The positional part of the usage line (`RUN|MODEL_DIR`, `status|export PROJECT`); usage adds the options. */
+  readonly args?: string;
+  /** Extra help paragraphs below the options (how things combine), one string per line. */
+  readonly notes?: readonly string[];
   readonly options: OptionSpec;
   readonly allowPositionals?: boolean;
   /** Resolves to the process exit code. */
@@ -74,6 +103,56 @@ export class Output {
   }
 }
 
+/** Options every command accepts; the parser and help both read this. */
+export const COMMON_OPTIONS: OptionSpec = {
+  json: {
+    type: 'boolean',
+    description: 'print one JSON object as the last stdout line (errors too: {"error":{...}})',
+  },
+  help: { type: 'boolean', short: 'h', description: 'show this help and exit' },
+};
+
+/** The parser's view of the specs: the same object help is generated from, minus the words. */
+function parserOptions(options: OptionSpec): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, o]) => [
+      name,
+      { type: o.type, ...(o.short && { short: o.short }), ...(o.multiple && { multiple: true }) },
+    ]),
+  );
+}
+
+/** `segstudio NAME ARGS [--opt VALUE]...`, generated from the option specs. */
+export function usageOf(command: CliCommand): string {
+  const opts = Object.entries(command.options).map(
+    ([name, o]) => `[--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}]`,
+  );
+  return [command.name, command.args, ...opts, '[--json]'].filter(Boolean).join(' ');
+}
+
+/** The full help of one command: usage, summary, every option with its description and default. */
+export function commandHelp(command: CliCommand): string {
+  const all = { ...command.options, ...COMMON_OPTIONS };
+  const left = Object.entries(all).map(([name, o]) => {
+    const short = o.short ? `-${o.short}, ` : '    ';
+    return `  ${short}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
+  });
+  const width = Math.max(...left.map((l) => l.length));
+  const rows = Object.values(all).map((o, i) => {
+    const dflt = ` (default: ${o.default ?? (o.type === 'boolean' ? 'off' : 'not set')})`;
+    return `${(left[i] ?? '').padEnd(width)}  ${o.description}${dflt}`;
+  });
+  return [
+    `usage: segstudio ${usageOf(command)}`,
+    '',
+    command.summary,
+    '',
+    'options:',
+    ...rows,
+    ...(command.notes && command.notes.length > 0 ? ['', ...command.notes] : []),
+  ].join('\n');
+}
+
 export function parseCommandArgs(
   command: CliCommand,
   argv: string[],
@@ -81,17 +160,13 @@ export function parseCommandArgs(
   try {
     const parsed = parseArgs({
       args: argv,
-      options: {
-        ...command.options,
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: parserOptions({ ...command.options, ...COMMON_OPTIONS }),
       allowPositionals: command.allowPositionals ?? false,
       strict: true,
     });
-    return { values: parsed.values, positionals: parsed.positionals };
+    return { values: parsed.values as CommandContext['values'], positionals: parsed.positionals };
   } catch (err) {
-    throw new CliError(`${(err as Error).message}\nusage: segstudio ${command.usage}`, 2);
+    throw new CliError(`${(err as Error).message}\nusage: segstudio ${usageOf(command)}`, 2);
   }
 }
 
@@ -99,7 +174,7 @@ export function parseCommandArgs(
 export function singlePositional(command: CliCommand, positionals: string[], what: string): string {
   const [first, ...extra] = positionals;
   if (!first || extra.length > 0) {
-    throw new CliError(`expected one ${what}\nusage: segstudio ${command.usage}`, 2);
+    throw new CliError(`expected one ${what}\nusage: segstudio ${usageOf(command)}`, 2);
   }
   return first;
 }

@@ -1,5 +1,5 @@
 import { appVersion } from '../paths';
-import { CliError, Output, parseCommandArgs, type CliCommand } from './framework';
+import { CliError, Output, commandHelp, parseCommandArgs, type CliCommand } from './framework';
 import { cliCommands } from './commands/index';
 import { warnIfFallback } from './fallback-warning';
 
@@ -20,14 +20,17 @@ function usage(commands: readonly CliCommand[]): string {
   ].join('\n');
 }
 
-function commandHelp(command: CliCommand): string {
-  const lines = [`usage: segstudio ${command.usage}`, '', command.summary, '', 'options:'];
-  for (const [name, spec] of Object.entries(command.options)) {
-    const short = spec.short ? `-${spec.short}, ` : '    ';
-    lines.push(`  ${short}--${name}${spec.type === 'string' ? ' VALUE' : ''}`);
+/**
+ * The failure of a command: one stderr line for people and, with --json, the last stdout line
+ * `{"error":{"message","code","file"?}}` for scripts. Exit 2 for usage, 1 for failures.
+ */
+function reportError(name: string, err: CliError, json: boolean): number {
+  process.stderr.write(`segstudio ${name}: error: ${err.message}\n`);
+  if (json) {
+    const error = { message: err.message, code: err.code, ...(err.file && { file: err.file }) };
+    process.stdout.write(`${JSON.stringify({ error })}\n`);
   }
-  lines.push('      --json   print one JSON object as the last stdout line');
-  return lines.join('\n');
+  return err.exitCode;
 }
 
 export async function runCli(
@@ -48,9 +51,15 @@ export async function runCli(
     process.stdout.write(`${target ? commandHelp(target) : usage(commands)}\n`);
     return 0;
   }
+  // Known before parsing, so a usage error of a --json call is JSON too.
+  const json = rest.includes('--json');
   const command = commands.find((c) => c.name === name);
   if (!command) {
     process.stderr.write(`segstudio: unknown command "${name}"\n\n${usage(commands)}\n`);
+    if (json) {
+      const error = { message: `unknown command "${name}"`, code: 'usage' };
+      process.stdout.write(`${JSON.stringify({ error })}\n`);
+    }
     return 2;
   }
   try {
@@ -63,10 +72,11 @@ export async function runCli(
     if (!BACKEND_FREE.has(command.name)) warnIfFallback(out);
     return await command.run({ values, positionals, out });
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`segstudio ${command.name}: error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    if (err instanceof CliError) return reportError(command.name, err, json);
+    if (!json) throw err;
+    // An unexpected failure still ends a --json call with its JSON line (and the stack on stderr).
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? message) : message}\n`);
+    return reportError(command.name, new CliError(message, 1, { code: 'internal' }), json);
   }
 }

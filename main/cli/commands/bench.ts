@@ -69,29 +69,66 @@ async function benchEpochs(
 export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'Time training steps on synthetic data (median step seconds, images/s, backend)',
-  usage:
-    'bench [--preset default|seed-alexnet-fcn] [--size WxH] [--batch B] [--classes C] [--steps N] [--warmup W] [--freeze] [--inference] [--topology FILE] [--json]\n' +
-    "  Defaults: the preset's size and batch, 12 classes, 10 timed steps after 2 warm-up steps.\n" +
-    "  --freeze keeps the seed model's AlexNet features frozen (the seed's own workload).\n" +
-    '  --inference times forward passes of a batch (no gradients) instead of optimizer steps.\n' +
-    "  --topology FILE writes the network's Layers topology (JSON) there, for the PyTorch twin.\n" +
-    '  --dataset DIR [--epochs E] trains E whole epochs (default 2) on its train split instead\n' +
-    '  (decode, augment, step; no validation) and prints per epoch img/s, data wait, RSS and\n' +
-    '  tf.memory().numTensors; --limit N uses only its first N samples.\n' +
-    '  Prints a table, then one JSON line (stdout) with median_step_s, img_per_s, backend.',
+  notes: [
+    "Defaults: the preset's size and batch, 12 classes, 10 timed steps after 2 warm-up steps.",
+    "--freeze keeps the seed model's AlexNet features frozen (the seed's own workload).",
+    '--inference times forward passes of a batch (no gradients) instead of optimizer steps.',
+    "--topology FILE writes the network's Layers topology (JSON) there, for the PyTorch twin.",
+    '--dataset DIR [--epochs E] trains E whole epochs (default 2) on its train split instead',
+    '(decode, augment, step; no validation) and prints per epoch img/s, data wait, RSS and',
+    'tf.memory().numTensors; --limit N uses only its first N samples.',
+    'Prints a table, then one JSON line (stdout) with median_step_s, img_per_s, backend.',
+  ],
   options: {
-    preset: { type: 'string' },
-    size: { type: 'string' },
-    batch: { type: 'string' },
-    classes: { type: 'string' },
-    steps: { type: 'string' },
-    warmup: { type: 'string' },
-    freeze: { type: 'boolean' },
-    inference: { type: 'boolean' },
-    topology: { type: 'string' },
-    dataset: { type: 'string' },
-    epochs: { type: 'string' },
-    limit: { type: 'string' },
+    preset: {
+      type: 'string',
+      value: 'default|seed-alexnet-fcn',
+      description: 'network preset to time',
+      default: 'default',
+    },
+    size: { type: 'string', value: 'WxH', description: 'input size', default: "the preset's size" },
+    batch: {
+      type: 'string',
+      value: 'B',
+      description: 'images per step',
+      default: "the preset's batch",
+    },
+    classes: { type: 'string', value: 'C', description: 'number of output classes', default: '12' },
+    steps: { type: 'string', value: 'N', description: 'timed steps', default: '10' },
+    warmup: {
+      type: 'string',
+      value: 'W',
+      description: 'untimed warm-up steps first',
+      default: '2',
+    },
+    freeze: {
+      type: 'boolean',
+      description: "keep the seed model's AlexNet features frozen (the seed's own workload)",
+      default: 'off',
+    },
+    inference: {
+      type: 'boolean',
+      description: 'time forward passes of a batch (no gradients) instead of optimizer steps',
+      default: 'off',
+    },
+    topology: {
+      type: 'string',
+      value: 'FILE',
+      description: "write the network's Layers topology (JSON) there, for the PyTorch twin",
+    },
+    dataset: {
+      type: 'string',
+      value: 'DIR',
+      description:
+        "time whole training epochs on this dataset's train split instead of synthetic steps",
+    },
+    epochs: { type: 'string', value: 'E', description: 'epochs with --dataset', default: '2' },
+    limit: {
+      type: 'string',
+      value: 'N',
+      description: 'with --dataset, use only its first N samples',
+      default: 'all',
+    },
   },
   async run({ values, out }) {
     const presetRaw = stringOption(values, 'preset') ?? 'default';

@@ -13,8 +13,15 @@ import { trainCommand } from './train';
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'Train briefly on the bundled sample dataset, then evaluate it (headless tour)',
-  usage: 'demo [--run DIR] [--epochs E] [--json]',
-  options: { run: { type: 'string' }, epochs: { type: 'string' } },
+  options: {
+    run: {
+      type: 'string',
+      value: 'DIR',
+      description: 'run folder to create',
+      default: 'a new temporary folder',
+    },
+    epochs: { type: 'string', value: 'E', description: 'epochs to train', default: '6' },
+  },
   async run({ values, out }) {
     const dataset = path.join(resourcesDir(), 'sample');
     const runDir =

@@ -57,7 +57,6 @@ export function collectDoctorReport(): Record<string, unknown> {
 export const doctorCommand: CliCommand = {
   name: 'doctor',
   summary: 'Report the compute backend, libtensorflow, threads, sharp/libvips and oneDNN',
-  usage: 'doctor [--json]',
   options: {},
   run({ out }) {
     const report = collectDoctorReport();

@@ -51,21 +51,52 @@ export const evalCommand: CliCommand = {
   name: 'eval',
   summary:
     'Evaluate a run checkpoint or exported model on a dataset split (IoU per class and image)',
-  usage:
-    'eval RUN|MODEL_DIR [--dataset DIR] [--split S] [--from best|last|previous] [--batch B] [--limit N] [--resolution original|model] [--json]\n' +
-    "  Metrics are computed at the annotations' own resolution (logits upsampled bilinearly), as\n" +
-    '  papers report them; --resolution model compares at the network input size instead.\n' +
-    '  RUN defaults to its own dataset; an exported MODEL_DIR needs --dataset.',
+  args: 'RUN|MODEL_DIR',
+  notes: [
+    "Metrics are computed at the annotations' own resolution (logits upsampled bilinearly), as",
+    'papers report them; --resolution model compares at the network input size instead.',
+    'RUN defaults to its own dataset; an exported MODEL_DIR needs --dataset.',
+  ],
   options: {
-    dataset: { type: 'string' },
-    split: { type: 'string' },
-    from: { type: 'string' },
-    batch: { type: 'string' },
-    limit: { type: 'string' },
-    resolution: { type: 'string' },
-    // Seed .pt sources take these (see `segstudio help export`).
-    size: { type: 'string' },
-    classes: { type: 'string' },
+    dataset: {
+      type: 'string',
+      value: 'DIR',
+      description: 'dataset folder to evaluate on',
+      default: "the run's own dataset (required for an exported model)",
+    },
+    split: { type: 'string', value: 'S', description: 'split to evaluate', default: 'val' },
+    from: {
+      type: 'string',
+      value: 'best|last|previous',
+      description: 'which checkpoint of a run to use',
+      default: 'best',
+    },
+    batch: { type: 'string', value: 'B', description: 'images per forward pass', default: '4' },
+    limit: {
+      type: 'string',
+      value: 'N',
+      description: 'evaluate only the first N images',
+      default: 'all',
+    },
+    resolution: {
+      type: 'string',
+      value: 'original|model',
+      description:
+        "original: score at the annotations' resolution (logits upsampled); model: at the network input size",
+      default: 'original',
+    },
+    size: {
+      type: 'string',
+      value: 'WxH',
+      description: 'input size of a seed .pt source',
+      default: '240x240',
+    },
+    classes: {
+      type: 'string',
+      value: 'N',
+      description: 'class count a seed .pt source must have',
+      default: "the dataset's",
+    },
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {

@@ -6,18 +6,44 @@ export const exportCommand: CliCommand = {
   name: 'export',
   summary:
     'Export a model (run checkpoint, exported model or seed .pt) as TF.js Layers + segstudio.json',
-  usage:
-    'export RUN|MODEL_DIR|WEIGHTS.pt --out DIR|FILE.zip [--from best|last|previous] [--dataset DIR] [--size WxH] [--classes N] [--json]\n' +
-    '  --out FILE.zip writes one stored zip archive instead of a folder.\n' +
-    "  WEIGHTS.pt: the seed project's PyTorch state_dict (features.* + conv_to101.*), converted to\n" +
-    '  seed-alexnet-fcn; --dataset names its classes and mask encoding, --size sets the input\n' +
-    '  (default 240x240), --classes checks the class count. Fine-tune it with the exported folder.',
+  args: 'RUN|MODEL_DIR|WEIGHTS.pt',
+  notes: [
+    '--out FILE.zip writes one stored zip archive instead of a folder.',
+    "WEIGHTS.pt: the seed project's PyTorch state_dict (features.* + conv_to101.*), converted to",
+    'seed-alexnet-fcn; --dataset names its classes and mask encoding, --size sets the input',
+    '(default 240x240), --classes checks the class count. Fine-tune it with the exported folder.',
+  ],
   options: {
-    out: { type: 'string' },
-    from: { type: 'string' },
-    dataset: { type: 'string' },
-    size: { type: 'string' },
-    classes: { type: 'string' },
+    out: {
+      type: 'string',
+      value: 'DIR|FILE.zip',
+      description: 'folder to write, or FILE.zip for one stored zip archive',
+      default: 'required',
+    },
+    from: {
+      type: 'string',
+      value: 'best|last|previous',
+      description: 'which checkpoint of a run to use',
+      default: 'best',
+    },
+    dataset: {
+      type: 'string',
+      value: 'DIR',
+      description: 'dataset naming the classes and mask encoding of a seed .pt',
+      default: "the run's own dataset",
+    },
+    size: {
+      type: 'string',
+      value: 'WxH',
+      description: 'input size of a seed .pt source',
+      default: '240x240',
+    },
+    classes: {
+      type: 'string',
+      value: 'N',
+      description: 'class count a seed .pt source must have',
+      default: "the dataset's",
+    },
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {

@@ -48,19 +48,48 @@ export const inspectCommand: CliCommand = {
   // Full check by default (a person asking what is wrong wants the mask values checked too);
   // --quick reads headers only, as opening a dataset in the app does. --deep is the default,
   // accepted so scripts can say what they mean.
-  usage: 'inspect DIR [--format F] [--labels FILE] [--quick | --deep] [--max-mpx N] [--json]',
+  args: 'DIR',
   options: {
-    format: { type: 'string' },
-    labels: { type: 'string' },
-    quick: { type: 'boolean' },
-    deep: { type: 'boolean' },
-    'max-mpx': { type: 'string' },
+    format: {
+      type: 'string',
+      value: 'F',
+      description: 'dataset layout instead of detecting it',
+      default: 'detected',
+    },
+    labels: {
+      type: 'string',
+      value: 'FILE',
+      description: 'class list file (names, ids, colours)',
+      default: "the format's own",
+    },
+    quick: {
+      type: 'boolean',
+      description: 'read headers only, as opening a dataset in the app does',
+      default: 'off',
+    },
+    deep: {
+      type: 'boolean',
+      description: 'also decode every mask and image (accepted so scripts can say what they mean)',
+      default: 'on',
+    },
+    strict: {
+      type: 'boolean',
+      description: 'exit 1 if any problem is found (the report is still printed first)',
+      default: 'off',
+    },
+    'max-mpx': {
+      type: 'string',
+      value: 'N',
+      description: 'largest image accepted, in megapixels',
+      default: "the app's limit",
+    },
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {
     const dir = singlePositional(inspectCommand, positionals, 'DIR');
     const root = path.resolve(dir);
-    if (!existsSync(root)) throw new CliError(`${root} does not exist`);
+    if (!existsSync(root))
+      throw new CliError(`${root} does not exist`, 1, { code: 'not-found', file: root });
     if (!statSync(root).isDirectory()) throw new CliError(`${root} is a file, not a folder`);
     const formatArg = stringOption(values, 'format');
     const format = formatArg === undefined ? undefined : DatasetFormat.safeParse(formatArg);
@@ -174,6 +203,13 @@ export const inspectCommand: CliCommand = {
         ...groupProblems(index.problems),
       ].join('\n');
     });
+    if (values['strict'] === true && index.problems.length > 0) {
+      const n = index.problems.length;
+      throw new CliError(`--strict: ${n} problem${n === 1 ? '' : 's'} in ${root}`, 1, {
+        code: 'problems',
+        file: root,
+      });
+    }
     return 0;
   },
 };

@@ -21,13 +21,28 @@ const USAGE = [
 export const labelsCommand: CliCommand = {
   name: 'labels',
   summary: "A project's edited masks: status, export, pre-label from a run, rank by uncertainty",
-  usage: USAGE,
+  args: 'status|export|prelabel|rank PROJECT',
+  notes: USAGE.split('\n       segstudio ').map((l) => `segstudio ${l}`),
   options: {
-    split: { type: 'string' },
-    out: { type: 'string' },
-    encoding: { type: 'string' },
-    'in-place': { type: 'boolean' },
-    run: { type: 'string' },
+    split: { type: 'string', value: 'S', description: 'only this split', default: 'every split' },
+    out: { type: 'string', value: 'DIR', description: 'export: folder to write' },
+    encoding: {
+      type: 'string',
+      value: 'dataset|index|palette|colour',
+      description: 'export: mask encoding of the written masks',
+      default: 'dataset',
+    },
+    'in-place': {
+      type: 'boolean',
+      description:
+        'export: write into the dataset, after copying each original to PROJECT/labels/originals/',
+      default: 'off',
+    },
+    run: {
+      type: 'string',
+      value: 'RUN',
+      description: 'prelabel/rank: run whose best checkpoint predicts',
+    },
   },
   allowPositionals: true,
   async run(ctx) {

@@ -4,7 +4,7 @@ import { NormalizationConfig } from '../../../shared/training/config';
 import { isImageName } from '../../dataset/dir-cache';
 import { predictFiles } from '../../engine/predict';
 import { MaskEncoding } from '../../../shared/dataset/descriptor';
-import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
+import { CliError, numberOption, stringOption, usageOf, type CliCommand } from '../framework';
 import { withModelSource } from '../model-source';
 
 /** IMAGE arguments: files as given, folders expanded to their image files (sorted, flat). */
@@ -28,24 +28,60 @@ async function expandImages(args: readonly string[]): Promise<string[]> {
 export const predictCommand: CliCommand = {
   name: 'predict',
   summary: 'Predict masks for images: dataset-encoded masks and colour overlays',
-  usage:
-    'predict RUN|MODEL_DIR IMAGE|FOLDER... --out DIR [--from best|last|previous] [--alpha 0.5] [--encoding index|palette|rgb] [--json]\n' +
-    "  Writes OUT/masks/NAME.png in the dataset's own encoding (ids as in its annotations) and\n" +
-    '  OUT/overlays/NAME.png (image blended with class colours). Input images are only read.',
+  args: 'RUN|MODEL_DIR IMAGE|FOLDER...',
+  notes: [
+    "Writes OUT/masks/NAME.png in the dataset's own encoding (ids as in its annotations) and",
+    'OUT/overlays/NAME.png (image blended with class colours). Input images are only read.',
+  ],
   options: {
-    out: { type: 'string' },
-    from: { type: 'string' },
-    alpha: { type: 'string' },
-    encoding: { type: 'string' },
-    dataset: { type: 'string' },
-    size: { type: 'string' },
-    classes: { type: 'string' },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      description: 'folder for masks/ and overlays/',
+      default: 'required',
+    },
+    from: {
+      type: 'string',
+      value: 'best|last|previous',
+      description: 'which checkpoint of a run to use',
+      default: 'best',
+    },
+    alpha: {
+      type: 'string',
+      value: 'A',
+      description: 'overlay opacity of the class colours, 0..1',
+      default: '0.5',
+    },
+    encoding: {
+      type: 'string',
+      value: 'index|palette|rgb',
+      description: 'mask encoding of the written masks',
+      default: "the dataset's own",
+    },
+    dataset: {
+      type: 'string',
+      value: 'DIR',
+      description: 'dataset naming the classes of a seed .pt',
+      default: "the run's own dataset",
+    },
+    size: {
+      type: 'string',
+      value: 'WxH',
+      description: 'input size of a seed .pt source',
+      default: '240x240',
+    },
+    classes: {
+      type: 'string',
+      value: 'N',
+      description: 'class count a seed .pt source must have',
+      default: "the dataset's",
+    },
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {
     const [location, ...images] = positionals;
     if (!location || images.length === 0) {
-      throw new CliError(`usage: segstudio ${predictCommand.usage}`, 2);
+      throw new CliError(`usage: segstudio ${usageOf(predictCommand)}`, 2);
     }
     const outDir = stringOption(values, 'out');
     if (!outDir) throw new CliError('--out DIR is required', 2);

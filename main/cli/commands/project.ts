@@ -27,13 +27,38 @@ const USAGE = [
 export const projectCommand: CliCommand = {
   name: 'project',
   summary: 'Make a project folder for a dataset, or for unlabeled images and a class list',
-  usage: USAGE,
+  args: 'init DATASET_DIR|IMAGES_DIR',
+  notes: USAGE.split('\n       segstudio ').map((l) => `segstudio ${l}`),
   options: {
-    project: { type: 'string' },
-    format: { type: 'string' },
-    labels: { type: 'string' },
-    classes: { type: 'string' },
-    'val-fraction': { type: 'string' },
+    project: {
+      type: 'string',
+      value: 'DIR',
+      description: 'the project folder to make',
+      default: 'required',
+    },
+    format: {
+      type: 'string',
+      value: 'F',
+      description: 'dataset layout instead of detecting it',
+      default: 'detected',
+    },
+    labels: {
+      type: 'string',
+      value: 'FILE',
+      description: 'class list file',
+      default: "the format's own",
+    },
+    classes: {
+      type: 'string',
+      value: 'FILE|a,b,c',
+      description: 'make a project of unlabeled images with these classes (a file or a,b,c)',
+    },
+    'val-fraction': {
+      type: 'string',
+      value: 'F',
+      description: 'with --classes, share of images put in val',
+      default: '0.2',
+    },
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {

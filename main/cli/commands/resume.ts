@@ -27,13 +27,27 @@ async function resumeStep(runDir: string, from: CheckpointKind): Promise<number 
 export const resumeCommand: CliCommand = {
   name: 'resume',
   summary: 'Continue a paused (or interrupted) run from its last checkpoint',
-  usage:
-    'resume RUN [--steps N] [--from last|previous|best] [--lr X] [--epochs E] [--json]   (--steps N: pause once the run has N steps in total)',
+  args: 'RUN',
   options: {
-    steps: { type: 'string' },
-    from: { type: 'string' },
-    lr: { type: 'string' },
-    epochs: { type: 'string' },
+    steps: {
+      type: 'string',
+      value: 'N',
+      description: 'pause once the run has N optimizer steps in total',
+      default: 'run to the end',
+    },
+    from: {
+      type: 'string',
+      value: 'last|previous|best',
+      description: 'checkpoint to continue from',
+      default: 'last',
+    },
+    lr: { type: 'string', value: 'X', description: 'new learning rate', default: "the run's" },
+    epochs: {
+      type: 'string',
+      value: 'E',
+      description: 'new total epoch count',
+      default: "the run's",
+    },
   },
   allowPositionals: true,
   async run(ctx) {

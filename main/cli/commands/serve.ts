@@ -51,11 +51,21 @@ function waitForShutdown(out: Output): Promise<ShutdownReason> {
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Serve the workbench to a browser (token-protected, loopback only by default)',
-  usage: 'serve [PROJECT_OR_DATASET] [--port P] [--host 127.0.0.1] [--no-open]',
+  args: '[PROJECT_OR_DATASET]',
   options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'no-open': { type: 'boolean' },
+    port: {
+      type: 'string',
+      value: 'P',
+      description: 'TCP port (0 picks a free one)',
+      default: '0',
+    },
+    host: {
+      type: 'string',
+      value: 'HOST',
+      description: 'address to listen on (loopback only unless you mean it)',
+      default: '127.0.0.1',
+    },
+    'no-open': { type: 'boolean', description: 'do not open a browser', default: 'off' },
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {

@@ -41,23 +41,79 @@ function runNameFor(runDir: string): string {
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train a model on a dataset folder; Ctrl-C pauses with a checkpoint',
-  usage:
-    "train --dataset DIR|--project PROJECT --run RUN [--preset seed-alexnet-fcn|default] [--train SPLIT] [--val SPLIT|none] [--size WxH] [--batch B] [--epochs E] [--lr X] [--seed S] [--steps N] [--checkpoint-minutes M] [--init SEED.pt|MODEL_DIR|MODEL.zip|RUN] [--json]   (--steps N: pause after N optimizer steps in total; --init MODEL_DIR fine-tunes a model from `segstudio export`, --init RUN starts from a run's best checkpoint; --project trains on the project's current labels into PROJECT/runs/RUN)",
+  notes: [
+    'One of --dataset DIR or --project PROJECT is required, and --run.',
+    '--init MODEL_DIR fine-tunes a model from `segstudio export`; --init RUN starts from its best checkpoint.',
+  ],
   options: {
-    dataset: { type: 'string' },
-    project: { type: 'string' },
-    run: { type: 'string' },
-    preset: { type: 'string' },
-    train: { type: 'string' },
-    val: { type: 'string' },
-    size: { type: 'string' },
-    batch: { type: 'string' },
-    epochs: { type: 'string' },
-    lr: { type: 'string' },
-    seed: { type: 'string' },
-    steps: { type: 'string' },
-    'checkpoint-minutes': { type: 'string' },
-    init: { type: 'string' },
+    dataset: {
+      type: 'string',
+      value: 'DIR',
+      description: 'dataset folder to train on (or --project)',
+    },
+    project: {
+      type: 'string',
+      value: 'PROJECT',
+      description: "train on the project's current labels into PROJECT/runs/RUN",
+    },
+    run: {
+      type: 'string',
+      value: 'RUN',
+      description: 'run folder to create (a name with --project)',
+      default: 'required',
+    },
+    preset: {
+      type: 'string',
+      value: 'default|seed-alexnet-fcn',
+      description: 'network preset',
+      default: 'default',
+    },
+    train: { type: 'string', value: 'SPLIT', description: 'training split', default: 'train' },
+    val: {
+      type: 'string',
+      value: 'SPLIT|none',
+      description: 'validation split, or none',
+      default: 'val',
+    },
+    size: {
+      type: 'string',
+      value: 'WxH',
+      description: 'network input size',
+      default: "the preset's",
+    },
+    batch: {
+      type: 'string',
+      value: 'B',
+      description: 'images per optimizer step',
+      default: "the preset's",
+    },
+    epochs: { type: 'string', value: 'E', description: 'epochs to train', default: "the preset's" },
+    lr: { type: 'string', value: 'X', description: 'learning rate', default: "the preset's" },
+    seed: {
+      type: 'string',
+      value: 'S',
+      description: 'random seed (weights, shuffling, augmentation)',
+      default: '0',
+    },
+    steps: {
+      type: 'string',
+      value: 'N',
+      description: 'pause after N optimizer steps in total (resume continues)',
+      default: 'run to the end',
+    },
+    'checkpoint-minutes': {
+      type: 'string',
+      value: 'M',
+      description: 'also checkpoint every M minutes inside an epoch',
+      default: "the app's",
+    },
+    init: {
+      type: 'string',
+      value: 'RUN|MODEL_DIR|MODEL.zip|SEED.pt',
+      description:
+        'start from: a run (its best checkpoint), an exported model folder/zip, or seed .pt weights',
+      default: 'fresh weights',
+    },
   },
   async run(ctx) {
     const { values, out } = ctx;
