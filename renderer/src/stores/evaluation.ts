@@ -78,6 +78,9 @@ export const useEvaluationStore = defineStore('evaluation', () => {
     hint?: string,
   ): Promise<ProducedFile | null> {
     exporting.value = { ...exporting.value, [kind]: true };
+    // The last result goes as the new export starts: it must not stay under a failure.
+    const { [kind]: _stale, ...rest } = produced.value;
+    produced.value = rest;
     try {
       const file = await call();
       produced.value = { ...produced.value, [kind]: file };

@@ -14,6 +14,8 @@ export interface Detection {
   readonly reasons: string[];
 }
 
+const CALLER_REPORTED = new Set<JobProgress['kind']>(['evaluate', 'predict', 'export']);
+
 /** The open project, recent projects and every long job the host reports (project@job). */
 export const useProjectStore = defineStore('project', () => {
   const notices = useNoticeStore();
@@ -26,7 +28,9 @@ export const useProjectStore = defineStore('project', () => {
 
   api.project.on('job', (job) => {
     jobs.value = { ...jobs.value, [job.jobId]: job };
-    if (job.state === 'failed') {
+    // Evaluate, predict and export jobs answer a call whose caller toasts the failure with its
+    // cause; a second toast here would repeat it with a generic hint.
+    if (job.state === 'failed' && !CALLER_REPORTED.has(job.kind)) {
       notices.push({
         level: 'error',
         title: `${job.label} failed`,
