@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,47 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     expect(counted).toBeGreaterThan(0.8 * 2 * 480 * 360);
     expect(counted).toBeLessThanOrEqual(2 * 480 * 360);
     expect(run.stderr).toMatch(/eval \[/);
+  });
+
+  it('eval --csv writes the report as a flat table matching the JSON', async () => {
+    const csv = path.join(dir, 'report.csv');
+    const run = segstudio([
+      'eval',
+      modelDir,
+      '--dataset',
+      CAMVID,
+      '--limit',
+      '2',
+      '--csv',
+      csv,
+      '--json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const r = lastJsonLine<EvalJson>(run.stdout);
+    const rows = (await readFile(csv, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(rows[0]).toEqual([
+      'scope',
+      'id',
+      'name',
+      'iou',
+      'accuracy',
+      'gt_pixels',
+      'pred_pixels',
+      'note',
+    ]);
+    expect(rows[1]?.slice(0, 4)).toEqual(['overall', '', 'mIoU', String(r.mIoU)]);
+    const classes = rows.filter((row) => row[0] === 'class');
+    expect(classes.map((row) => row[2])).toEqual(r.perClass.map((c) => c.name));
+    expect(classes.map((row) => row[3])).toEqual(
+      r.perClass.map((c) => (c.iou === null ? '' : String(c.iou))),
+    );
+    const images = rows.filter((row) => row[0] === 'image');
+    expect(images.map((row) => [row[2], row[3]])).toEqual(
+      r.perImage.map((p) => [p.sample, String(p.mIoU)]),
+    );
   });
 
   it('eval explains what is missing', () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NormalizationConfig } from '../../../shared/training/config';
 import { evaluateModel, type EvalResolution, type EvalResult } from '../../engine/evaluate';
@@ -10,6 +11,8 @@ import {
   stringOption,
   type CliCommand,
 } from '../framework';
+import { writeFileAtomic } from '../../fs/atomic';
+import { evalCsv } from '../eval-csv';
 import { openDatasetOrFail, withModelSource } from '../model-source';
 
 function pct(v: number | null): string {
@@ -77,6 +80,12 @@ export const evalCommand: CliCommand = {
       value: 'N',
       description: 'evaluate only the first N images',
       default: 'all',
+    },
+    csv: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'also write the report as CSV (scope,id,name,iou,accuracy,...: overall, class and image rows)',
     },
     resolution: {
       type: 'string',
@@ -148,6 +157,13 @@ export const evalCommand: CliCommand = {
         seconds: Math.round(seconds * 100) / 100,
         ...result,
       };
+      const csv = stringOption(values, 'csv');
+      if (csv !== undefined) {
+        await writeFileAtomic(path.resolve(csv), evalCsv(result)).catch((err: Error) => {
+          throw new CliError(`--csv ${csv}: cannot write (${err.message})`, 1, { file: csv });
+        });
+        out.info(`report written to ${path.resolve(csv)}`);
+      }
       out.result(report, () => humanReport(result, `${source.kind} ${source.location}`));
       return 0;
     });
