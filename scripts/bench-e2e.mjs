@@ -22,7 +22,6 @@ const defaultDataset = [
   process.env['SEGSTUDIO_SHARED_DIR'] &&
     path.join(process.env['SEGSTUDIO_SHARED_DIR'], 'datasets', 'camvid'),
   path.resolve(root, '..', 'shared', 'datasets', 'camvid'),
-  '/work/shared/datasets/camvid',
 ].find((d) => d && existsSync(path.join(d, 'train.txt')));
 
 const { values } = parseArgs({

@@ -17,7 +17,16 @@ import sharp from 'sharp';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const RUNS = Number(values.runs ?? 5);
-const CAMVID = '/work/shared/datasets/camvid';
+// CamVid as the tests find it: SEGSTUDIO_SHARED_DIR, else the shared/ folder beside the checkout.
+const CAMVID = [
+  process.env['SEGSTUDIO_SHARED_DIR'] &&
+    path.join(process.env['SEGSTUDIO_SHARED_DIR'], 'datasets', 'camvid'),
+  path.resolve(root, '..', 'shared', 'datasets', 'camvid'),
+].find((d) => d && existsSync(path.join(d, 'train.txt')));
+if (!CAMVID)
+  throw new Error(
+    'CamVid not found: set SEGSTUDIO_SHARED_DIR to the folder holding datasets/camvid',
+  );
 const CAMVID_IDS = ['0001TP_006690', '0001TP_006720'];
 const BIG = { width: 4096, height: 3072 };
 
