@@ -56,15 +56,9 @@ export function reportCsv(report: EvalReport): string {
       c.predPixels,
       c.reason,
     ]),
-    [],
-    ['metric', 'value'],
-    ['mIoU', report.mIoU],
-    ['pixel_accuracy', report.pixelAccuracy],
-    ['mean_class_accuracy', report.meanClassAccuracy],
-    ['run', report.runName],
-    ['checkpoint', report.checkpoint],
-    ['split', report.split],
-    ['evaluated_at', new Date(report.evaluatedAt).toISOString()],
+    // The means as a last row of the same table (one table per file; the file name carries
+    // run, split and checkpoint; pixel accuracy is in the JSON export).
+    ['', 'mean', report.mIoU, report.meanClassAccuracy, '', '', ''],
   ];
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
@@ -196,7 +190,7 @@ export function createEvaluationService(
       return produced(value.path, value.bytes, destination);
     },
 
-    async exportMetrics({ runName, split, format, destination }) {
+    async exportMetrics({ runName, split, from, format, destination }) {
       const report = await readReport(runName, split);
       if (!report) {
         throw new UserFacingError(
@@ -204,7 +198,15 @@ export function createEvaluationService(
           'no_report',
         );
       }
-      const file = path.join(session.require().exportsDir, `${runName}-${split}-metrics.${format}`);
+      // Never the other checkpoint's numbers under this one's name.
+      if (report.checkpoint !== from) {
+        throw new UserFacingError(
+          `The evaluation of "${runName}" on "${split}" is of the ${report.checkpoint} checkpoint, not the ${from} one: evaluate the ${from} checkpoint first`,
+          'no_report',
+        );
+      }
+      const name = `${runName}-${split}-${from}-metrics.${format}`;
+      const file = path.join(session.require().exportsDir, name);
       const text = format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`;
       await writeFileAtomic(file, text);
       return produced(file, Buffer.byteLength(text), destination);

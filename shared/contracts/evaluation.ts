@@ -81,7 +81,11 @@ export const evaluationContract = defineContract({
       output: ProducedFile,
     },
     exportMetrics: {
-      input: EvalRef.extend({ format: z.enum(['csv', 'json']), destination: Destination }),
+      input: EvalRef.extend({
+        from: FromBest,
+        format: z.enum(['csv', 'json']),
+        destination: Destination,
+      }),
       output: ProducedFile,
     },
   },

@@ -61,7 +61,7 @@ describe('export errors', () => {
     // ... and the next export fails: the host's failed job and the call's error both arrive.
     const job = startJob(services.events, 'export', 'Export nothing');
     job.fail('the checkpoint file is missing');
-    const result = await evaluation.exportMetrics('no-such-run', 'val', 'csv');
+    const result = await evaluation.exportMetrics('no-such-run', 'val', 'best', 'csv');
     expect(result).toBeNull();
     expect(evaluation.produced.metrics).toBeUndefined();
     expect(errors()).toHaveLength(1);

@@ -136,8 +136,22 @@ describe('evaluation service', () => {
       split: 'val',
       format: 'csv',
     });
-    expect(csv.mediaPath).toBe('export/svc-run-val-metrics.csv');
-    expect(readFileSync(csv.path, 'utf8')).toMatch(/^class_id,class,iou/);
+    expect(csv.mediaPath).toBe('export/svc-run-val-best-metrics.csv');
+    // One table: a header, one row per class, the means last; no second table below.
+    const lines = readFileSync(csv.path, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('class_id,class,iou,accuracy,gt_pixels,pred_pixels,note');
+    expect(lines).toHaveLength(1 + report.perClass.length + 1);
+    expect(lines.every((l) => l.split(',').length >= 7)).toBe(true);
+    expect(lines.at(-1)).toMatch(/^,mean,/);
+    // The picker says "last" while the cached evaluation is of "best": refuse, never mislabel.
+    await expect(
+      call('evaluation:exportMetrics', {
+        runName: 'svc-run',
+        split: 'val',
+        from: 'last',
+        format: 'csv',
+      }),
+    ).rejects.toThrow(/best checkpoint, not the last one/);
 
     const model = await call<ProducedFile>('evaluation:exportModel', { runName: 'svc-run' });
     expect(model.mediaPath).toBe('export/svc-run-best-model.zip');

@@ -131,11 +131,12 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   function exportMetrics(
     runName: string,
     split: string,
+    from: CheckpointKind,
     format: 'csv' | 'json',
     destination?: string,
   ) {
     return runExport('metrics', `Exporting metrics as ${format.toUpperCase()}`, () =>
-      api.evaluation.exportMetrics({ runName, split, format, destination }),
+      api.evaluation.exportMetrics({ runName, split, from, format, destination }),
     );
   }
 
