@@ -26,6 +26,7 @@ import {
 } from '../framework';
 import { parseSize } from '../options';
 import { onShutdownRequest } from '../shutdown';
+import { applyTrainFlags, readTrainConfigFile } from '../train-config';
 import { initRunFolder, projectTrainTarget } from '../train-project';
 
 /** A valid run name from the run folder's name (the CLI's RUN is a path). */
@@ -46,6 +47,12 @@ export const trainCommand: CliCommand = {
     '--init MODEL_DIR fine-tunes a model from `segstudio export`; --init RUN starts from its best checkpoint.',
   ],
   options: {
+    config: {
+      type: 'string',
+      value: 'FILE',
+      description: "training config (JSON or YAML, or a run's run.json); flags given too win",
+      default: "the preset's defaults",
+    },
     dataset: {
       type: 'string',
       value: 'DIR',
@@ -93,7 +100,7 @@ export const trainCommand: CliCommand = {
       type: 'string',
       value: 'S',
       description: 'random seed (weights, shuffling, augmentation)',
-      default: '0',
+      default: "the preset's",
     },
     steps: {
       type: 'string',
@@ -141,10 +148,12 @@ export const trainCommand: CliCommand = {
         `${runDir} already holds a run: continue it with \`segstudio resume ${run}\``,
       );
     }
+    const configFile = stringOption(values, 'config');
+    const fileConfig = configFile === undefined ? null : await readTrainConfigFile(configFile);
     const val = stringOption(values, 'val');
     const parsed = TrainRequest.safeParse({
       runName: runNameFor(runDir),
-      preset: stringOption(values, 'preset') ?? 'default',
+      preset: stringOption(values, 'preset') ?? fileConfig?.preset ?? 'default',
       trainSplit: stringOption(values, 'train') ?? 'train',
       valSplit: val === 'none' ? null : (val ?? 'val'),
       ...parseSize(stringOption(values, 'size')),
@@ -177,7 +186,9 @@ export const trainCommand: CliCommand = {
       ...(initRun && { sourceRun: path.basename(initRun) }),
       runName: request.runName,
       request,
-      config: configFromRequest(request),
+      config: fileConfig
+        ? applyTrainFlags(fileConfig, request, values['preset'] !== undefined)
+        : configFromRequest(request),
       dataset: datasetRef,
     }).catch((err: unknown) => {
       throw err instanceof RunFolderError ? new CliError(err.message) : err;
