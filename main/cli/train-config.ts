@@ -59,5 +59,9 @@ export function applyTrainFlags(
     ...(request.checkpointEveryMinutes !== undefined && {
       checkpointEveryMinutes: request.checkpointEveryMinutes,
     }),
+    ...(request.timeBudgetSeconds !== undefined && {
+      timeBudgetSeconds: request.timeBudgetSeconds,
+      ...(request.epochs === undefined && { epochs: 100_000 }),
+    }),
   });
 }

@@ -34,6 +34,7 @@ import { optimizerStep } from './train-step';
 
 export type { ResumedCheckpoint, ResumeOptions } from './resume';
 export { NonFiniteLossError } from './train-step';
+import { BudgetClock } from './time-budget';
 
 export interface StepResult {
   /** Optimizer steps completed, including this one. */
@@ -82,9 +83,9 @@ export class Trainer {
   readonly classNames: readonly string[];
   readonly classWeights: readonly number[] | null;
   readonly stepsPerEpoch: number;
-  readonly totalSteps: number;
   /** Set by `Trainer.resume`: the checkpoint this trainer continues from. */
   resumed: ResumedCheckpoint | null = null;
+  readonly budget: BudgetClock | null; // runs with config.timeBudgetSeconds (time-budget.ts)
 
   private readonly source: SampleSource;
   private readonly adam: Adam;
@@ -125,7 +126,7 @@ export class Trainer {
     this.classWeights = classWeights;
     this.loader = new BatchLoader(source, config, classWeights, this.numClasses);
     this.stepsPerEpoch = stepsPerEpoch(source.count, config.batchSize);
-    this.totalSteps = this.stepsPerEpoch * config.epochs;
+    this.budget = config.timeBudgetSeconds ? new BudgetClock(config.timeBudgetSeconds) : null;
     const built = buildModel(tf, config, this.numClasses);
     this.model = built.model;
     this.weightsByName = new Map(this.model.weights.map((w) => [w.originalName, w]));
@@ -195,7 +196,12 @@ export class Trainer {
     return this.globalStepValue;
   }
   get finished(): boolean {
-    return this.epochValue >= this.config.epochs;
+    return this.epochValue >= this.config.epochs || this.budget?.ended === true;
+  }
+  /** `stepsPerEpoch * epochs`, or the time budget's plan (see BudgetClock.plannedSteps). */
+  get totalSteps(): number {
+    const cap = this.stepsPerEpoch * this.config.epochs;
+    return this.budget?.plannedSteps(this.globalStepValue, this.stepsPerEpoch, cap) ?? cap;
   }
   get metricsHistory(): readonly unknown[] {
     return this.metrics;
@@ -211,12 +217,9 @@ export class Trainer {
 
   /** Learning rate the next step will use. */
   private currentLearningRate(): number {
-    return learningRateAt(
-      this.config.optimizer.lr,
-      this.config.schedule,
-      this.globalStepValue,
-      this.totalSteps,
-    );
+    const { optimizer, schedule } = this.config;
+    const progress = this.budget?.progress();
+    return learningRateAt(optimizer.lr, schedule, this.globalStepValue, this.totalSteps, progress);
   }
 
   /** One optimizer step on the next batch. */
@@ -234,10 +237,11 @@ export class Trainer {
 
   private async runStep(): Promise<StepResult> {
     const started = performance.now();
+    this.budget?.stepStarted();
     const pos: Position = { epoch: this.epochValue, stepInEpoch: this.stepInEpochValue };
     const batch = await this.loader.take(pos, this.order);
     const dataWait = (performance.now() - started) / 1000;
-    const next = this.advance(pos);
+    let next = this.advance(pos);
     this.loader.prefetch(this.upcoming(next));
 
     const lr = this.currentLearningRate();
@@ -251,11 +255,14 @@ export class Trainer {
     });
 
     this.globalStepValue += 1;
+    const stepSeconds = (performance.now() - started) / 1000;
+    // A spent budget ends the run here; a partial epoch counts as one, so it is validated.
+    const spent = this.budget?.stepEnded(stepSeconds) === true;
+    if (spent && next.stepInEpoch !== 0) next = { epoch: pos.epoch + 1, stepInEpoch: 0 };
     const epochEnded = next.epoch !== pos.epoch;
     this.epochValue = next.epoch;
     this.stepInEpochValue = next.stepInEpoch;
     if (epochEnded) this.order = epochOrder(this.config.seed, next.epoch, this.source.count);
-    const stepSeconds = (performance.now() - started) / 1000;
     this.trainSeconds += stepSeconds;
     this.lastLoss = loss;
     this.lastLr = lr;
@@ -363,6 +370,7 @@ export class Trainer {
       metricsHistory: [...this.metrics],
       trainSeconds: this.trainSeconds,
       lastLoss: this.lastLoss,
+      ...(this.budget && { budget: this.budget.state() }),
     };
     return { state, model: await this.getWeights(), optimizer: await this.adam.getSlots() };
   }
@@ -388,6 +396,7 @@ export class Trainer {
     this.trainSeconds = state.trainSeconds;
     this.lastLoss = state.lastLoss;
     this.lastLr = state.schedule.lastLr;
+    if (this.budget && state.budget) this.budget.restore(state.budget);
     if (state.data.trainCount === this.source.count && state.stepsPerEpoch === this.stepsPerEpoch) {
       this.stepInEpochValue = state.stepInEpoch;
       this.order = [...state.data.order];

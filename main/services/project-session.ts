@@ -2,12 +2,13 @@ import path from 'node:path';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import type { SampleSource } from '../dataset/source';
 import { UserFacingError } from '../ipc/dispatcher';
+import type { SizedSplits } from '../training/dataset-size';
 
 /**
  * The part of the dataset engine's DatasetIndex the other services rely on. Kept structural
  * so training/evaluation services do not depend on how the index is built.
  */
-export interface ProjectDataset {
+export interface ProjectDataset extends SizedSplits {
   readonly descriptor: DatasetDescriptor;
   source(split: string): SampleSource;
 }

@@ -21,6 +21,7 @@ import { builtEntry } from '../paths';
 import { TrainingHost, TrainingHostError, type HostEvent } from '../training/host';
 import { readCheckpointInfos } from '../training/checkpoint-info';
 import { readJsonLines } from '../training/jsonl';
+import { splitImageSize } from '../training/dataset-size';
 import { configFromRequest, presetDefaults } from '../training/request';
 import {
   RunFolderError,
@@ -164,7 +165,7 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
     await createRunFolder(runDir, {
       runName: request.runName,
       request: parsed,
-      config: configFromRequest(parsed),
+      config: configFromRequest(parsed, splitImageSize(project.index, request.trainSplit)),
       dataset: {
         root: project.descriptor.root,
         descriptor: project.descriptor,
@@ -176,12 +177,16 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
   };
 
   const handlers: ServiceHandlers<typeof trainingContract, ServiceContext> = {
-    presets: () =>
-      PRESET_NAMES.map((preset) => ({
+    presets: () => {
+      const project = session.current();
+      const imageSize = project ? splitImageSize(project.index, 'train') : null;
+      return PRESET_NAMES.map((preset) => ({
         preset,
         description: presetOf(preset).description,
-        defaults: presetDefaults(preset),
-      })),
+        defaults: presetDefaults(preset, imageSize),
+        imageSize,
+      }));
+    },
 
     async runs() {
       const project = session.current();

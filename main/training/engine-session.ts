@@ -132,9 +132,7 @@ export const openEngineSession =
 
 class EngineSession implements TrainingSession {
   readonly runName: string;
-  readonly epochs: number;
   readonly stepsPerEpoch: number;
-  readonly totalSteps: number;
   readonly hasValidation: boolean;
   readonly checkpointEveryMinutes: number;
 
@@ -145,11 +143,20 @@ class EngineSession implements TrainingSession {
     private readonly val: SampleSource | null,
   ) {
     this.runName = run.runName;
-    this.epochs = trainer.config.epochs;
     this.stepsPerEpoch = trainer.stepsPerEpoch;
-    this.totalSteps = trainer.totalSteps;
     this.hasValidation = val !== null;
     this.checkpointEveryMinutes = trainer.config.checkpointEveryMinutes;
+  }
+
+  // With a time budget both are re-planned after every step (see Trainer.totalSteps).
+  get epochs(): number {
+    const { trainer } = this;
+    const planned = Math.max(1, Math.ceil(trainer.totalSteps / trainer.stepsPerEpoch));
+    return trainer.budget ? Math.min(trainer.config.epochs, planned) : trainer.config.epochs;
+  }
+
+  get totalSteps(): number {
+    return this.trainer.totalSteps;
   }
 
   position() {
@@ -164,6 +171,7 @@ class EngineSession implements TrainingSession {
 
   async validate(): Promise<ValidationOutcome | null> {
     if (!this.val) return null;
+    const started = performance.now();
     // Per-epoch validation compares at the model's input size: fast, and good enough to rank
     // checkpoints; `evaluate` reports at the annotations' own resolution. The validation loss
     // is the training loss (same class weights, void ignored) on the unaugmented val split.
@@ -172,6 +180,7 @@ class EngineSession implements TrainingSession {
       batchSize: this.trainer.config.batchSize,
       classWeights: this.trainer.classWeights,
     });
+    this.trainer.budget?.validationEnded((performance.now() - started) / 1000);
     return {
       valLoss: loss,
       mIoU: result.mIoU,

@@ -1,5 +1,7 @@
 import { TrainRequest } from '../../shared/contracts/training';
 import type { TrainingConfig, TrainingConfigOverrides } from '../../shared/training/config';
+import { datasetInputSize } from '../../shared/training/input-size';
+import type { InputSize } from '../../shared/training/config';
 import type { PresetName } from '../../shared/training/presets';
 import { makeTrainingConfig } from '../engine/config';
 import { presetOf } from '../engine/models/registry';
@@ -13,17 +15,25 @@ const NO_AUGMENTATION = {
 };
 
 /** Expands what the user set (Train form or CLI flags) onto the preset's full config. */
-export function configFromRequest(request: ParsedTrainRequest): TrainingConfig {
-  const base = presetOf(request.preset).defaults;
-  const overrides: TrainingConfigOverrides = { preset: request.preset };
+export function configFromRequest(
+  request: ParsedTrainRequest,
+  imageSize: InputSize | null = null,
+): TrainingConfig {
+  const base = defaultInputSize(request.preset, imageSize);
+  const overrides: TrainingConfigOverrides = { preset: request.preset, inputSize: base };
   if (request.width !== undefined || request.height !== undefined) {
     overrides.inputSize = {
-      width: request.width ?? base.inputSize.width,
-      height: request.height ?? base.inputSize.height,
+      width: request.width ?? base.width,
+      height: request.height ?? base.height,
     };
   }
   if (request.batch !== undefined) overrides.batchSize = request.batch;
   if (request.epochs !== undefined) overrides.epochs = request.epochs;
+  if (request.timeBudgetSeconds !== undefined) {
+    overrides.timeBudgetSeconds = request.timeBudgetSeconds;
+    // The budget decides when the run ends; epochs given with it only bound it.
+    if (request.epochs === undefined) overrides.epochs = MAX_EPOCHS;
+  }
   if (request.lr !== undefined) overrides.optimizer = { lr: request.lr };
   if (request.seed !== undefined) overrides.seed = request.seed;
   if (request.checkpointEveryMinutes !== undefined) {
@@ -36,9 +46,24 @@ export function configFromRequest(request: ParsedTrainRequest): TrainingConfig {
   return makeTrainingConfig(overrides);
 }
 
-/** The form's defaults for a preset, in TrainRequest terms. */
-export function presetDefaults(preset: PresetName) {
+/** Epoch bound of a run with a time budget and no --epochs (the config's maximum). */
+const MAX_EPOCHS = 100_000;
+
+/**
+ * A preset's default input size for images of `imageSize` (the dataset's typical size): its
+ * aspect ratio within the preset's pixel budget, or the preset's fixed size when it has no
+ * rule or the images are unknown.
+ */
+export function defaultInputSize(preset: PresetName, imageSize: InputSize | null): InputSize {
+  const def = presetOf(preset);
+  if (!def.inputSizeRule || !imageSize) return def.defaults.inputSize;
+  return datasetInputSize(imageSize, def.inputSizeRule);
+}
+
+/** The form's defaults for a preset, in TrainRequest terms (sizes follow `imageSize`). */
+export function presetDefaults(preset: PresetName, imageSize: InputSize | null = null) {
   const c = presetOf(preset).defaults;
+  const size = defaultInputSize(preset, imageSize);
   const augmented =
     c.augmentation.flip ||
     c.augmentation.scale[0] !== 1 ||
@@ -48,8 +73,8 @@ export function presetDefaults(preset: PresetName) {
     preset,
     trainSplit: 'train',
     valSplit: 'val' as string | null,
-    width: c.inputSize.width,
-    height: c.inputSize.height,
+    width: size.width,
+    height: size.height,
     batch: c.batchSize,
     epochs: c.epochs,
     lr: c.optimizer.lr,

@@ -188,13 +188,22 @@ export function settledState(run: RunFile): TrainingState {
   return run.globalStep > 0 ? 'paused' : 'idle';
 }
 
+/**
+ * Epochs to show for a run: its configured epochs, or for a run with a time budget (whose
+ * epochs are only a bound) the epochs done once finished, else one more than done so far.
+ */
+export function shownEpochs(run: RunFile): number {
+  if (!run.config.timeBudgetSeconds) return run.config.epochs;
+  return run.state === 'finished' ? Math.max(1, run.epoch) : run.epoch + 1;
+}
+
 export function summarizeRun(run: RunFile, live?: { state: TrainingState }): RunSummary {
   return RunSummary.parse({
     runName: run.runName,
     preset: run.config.preset,
     state: live?.state ?? settledState(run),
     epoch: run.epoch,
-    epochs: run.config.epochs,
+    epochs: shownEpochs(run),
     globalStep: run.globalStep,
     totalSteps: run.totalSteps,
     bestMIoU: run.bestMIoU,

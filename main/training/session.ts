@@ -50,11 +50,18 @@ export interface CheckpointRequest {
 export interface TrainingSession {
   /** The run's name, fixed for the session; stamped on every event the loop emits. */
   readonly runName: string;
-  /** Epochs the run is configured for; fixed for the session. */
+  /**
+   * Epochs the run is configured for; fixed for the session, except in a run with a time
+   * budget, where it (like `totalSteps`) is re-planned after each step from the measured rate.
+   */
   readonly epochs: number;
   /** Optimizer steps in one epoch (train samples / batch size); fixed for the session. */
   readonly stepsPerEpoch: number;
-  /** `epochs * stepsPerEpoch`; the loop finishes the run when `position().globalStep` reaches it. */
+  /**
+   * `epochs * stepsPerEpoch`; the loop finishes the run when `position().globalStep` reaches it.
+   * With a time budget: the planned total, equal to `globalStep` once the budget is spent (the
+   * step that spent it ends an epoch, so it is validated before the run finishes).
+   */
   readonly totalSteps: number;
   /**
    * Whether the run has a usable val split. When false the loop never calls `validate` and

@@ -26,6 +26,16 @@ export const TrainRequest = z.object({
   augment: z.boolean().optional(),
   classWeights: z.boolean().optional(),
   checkpointEveryMinutes: z.number().min(0.1).max(1440).optional(),
+  /**
+   * Wall-clock budget of the run (`--time-budget 60m`): the schedule is planned to end at it,
+   * then the run validates, keeps `best` and finishes; epochs (if given) only bound it.
+   */
+  timeBudgetSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional(),
   /** Pause automatically after this many optimizer steps in total (like pressing Pause). */
   stopAfterSteps: z.number().int().min(1).optional(),
 });
@@ -113,7 +123,16 @@ export const trainingContract = defineContract({
         z.object({
           preset: Preset,
           description: z.string(),
-          defaults: TrainRequest.omit({ runName: true, stopAfterSteps: true }).required(),
+          defaults: TrainRequest.omit({
+            runName: true,
+            stopAfterSteps: true,
+            timeBudgetSeconds: true,
+          }).required(),
+          /**
+           * The open dataset's typical image size (train split), or null: the default width
+           * and height are derived from it, and the form warns when a size distorts it.
+           */
+          imageSize: z.object({ width: z.number().int(), height: z.number().int() }).nullable(),
         }),
       ),
     },

@@ -86,6 +86,12 @@ export const TrainingConfig = z.object({
   normalization: NormalizationConfig.prefault({}),
   /** Seeds weight init, data order and augmentation. Same seed + config = same run. */
   seed: z.number().int().min(0).max(0xffffffff).default(42),
+  /**
+   * Wall-clock budget of the whole run in seconds (training + validation, pauses excluded), or
+   * null. With a budget the learning rate follows the fraction of it spent, the run ends when
+   * it is spent (with a last validation and `best`), and `epochs` is only an upper bound.
+   */
+  timeBudgetSeconds: z.number().positive().nullable().default(null),
   /** Time-based automatic checkpoint interval (in addition to epoch ends and pauses). */
   checkpointEveryMinutes: z.number().positive().default(10),
   /** seed-alexnet-fcn only: keep the AlexNet feature extractor frozen. */

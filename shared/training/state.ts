@@ -94,5 +94,18 @@ export const TrainerState = z.object({
   /** Wall-clock seconds spent in step() so far. */
   trainSeconds: z.number().min(0),
   lastLoss: z.number().nullable(),
+  /**
+   * Runs with `config.timeBudgetSeconds`: wall-clock seconds of the budget spent so far
+   * (steps, validation and checkpoints; never the time a run lay paused), whether it is spent,
+   * and the last validation's duration (kept back for the final one). Resume continues with
+   * the remaining budget.
+   */
+  budget: z
+    .object({
+      elapsedSeconds: z.number().min(0),
+      ended: z.boolean(),
+      validationSeconds: z.number().min(0).nullable(),
+    })
+    .optional(),
 });
 export type TrainerState = z.infer<typeof TrainerState>;

@@ -12,6 +12,7 @@ import {
   isRunFolder,
   readRunFile,
   runPaths,
+  shownEpochs,
   type DatasetRef,
 } from '../../training/run-folder';
 import { forkNodeWorker } from '../../worker/port';
@@ -25,6 +26,8 @@ import {
   type Output,
 } from '../framework';
 import { parseSize } from '../options';
+import { reportInputSize, trainImageSize } from '../train-size';
+import { parseDuration } from '../../../shared/training/time-budget';
 import { onShutdownRequest } from '../shutdown';
 import { applyTrainFlags, readTrainConfigFile } from '../train-config';
 import { initRunFolder, projectTrainTarget } from '../train-project';
@@ -85,8 +88,8 @@ export const trainCommand: CliCommand = {
     size: {
       type: 'string',
       value: 'WxH',
-      description: 'network input size',
-      default: "the preset's",
+      description: 'network input size (warned when it distorts the images by more than 10%)',
+      default: "the images' aspect within the preset's pixel budget (480x360 for default)",
     },
     batch: {
       type: 'string',
@@ -113,6 +116,13 @@ export const trainCommand: CliCommand = {
       value: 'M',
       description: 'also checkpoint every M minutes inside an epoch',
       default: "the app's",
+    },
+    'time-budget': {
+      type: 'string',
+      value: 'DURATION',
+      description:
+        'wall-clock budget (60m, 1h30m, 90s): the LR schedule ends at it, then the run validates and keeps best; pauses do not count',
+      default: 'none (train for the epochs)',
     },
     init: {
       type: 'string',
@@ -162,6 +172,7 @@ export const trainCommand: CliCommand = {
       lr: numberOption(values, 'lr', { min: 0 }),
       seed: numberOption(values, 'seed', { integer: true, min: 0 }),
       checkpointEveryMinutes: numberOption(values, 'checkpoint-minutes', { min: 0 }),
+      timeBudgetSeconds: timeBudgetOption(stringOption(values, 'time-budget')),
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -181,14 +192,17 @@ export const trainCommand: CliCommand = {
     if (init !== undefined && !initRun && !initIsExport && request.preset !== 'seed-alexnet-fcn') {
       throw new CliError('--init (seed .pt weights) needs --preset seed-alexnet-fcn', 2);
     }
+    const imageSize = await trainImageSize(datasetRef, request.trainSplit);
+    const config = fileConfig
+      ? applyTrainFlags(fileConfig, request, values['preset'] !== undefined)
+      : configFromRequest(request, imageSize);
+    reportInputSize(out, config.inputSize, imageSize, request.width !== undefined || !!fileConfig);
     await createRunFolder(runDir, {
       initFrom: initRun ?? (init === undefined ? null : path.resolve(init)),
       ...(initRun && { sourceRun: path.basename(initRun) }),
       runName: request.runName,
       request,
-      config: fileConfig
-        ? applyTrainFlags(fileConfig, request, values['preset'] !== undefined)
-        : configFromRequest(request),
+      config,
       dataset: datasetRef,
     }).catch((err: unknown) => {
       throw err instanceof RunFolderError ? new CliError(err.message) : err;
@@ -205,6 +219,16 @@ export const trainCommand: CliCommand = {
     return code;
   },
 };
+
+/** `--time-budget 60m|1h30m|90s` in seconds. */
+function timeBudgetOption(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const seconds = parseDuration(raw);
+  if (seconds === null) {
+    throw new CliError(`--time-budget must look like 60m, 1h30m or 90s, got "${raw}"`, 2);
+  }
+  return seconds;
+}
 
 async function hasCheckpoints(runDir: string): Promise<boolean> {
   try {
@@ -270,7 +294,7 @@ async function reportOutcome(
     runName: run.runName,
     state: outcome.state,
     epoch: position?.epoch ?? run.epoch,
-    epochs: run.config.epochs,
+    epochs: shownEpochs(run),
     globalStep: position?.globalStep ?? run.globalStep,
     totalSteps: position?.totalSteps ?? run.totalSteps,
     loss: position?.loss ?? null,

@@ -107,6 +107,8 @@ export const seedAlexnetFcnPreset: PresetDefinition = {
     freezeFeatures: false,
   }),
   init: 'torch-default',
+  // The seed's FCN trains at the seed's 240x240, as its converted weights expect.
+  inputSizeRule: null,
   frozenPrefix: ALEXNET_FEATURE_PREFIX,
   build: (tf, config, numClasses) => buildAlexnetFcn(tf, { ...config.inputSize, numClasses }),
 };

@@ -3,6 +3,7 @@
  * it, carried by the preset's own model file and collected in `registry.ts`.
  */
 import type { TrainingConfig } from '../../../shared/training/config';
+import type { InputSizeRule } from '../../../shared/training/input-size';
 import type { PresetName } from '../../../shared/training/presets';
 import type { Tf } from '../../native/backend';
 import type { LayersModel, WeightInitScheme } from './common';
@@ -19,6 +20,11 @@ export interface PresetDefinition {
   readonly architectureVersion: number;
   /** The preset's full default config (`preset` set to its own name). */
   readonly defaults: TrainingConfig;
+  /**
+   * How the default input size follows the dataset (its aspect ratio within a pixel budget),
+   * or null when the preset keeps `defaults.inputSize` whatever the images are.
+   */
+  readonly inputSizeRule: InputSizeRule | null;
   /** How `buildModel` initialises the weights from `config.seed`. */
   readonly init: WeightInitScheme;
   /**

@@ -17,7 +17,11 @@ import { useNoticeStore } from './notices';
 export interface PresetDefaults {
   readonly preset: Preset;
   readonly description: string;
-  readonly defaults: Required<Omit<TrainRequest, 'runName' | 'stopAfterSteps'>>;
+  readonly defaults: Required<
+    Omit<TrainRequest, 'runName' | 'stopAfterSteps' | 'timeBudgetSeconds'>
+  >;
+  /** The open dataset's typical image size (the default size follows it), or null. */
+  readonly imageSize: { readonly width: number; readonly height: number } | null;
 }
 
 /** A warning a run reported while it went on (no val split, crash restart, checkpoint fallback). */
