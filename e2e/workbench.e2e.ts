@@ -128,13 +128,21 @@ describe('workbench: dataset views', () => {
     await page.getByTestId('filter-split').selectOption('');
     await waitForText('sample-count', new RegExp(`^${TRAIN_COUNT + VAL_COUNT} samples`));
 
+    // Search filters as you type (no Enter, the box keeps focus); emptying it shows all again.
+    const selected = await page.getByTestId('selected-sample').innerText();
+    const id = selected.trim().split('/').pop()!;
+    await page.getByTestId('filter-search').pressSequentially(id);
+    await waitForText('sample-count', /^1 sample$/);
+    await page.getByTestId('filter-search').fill('');
+    await waitForText('sample-count', new RegExp(`^${TRAIN_COUNT + VAL_COUNT} samples`));
+
     // Bicyclist is rare: the filtered list must be non-empty and smaller than the whole set.
     await page.getByTestId('filter-class').selectOption({ label: 'Contains Bicyclist' });
     await expect
       .poll(
         async () => {
           const text = await page.getByTestId('sample-count').innerText();
-          return /^\d+ samples/.test(text) ? countOf(text) : Number.POSITIVE_INFINITY;
+          return /^\d+ samples?/.test(text) ? countOf(text) : Number.POSITIVE_INFINITY;
         },
         { timeout: 60_000 },
       )
