@@ -17,7 +17,7 @@ import {
   type MaskArray,
   type Rect,
 } from '../editor/mask';
-import { loadImageData, loadIndexValues } from '../editor/pixels';
+import { loadImageData, loadIndexValues } from '../lib/pixels';
 import { predictionToIds } from '../editor/prediction';
 import { decodeMask, encodeMask, encodePatch, stagePieces, toBase64 } from '../editor/wire';
 import { describeError } from '../lib/errors';

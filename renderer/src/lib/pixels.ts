@@ -1,8 +1,11 @@
-/** Decoding media into pixel arrays (browser only): the image's RGBA, an index PNG's values. */
-
+/**
+ * Decoding media into pixel arrays (browser only): the image's RGBA, an index PNG's values. The
+ * viewer's hover map and the editor both read masks through here.
+ */
 export async function loadImageData(url: string): Promise<ImageData> {
   const image = new Image();
-  // Electron serves media from another origin: CORS keeps the canvas readable.
+  // In Electron the page is app://segstudio and media come from segmedia:// (another origin): a
+  // CORS request keeps the canvas untainted so getImageData may read it. Same-origin in serve mode.
   image.crossOrigin = 'anonymous';
   image.decoding = 'async';
   image.src = url;
