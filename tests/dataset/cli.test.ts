@@ -134,7 +134,13 @@ describe('segstudio inspect (real CLI process)', () => {
     writeFileSync(labels, MALFORMED_LABELS);
     const bad = inspect([data, '--labels', labels, '--json']);
     expect(bad.status).toBe(1);
-    expect(bad.stdout).toBe('');
+    // --json failures end stdout with one error object (the CLI's --json error convention).
+    const lastLine = bad.stdout.trim().split('\n').at(-1) ?? '';
+    const { error } = JSON.parse(lastLine) as { error: { message: string; code: string } };
+    expect(error.message).toContain(
+      `labels file ${labels} cannot be used: not valid JSON at line 3`,
+    );
+    expect(error.code).toBe('failed');
     expect(bad.stderr).toContain(
       `segstudio inspect: error: labels file ${labels} cannot be used: not valid JSON at line 3 column 12`,
     );
