@@ -14,6 +14,7 @@ import {
 import { writeFileAtomic } from '../../fs/atomic';
 import { evalCsv } from '../eval-csv';
 import { openDatasetOrFail, withModelSource } from '../model-source';
+import { MODEL_SOURCE_OPTIONS } from '../options';
 
 function pct(v: number | null): string {
   return v === null ? '   n/a' : `${(v * 100).toFixed(1).padStart(5)}%`;
@@ -68,12 +69,6 @@ export const evalCommand: CliCommand = {
       default: "the run's own dataset (required for an exported model)",
     },
     split: { type: 'string', value: 'S', description: 'split to evaluate', default: 'val' },
-    from: {
-      type: 'string',
-      value: 'best|last|previous',
-      description: 'which checkpoint of a run to use',
-      default: 'best',
-    },
     batch: { type: 'string', value: 'B', description: 'images per forward pass', default: '4' },
     limit: {
       type: 'string',
@@ -94,18 +89,7 @@ export const evalCommand: CliCommand = {
         "original: score at the annotations' resolution (logits upsampled); model: at the network input size",
       default: 'original',
     },
-    size: {
-      type: 'string',
-      value: 'WxH',
-      description: 'input size of a seed .pt source',
-      default: '240x240',
-    },
-    classes: {
-      type: 'string',
-      value: 'N',
-      description: 'class count a seed .pt source must have',
-      default: "the dataset's",
-    },
+    ...MODEL_SOURCE_OPTIONS,
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {

@@ -1,6 +1,7 @@
 import { exportModel, exportModelArchive } from '../../engine/export';
 import { CliError, singlePositional, stringOption, type CliCommand } from '../framework';
 import { withModelSource } from '../model-source';
+import { MODEL_SOURCE_OPTIONS } from '../options';
 
 export const exportCommand: CliCommand = {
   name: 'export',
@@ -20,30 +21,13 @@ export const exportCommand: CliCommand = {
       description: 'folder to write, or FILE.zip for one stored zip archive',
       default: 'required',
     },
-    from: {
-      type: 'string',
-      value: 'best|last|previous',
-      description: 'which checkpoint of a run to use',
-      default: 'best',
-    },
     dataset: {
       type: 'string',
       value: 'DIR',
       description: 'dataset naming the classes and mask encoding of a seed .pt',
       default: "the run's own dataset",
     },
-    size: {
-      type: 'string',
-      value: 'WxH',
-      description: 'input size of a seed .pt source',
-      default: '240x240',
-    },
-    classes: {
-      type: 'string',
-      value: 'N',
-      description: 'class count a seed .pt source must have',
-      default: "the dataset's",
-    },
+    ...MODEL_SOURCE_OPTIONS,
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {

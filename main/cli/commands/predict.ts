@@ -6,6 +6,7 @@ import { predictFiles } from '../../engine/predict';
 import { MaskEncoding } from '../../../shared/dataset/descriptor';
 import { CliError, numberOption, stringOption, usageOf, type CliCommand } from '../framework';
 import { withModelSource } from '../model-source';
+import { MODEL_SOURCE_OPTIONS } from '../options';
 
 /** IMAGE arguments: files as given, folders expanded to their image files (sorted, flat). */
 async function expandImages(args: readonly string[]): Promise<string[]> {
@@ -40,12 +41,6 @@ export const predictCommand: CliCommand = {
       description: 'folder for masks/ and overlays/',
       default: 'required',
     },
-    from: {
-      type: 'string',
-      value: 'best|last|previous',
-      description: 'which checkpoint of a run to use',
-      default: 'best',
-    },
     alpha: {
       type: 'string',
       value: 'A',
@@ -64,18 +59,7 @@ export const predictCommand: CliCommand = {
       description: 'dataset naming the classes of a seed .pt',
       default: "the run's own dataset",
     },
-    size: {
-      type: 'string',
-      value: 'WxH',
-      description: 'input size of a seed .pt source',
-      default: '240x240',
-    },
-    classes: {
-      type: 'string',
-      value: 'N',
-      description: 'class count a seed .pt source must have',
-      default: "the dataset's",
-    },
+    ...MODEL_SOURCE_OPTIONS,
   },
   allowPositionals: true,
   async run({ values, positionals, out }) {
