@@ -1,9 +1,8 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nextTick, watch } from 'vue';
-import { unwrapResult, type RendererTransport } from '../../shared/ipc/transport';
+import { connectStoresTo } from '../support/services';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import { createDebouncer } from '../../renderer/src/lib/debounce';
@@ -28,18 +27,7 @@ beforeAll(() => {
   first = makeMiniCamvid({ train: 4, val: 2 });
   second = makeMiniCamvid({ train: 3, val: 2 });
   services = createAppServices(createServeHost(path.join(base, 'data')));
-  const transport: RendererTransport = {
-    invoke: async (channel, payload) =>
-      unwrapResult(await services.dispatcher.dispatch(channel, payload, { clientId: 'store' })),
-    subscribe: (channel, listener) =>
-      services.events.addSink((c, payload) => {
-        if (c === channel) listener(payload);
-      }),
-  };
-  Object.assign(globalThis, {
-    window: { segstudioTransport: transport, segstudioHost: { kind: 'serve', mediaBase: '/m/' } },
-  });
-  setActivePinia(createPinia());
+  connectStoresTo(services);
 });
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { createPinia, setActivePinia } from 'pinia';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../shared/contracts/training';
-import { unwrapResult, type RendererTransport } from '../../shared/ipc/transport';
+import { connectStoresTo } from '../support/services';
 import { isLiveState, type TrainingState } from '../../shared/training/state';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
@@ -40,18 +39,7 @@ beforeAll(() => {
       return port;
     },
   });
-  const transport: RendererTransport = {
-    invoke: async (channel, payload) =>
-      unwrapResult(await services.dispatcher.dispatch(channel, payload, { clientId: 'store' })),
-    subscribe: (channel, listener) =>
-      services.events.addSink((c, payload) => {
-        if (c === channel) listener(payload);
-      }),
-  };
-  Object.assign(globalThis, {
-    window: { segstudioTransport: transport, segstudioHost: { kind: 'serve', mediaBase: '/m/' } },
-  });
-  setActivePinia(createPinia());
+  connectStoresTo(services);
 });
 
 afterAll(async () => {

@@ -1,4 +1,6 @@
+import { createPinia, setActivePinia } from 'pinia';
 import type { AppServices } from '../../main/services/index';
+import { unwrapResult, type RendererTransport } from '../../shared/ipc/transport';
 
 type ServiceError = Extract<
   Awaited<ReturnType<AppServices['dispatcher']['dispatch']>>,
@@ -21,4 +23,24 @@ export function serviceCalls(services: () => AppServices) {
     return result.error;
   }
   return { call, callError };
+}
+
+/**
+ * Points the renderer's stores at `services` in this process: the transport the preload bridge
+ * gives the page (invoke = dispatch, subscribe = the event sinks), a serve-mode host, and a
+ * fresh active Pinia. Call in beforeAll after creating the services.
+ */
+export function connectStoresTo(services: AppServices): void {
+  const transport: RendererTransport = {
+    invoke: async (channel, payload) =>
+      unwrapResult(await services.dispatcher.dispatch(channel, payload, { clientId: 'store' })),
+    subscribe: (channel, listener) =>
+      services.events.addSink((c, payload) => {
+        if (c === channel) listener(payload);
+      }),
+  };
+  Object.assign(globalThis, {
+    window: { segstudioTransport: transport, segstudioHost: { kind: 'serve', mediaBase: '/m/' } },
+  });
+  setActivePinia(createPinia());
 }
