@@ -1,12 +1,16 @@
 /**
  * PNG writer for masks: class-index PNGs of edited masks (grey, 8-bit for ids 0..255, 16-bit
  * when ids exceed 255) and the exports' palette and colour PNGs. No filter, zlib level 1 on
- * libuv's pool. Masks are long
- * runs of one value, so level 1 already compresses them well, and a 4096x3072 mask stays in
- * the save budget. Read back with main/dataset/label-source.ts `readIdMask`.
+ * libuv's pool. Masks are long runs of one value: for one-sample-per-pixel PNGs (grey 8-bit,
+ * palette) zlib's run-length strategy finds exactly those, and on a 4096x3072 CamVid mask it
+ * is ~2x faster than plain level 1 and the file less than half the size. RGB and 16-bit
+ * samples repeat at a distance of 2-3 bytes, which RLE cannot match, so they keep level 1.
+ * RLE runs on the calling thread (~10-20 ms for 12 Mpx): on libuv's pool a save queued behind
+ * sharp's thumbnail and statistics work and took 100-600 ms instead.
+ * Read back with main/dataset/label-source.ts `readIdMask`.
  */
 import { promisify } from 'node:util';
-import { crc32, deflate as deflateCb } from 'node:zlib';
+import { constants as zlibConstants, crc32, deflate as deflateCb, deflateSync } from 'node:zlib';
 
 const deflate = promisify(deflateCb);
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -78,7 +82,10 @@ export async function encodePng(
   header.writeUInt32BE(height, 4);
   header[8] = depth;
   header[9] = shape.colorType;
-  const idat = await deflate(raw, { level: 1 });
+  const idat =
+    shape.channels === 1 && depth === 8
+      ? deflateSync(raw, { level: 1, strategy: zlibConstants.Z_RLE })
+      : await deflate(raw, { level: 1 });
   return Buffer.concat([
     SIGNATURE,
     chunk('IHDR', header),

@@ -17,11 +17,28 @@ import { LabelsError } from './errors';
 import type { IdMask } from './payload';
 import type { LabelStore } from './store';
 
-/** SHA-256 of a file, or null when it does not exist. */
+/** Hashes already taken, by path, valid while the file's size, mtime and inode stay. */
+const hashes = new Map<string, { stamp: string; sha256: string }>();
+const HASHES_KEPT = 256;
+
+/**
+ * SHA-256 of a file, or null when it does not exist. The dataset's annotation is hashed on
+ * every load and save to notice it changing under an edit; re-reading a large mask each time
+ * cost a save more than its own PNG, so a hash is reused while stat says the file is the same.
+ */
 export async function fileSha256(file: string | null): Promise<string | null> {
   if (!file) return null;
+  const stat = await fs.stat(file).catch(() => null);
+  if (!stat?.isFile()) return null;
+  const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
+  const known = hashes.get(file);
+  if (known?.stamp === stamp) return known.sha256;
   const bytes = await fs.readFile(file).catch(() => null);
-  return bytes ? createHash('sha256').update(bytes).digest('hex') : null;
+  if (!bytes) return null;
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (hashes.size >= HASHES_KEPT) hashes.delete(hashes.keys().next().value!);
+  hashes.set(file, { stamp, sha256 });
+  return sha256;
 }
 
 /**
@@ -180,8 +197,10 @@ export async function saveLabel(
       'bad_mask',
     );
   }
+  // The hash is recorded only when this save begins the edit (store.save keeps the first).
+  const begins = !store.entry(request.split, request.id)?.file;
   return store.save({
     ...request,
-    datasetSha256: await fileSha256(record.annotation || null),
+    datasetSha256: begins ? await fileSha256(record.annotation || null) : null,
   });
 }

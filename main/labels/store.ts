@@ -55,6 +55,8 @@ export class LabelStore implements LabelSource {
   private entries: Record<string, LabelEntry> = {};
   private queue: Promise<unknown> = Promise.resolve();
   private changes = 0;
+  /** Journal records per sample that apply to `revision` (what appendJournal reports). */
+  private journalCounts = new Map<string, { revision: number; count: number }>();
 
   private constructor(readonly layout: LabelsLayout) {}
 
@@ -67,6 +69,7 @@ export class LabelStore implements LabelSource {
 
   /** Re-reads the index (another process, e.g. the CLI, may have saved). */
   async reload(): Promise<void> {
+    this.journalCounts.clear();
     const exists = await fs.stat(this.layout.indexFile).catch(() => null);
     if (!exists) {
       this.entries = {};
@@ -265,7 +268,19 @@ export class LabelStore implements LabelSource {
         await handle.close();
       }
       if (created) await fsyncDir(path.dirname(file));
-      return (await this.journal(split, id)).length;
+      // Counted, not re-read: parsing megabytes of journal on every stroke made a long edit
+      // session slower with each append.
+      const key = entryKey(split, id);
+      const revision = this.entries[key]?.revision ?? 0;
+      const known = this.journalCounts.get(key);
+      const applies = record.baseRevision === revision ? 1 : 0;
+      const count = created
+        ? applies
+        : known?.revision === revision
+          ? known.count + applies
+          : (await this.journal(split, id)).length;
+      this.journalCounts.set(key, { revision, count });
+      return count;
     });
   }
 
