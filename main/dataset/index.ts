@@ -16,6 +16,7 @@
  *     rejects (DatasetError).
  *   saveDescriptor(projectDir, d) / loadDescriptor(projectDir)   atomic JSON in the project
  *   classStatistics(index, split, { cacheDir, onProgress })      per-class pixel counts, cached
+ *   cachedClassStatistics(index, split, cacheDir)  the saved counts for the current masks, or null
  *   tallyScans(scans, mapper)              the counting pass behind it and `inspect --deep`
  *   thumbnail(index, sampleId, cacheDir, size, { split?, kind })  lazily cached JPEG/PNG path
  *       (kind 'image' also for an unusable sample with a readable image: previewableImage())
@@ -33,6 +34,7 @@ export { DatasetIndex, type SplitIndex } from './dataset-index';
 export { scanKey, type SampleRecord, type ProgressFn, type IndexPhase } from './records';
 export { saveDescriptor, loadDescriptor, DESCRIPTOR_FILE } from './descriptor-store';
 export {
+  cachedClassStatistics,
   classStatistics,
   tallyScans,
   type ClassStatistics,

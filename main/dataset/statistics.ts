@@ -103,6 +103,18 @@ export function tallyScans(scans: Iterable<MaskScan>, mapper: ClassMapper): Scan
   return { byId, totalPixels, voidPixels, unknownPixels };
 }
 
+/**
+ * The statistics saved for the split's current masks and classes, or null (never computed,
+ * stale after an edit, damaged): reopening a project shows them without decoding a mask.
+ */
+export function cachedClassStatistics(
+  index: DatasetIndex,
+  split: string,
+  cacheDir: string,
+): Promise<ClassStatistics | null> {
+  return readJsonOrNull(splitCacheFile(index, split, cacheDir, 'class-stats'), CachedStatistics);
+}
+
 export async function classStatistics(
   index: DatasetIndex,
   split: string,

@@ -114,7 +114,7 @@ export function createProjectService(
     const { index, store } = await openLabels(projectDir, file, () =>
       indexWithProgress(workspace, root, { descriptor: file.descriptor }),
     );
-    warmUp(workspace.activate(projectDir, file, index, store));
+    warmUp(await workspace.activate(projectDir, file, index, store));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };
@@ -146,7 +146,7 @@ export function createProjectService(
       open: (dir, options) => indexWithProgress(workspace, dir, options),
     });
     const opened = await openLabels(projectDir, file, () => Promise.resolve(index));
-    warmUp(workspace.activate(projectDir, file, opened.index, opened.store));
+    warmUp(await workspace.activate(projectDir, file, opened.index, opened.store));
     await addRecent(dataDir, { projectDir, name: file.name, openedAt: Date.now() });
     return workspace.summary();
   };

@@ -1,7 +1,7 @@
 import type { ClassInfo } from '../../shared/contracts/common';
 import { projectContract, type ProjectSummary } from '../../shared/contracts/project';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
-import { DatasetIndex, type ClassStatistics } from '../dataset/index';
+import { cachedClassStatistics, DatasetIndex, type ClassStatistics } from '../dataset/index';
 import type { EventHub } from '../ipc/dispatcher';
 import type { LabelStore } from '../labels/store';
 import type { HostAdapter } from './host';
@@ -43,19 +43,29 @@ export class Workspace {
     return { state: this.state, project };
   }
 
-  activate(
+  /**
+   * Makes the project current. Class statistics saved for its current masks and classes are
+   * read back (no mask decoded), so pixel shares survive a reopen; stale ones are not found.
+   */
+  async activate(
     projectDir: string,
     file: ProjectFile,
     index: DatasetIndex,
     labels: LabelStore,
-  ): OpenProject {
+  ): Promise<OpenProject> {
     const withLabels = index.withLabels(labels);
+    const cacheDir = projectLayout(projectDir).cacheDir;
+    const stats = new Map<string, ClassStatistics>();
+    for (const split of Object.keys(withLabels.splits)) {
+      const saved = await cachedClassStatistics(withLabels, split, cacheDir);
+      if (saved) stats.set(split, saved);
+    }
     this.state = {
       projectDir,
       file,
       index: withLabels,
       labels,
-      stats: new Map(),
+      stats,
       presence: new Map(),
     };
     return this.publish();
