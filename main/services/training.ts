@@ -22,7 +22,7 @@ import { TrainingHost, TrainingHostError, type HostEvent } from '../training/hos
 import { readCheckpointInfos } from '../training/checkpoint-info';
 import { readJsonLines } from '../training/jsonl';
 import { splitImageSize } from '../training/dataset-size';
-import { configFromRequest, presetDefaults } from '../training/request';
+import { configFromRequest, presetDefaults, runSettingsOf } from '../training/request';
 import {
   RunFolderError,
   createRunFolder,
@@ -229,6 +229,10 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
         readJsonLines(paths.metrics, EpochMetrics),
       ]);
       return { runName, steps: steps.map(({ step, loss }) => ({ step, loss })), epochs };
+    },
+
+    async settings({ runName }) {
+      return runSettingsOf(await readRunFile(await existingRunDir(runName)));
     },
 
     async checkpoints({ runName }) {

@@ -1,4 +1,4 @@
-import { TrainRequest } from '../../shared/contracts/training';
+import { TrainRequest, type FormSettings, type RunSettings } from '../../shared/contracts/training';
 import type { TrainingConfig, TrainingConfigOverrides } from '../../shared/training/config';
 import { datasetInputSize } from '../../shared/training/input-size';
 import type { InputSize } from '../../shared/training/config';
@@ -61,20 +61,32 @@ export function defaultInputSize(preset: PresetName, imageSize: InputSize | null
 }
 
 /** The form's defaults for a preset, in TrainRequest terms (sizes follow `imageSize`). */
-export function presetDefaults(preset: PresetName, imageSize: InputSize | null = null) {
-  const c = presetOf(preset).defaults;
-  const size = defaultInputSize(preset, imageSize);
+export function presetDefaults(
+  preset: PresetName,
+  imageSize: InputSize | null = null,
+): FormSettings {
+  const defaults = presetOf(preset).defaults;
+  return formSettingsOf({ ...defaults, preset, inputSize: defaultInputSize(preset, imageSize) });
+}
+
+/** The Train form's fields for `config` (a preset's defaults or a run's config). */
+export function formSettingsOf(
+  c: TrainingConfig,
+  splits: { trainSplit: string; valSplit: string | null } = {
+    trainSplit: 'train',
+    valSplit: 'val',
+  },
+): FormSettings {
   const augmented =
     c.augmentation.flip ||
     c.augmentation.scale[0] !== 1 ||
     c.augmentation.scale[1] !== 1 ||
     c.augmentation.colorJitter.brightness > 0;
   return {
-    preset,
-    trainSplit: 'train',
-    valSplit: 'val' as string | null,
-    width: size.width,
-    height: size.height,
+    preset: c.preset,
+    ...splits,
+    width: c.inputSize.width,
+    height: c.inputSize.height,
     batch: c.batchSize,
     epochs: c.epochs,
     lr: c.optimizer.lr,
@@ -82,5 +94,24 @@ export function presetDefaults(preset: PresetName, imageSize: InputSize | null =
     augment: augmented,
     classWeights: c.classWeights !== 'none',
     checkpointEveryMinutes: c.checkpointEveryMinutes,
+  };
+}
+
+/** A run's settings for the Train form, from its run.json (what it was started with). */
+export function runSettingsOf(run: {
+  runName: string;
+  request: { trainSplit?: string; valSplit?: string | null; epochs?: number };
+  config: TrainingConfig;
+}): RunSettings {
+  const budget = run.config.timeBudgetSeconds;
+  return {
+    ...formSettingsOf(run.config, {
+      trainSplit: run.request.trainSplit ?? 'train',
+      valSplit: run.request.valSplit === undefined ? 'val' : run.request.valSplit,
+    }),
+    runName: run.runName,
+    // A budget run given no epochs has the config's bound there, not a number anyone chose.
+    epochs: budget !== null && run.request.epochs === undefined ? null : run.config.epochs,
+    timeBudgetSeconds: budget,
   };
 }

@@ -104,6 +104,25 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
+/** The form's fields with a value each (a preset's defaults, a run's settings). */
+export const FormSettings = TrainRequest.omit({
+  runName: true,
+  stopAfterSteps: true,
+  timeBudgetSeconds: true,
+}).required();
+export type FormSettings = z.infer<typeof FormSettings>;
+
+/**
+ * What a run was started with, as the Train form shows it (read-only) and copies it into a new
+ * run: `epochs` is null for a time-budget run that was given no epochs.
+ */
+export const RunSettings = FormSettings.extend({
+  runName: z.string(),
+  epochs: z.number().int().nullable(),
+  timeBudgetSeconds: z.number().nullable(),
+});
+export type RunSettings = z.infer<typeof RunSettings>;
+
 export const RunHistory = z.object({
   runName: z.string(),
   steps: z.array(z.object({ step: z.number().int(), loss: z.number() })),
@@ -123,11 +142,7 @@ export const trainingContract = defineContract({
         z.object({
           preset: Preset,
           description: z.string(),
-          defaults: TrainRequest.omit({
-            runName: true,
-            stopAfterSteps: true,
-            timeBudgetSeconds: true,
-          }).required(),
+          defaults: FormSettings,
           /**
            * The open dataset's typical image size (train split), or null: the default width
            * and height are derived from it, and the form warns when a size distorts it.
@@ -162,6 +177,8 @@ export const trainingContract = defineContract({
     resume: { input: RunRef.extend({ from: CheckpointKind.default('last') }), output: RunSummary },
     stop: { input: z.object({}), output: RunSummary.nullable() },
     history: { input: RunRef, output: RunHistory },
+    /** The settings a run was started with (from its run.json). */
+    settings: { input: RunRef, output: RunSettings },
     checkpoints: { input: RunRef, output: z.array(CheckpointInfo) },
   },
   events: {

@@ -5,6 +5,7 @@ import type {
   CheckpointInfo,
   EpochMetrics,
   Preset,
+  RunSettings,
   RunSummary,
   StepProgress,
   TrainRequest,
@@ -50,6 +51,8 @@ export const useTrainingStore = defineStore('training', () => {
   const lossPoints = shallowRef<LossPoint[]>([]);
   const epochs = shallowRef<EpochMetrics[]>([]);
   const checkpoints = ref<CheckpointInfo[]>([]);
+  /** What the selected run was started with (null while loading or when it cannot be read). */
+  const settings = ref<RunSettings | null>(null);
   const unavailable = ref(false);
   const pending = ref<RunAction | null>(null);
   const warnings = ref<RunWarning[]>([]);
@@ -156,6 +159,13 @@ export const useTrainingStore = defineStore('training', () => {
     lossPoints.value = [];
     epochs.value = [];
     checkpoints.value = [];
+    settings.value = null;
+    void api.training
+      .settings({ runName })
+      .then((found) => {
+        if (selectedRun.value === runName) settings.value = found;
+      })
+      .catch(() => undefined); // The form then has nothing to copy; the run still shows.
     try {
       const history = await api.training.history({ runName });
       if (selectedRun.value !== runName) return;
@@ -277,6 +287,7 @@ export const useTrainingStore = defineStore('training', () => {
     lossPoints,
     epochs,
     checkpoints,
+    settings,
     unavailable,
     pending,
     warnings,
