@@ -5,6 +5,7 @@
  */
 import type { RunMode } from '../../shared/training/state';
 import { WorkerCommand, type WorkerEvent } from '../../shared/worker/protocol';
+import { openTensorBoard } from '../engine/tensorboard';
 import { backendInfo, getTf } from '../native/backend';
 import { openEngineSession } from '../training/engine-session';
 import { evaluateRun, exportRun, predictRun } from '../training/run-jobs';
@@ -22,7 +23,11 @@ const emit = (event: WorkerEvent): void => {
 const log = (level: 'info' | 'warn', message: string): void =>
   emit({ type: 'log', level, message });
 
-const loop = new WorkerLoop({ emit, openSession: openEngineSession(log) });
+const loop = new WorkerLoop({
+  emit,
+  openSession: openEngineSession(log),
+  openScalars: openTensorBoard,
+});
 let exitWhenIdle = false;
 
 process.on('SIGINT', () => undefined);

@@ -186,6 +186,7 @@ class EngineSession implements TrainingSession {
       mIoU: result.mIoU,
       pixelAccuracy: result.pixelAccuracy,
       meanClassAccuracy: result.meanClassAccuracy,
+      classIoU: result.perClass.map((c) => ({ name: c.name, iou: c.iou })),
     };
   }
 

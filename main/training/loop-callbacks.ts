@@ -1,7 +1,7 @@
 /**
  * Everything the run loop does besides stepping, validating and checkpointing, as callbacks in
  * one fixed list: live progress with speed and ETA, the step-loss log (steps.jsonl) and the
- * epoch history (metrics.jsonl and `epoch` events). Adding one (say, a metrics exporter) is one
+ * epoch history (metrics.jsonl and `epoch` events), TensorBoard scalars. Adding one (say, a metrics exporter) is one
  * class implementing LoopCallback plus one entry in `defaultCallbacks`.
  *
  * Tensor ownership: callbacks only ever see plain numbers. Every tensor stays with the
@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { EpochMetrics, StepProgress } from '../../shared/contracts/training';
+import type { ScalarWriter } from '../engine/tensorboard';
 import type { WorkerEvent } from '../../shared/worker/protocol';
 import { appendJsonLines } from './jsonl';
 import { runPaths } from './run-folder';
@@ -32,6 +33,8 @@ export interface StepEnd {
   readonly outcome: StepOutcome;
   /** Where the run stands after the step (an epoch-ending step shows the next epoch's 0). */
   readonly position: RunPositionNow;
+  /** Wall time of the step (data wait included), in seconds. */
+  readonly seconds: number;
 }
 
 /**
@@ -62,6 +65,8 @@ export interface CallbackContext {
   readonly runDir: string;
   readonly emit: (event: WorkerEvent) => void;
   readonly now: () => number;
+  /** The run's TensorBoard writer (already trimmed to the restored step); null: none. */
+  readonly scalars: ScalarWriter | null;
 }
 
 /** The loop's callbacks, in the order they run. */
@@ -71,8 +76,94 @@ export function defaultCallbacks(ctx: CallbackContext): LoopCallback[] {
     new StepLog(paths.steps, ctx.session.totalSteps, ctx.now),
     new ProgressReporter(ctx.session, ctx.emit, ctx.now),
     new EpochHistory(paths.metrics, ctx.session, ctx.emit),
+    ...(ctx.scalars ? [new TensorBoardScalars(ctx.scalars, ctx.now, ctx.emit)] : []),
   ];
 }
+
+/**
+ * TensorBoard scalars at the run's global step: per step `train/loss`, `train/learning_rate`
+ * and `train/step_seconds`; per epoch `epoch/train_loss`, `val/loss`, `val/mIoU`,
+ * `val/pixel_accuracy`, `val/mean_class_accuracy` and `val/IoU/<class>`. Flushed on the same
+ * rhythm as steps.jsonl, so a resume trims both to the restored checkpoint alike.
+ */
+export class TensorBoardScalars implements LoopCallback {
+  private lastFlushAt: number;
+  private failed = false;
+
+  constructor(
+    private readonly writer: ScalarWriter,
+    private readonly now: () => number,
+    private readonly emit: (event: WorkerEvent) => void,
+  ) {
+    this.lastFlushAt = now();
+  }
+
+  onStepEnd({ outcome, position, seconds }: StepEnd): void {
+    const step = position.globalStep;
+    this.write(
+      [
+        ['train/loss', outcome.loss],
+        ['train/learning_rate', outcome.lr],
+        ['train/step_seconds', seconds],
+      ],
+      step,
+    );
+  }
+
+  async onQuietStep(): Promise<void> {
+    if (this.now() - this.lastFlushAt >= STEPS_FLUSH_MS) this.flush();
+  }
+
+  async beforeCheckpoint(): Promise<void> {
+    this.flush();
+  }
+
+  async onEpochEnd(m: EpochMetrics): Promise<void> {
+    const classes = (m.classIoU ?? []).map((c): Point => [`val/IoU/${c.name}`, c.iou]);
+    this.write(
+      [
+        ['epoch/train_loss', m.trainLoss],
+        ['val/loss', m.valLoss],
+        ['val/mIoU', m.mIoU],
+        ['val/pixel_accuracy', m.pixelAccuracy],
+        ['val/mean_class_accuracy', m.meanClassAccuracy],
+        ...classes,
+      ],
+      m.globalStep,
+    );
+    this.flush();
+  }
+
+  async onSettle(): Promise<void> {
+    this.flush();
+  }
+
+  /** An undefined metric (no val split, a class absent from truth and prediction) has no point. */
+  private write(points: readonly Point[], step: number): void {
+    this.guarded(() => {
+      for (const [tag, value] of points) if (value !== null) this.writer.scalar(tag, value, step);
+    });
+  }
+
+  private flush(): void {
+    this.lastFlushAt = this.now();
+    this.guarded(() => this.writer.flush());
+  }
+
+  /** A failing TensorBoard writer (disk full...) is reported once; the run trains on. */
+  private guarded(write: () => void): void {
+    if (this.failed) return;
+    try {
+      write();
+    } catch (err) {
+      this.failed = true;
+      const reason = err instanceof Error ? err.message : String(err);
+      this.emit({ type: 'log', level: 'warn', message: `TensorBoard logging stopped: ${reason}` });
+    }
+  }
+}
+
+type Point = readonly [tag: string, value: number | null];
 
 /** Throttled (~4/s) `progress` events with smoothed loss, speed and ETAs; epoch ends always. */
 export class ProgressReporter implements LoopCallback {

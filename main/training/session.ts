@@ -30,6 +30,8 @@ export interface ValidationOutcome {
   readonly mIoU: number | null;
   readonly pixelAccuracy: number | null;
   readonly meanClassAccuracy: number | null;
+  /** IoU per class in training-index order, with the class names (TensorBoard tags). */
+  readonly classIoU?: readonly { readonly name: string; readonly iou: number | null }[];
 }
 
 export interface CheckpointRequest {

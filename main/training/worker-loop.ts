@@ -6,6 +6,7 @@
 import { EpochMetrics, type CheckpointInfo } from '../../shared/contracts/training';
 import type { RunMode, SettleRequest } from '../../shared/training/state';
 import type { RunPosition, WorkerEvent } from '../../shared/worker/protocol';
+import type { ScalarWriter } from '../engine/tensorboard';
 import { writeFileAtomic } from '../fs/atomic';
 import { retainJsonLines } from './jsonl';
 import { StepLossLine, defaultCallbacks, type LoopCallback } from './loop-callbacks';
@@ -18,6 +19,11 @@ export interface LoopOptions {
   readonly emit: (event: WorkerEvent) => void;
   readonly openSession: OpenSession;
   readonly now?: () => number;
+  /**
+   * Opens the run's TensorBoard writer once the session is restored at `globalStep` (points
+   * past it are dropped first). Absent or null: the run writes no TensorBoard files.
+   */
+  readonly openScalars?: (runDir: string, globalStep: number) => Promise<ScalarWriter | null>;
 }
 
 /**
@@ -71,11 +77,13 @@ export class WorkerLoop {
         resumedFrom: opened.resumedFrom,
         fallbackMessage: opened.fallbackMessage,
       });
+      const scalars = await this.openScalars(runDir, session.position().globalStep);
       const callbacks = defaultCallbacks({
         session,
         runDir,
         emit: this.options.emit,
         now: this.now,
+        scalars,
       });
       await new RunDriver(session, this, this.options.emit, this.now, callbacks, {
         stopAfterSteps,
@@ -95,6 +103,17 @@ export class WorkerLoop {
       session?.dispose();
       this.running = false;
       this.settleRequest = null;
+    }
+  }
+
+  /** TensorBoard is a side channel: failing to open it is a warning, never the run's end. */
+  private async openScalars(runDir: string, globalStep: number): Promise<ScalarWriter | null> {
+    try {
+      return (await this.options.openScalars?.(runDir, globalStep)) ?? null;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.options.emit({ type: 'log', level: 'warn', message: `No TensorBoard logs: ${reason}` });
+      return null;
     }
   }
 
@@ -206,17 +225,20 @@ class RunDriver {
       if (this.opts.stopAfterSteps !== null && globalStep >= this.opts.stopAfterSteps) {
         return this.settle('paused', 'pause');
       }
+      // Wall time of the step itself, for callbacks; the loop's decisions use `now` (which
+      // tests drive), so measuring here must not read it.
+      const startedAt = performance.now();
       const outcome = await this.session.step();
-      await this.afterStep(outcome);
+      await this.afterStep(outcome, (performance.now() - startedAt) / 1000);
     }
   }
 
-  private async afterStep(outcome: StepOutcome): Promise<void> {
+  private async afterStep(outcome: StepOutcome, seconds: number): Promise<void> {
     const position = this.session.position();
     this.lastLoss = outcome.loss;
     this.epochLosses.sum += outcome.loss;
     this.epochLosses.n += 1;
-    for (const callback of this.callbacks) callback.onStepEnd?.({ outcome, position });
+    for (const callback of this.callbacks) callback.onStepEnd?.({ outcome, position, seconds });
     if (outcome.epochEnded && this.loop.pendingSettle() && this.session.hasValidation) {
       // Pause/stop now; this epoch's validation runs on resume (see deferredEpoch).
       return;
@@ -242,6 +264,7 @@ class RunDriver {
       mIoU: validation?.mIoU ?? null,
       pixelAccuracy: validation?.pixelAccuracy ?? null,
       meanClassAccuracy: validation?.meanClassAccuracy ?? null,
+      ...(validation?.classIoU && { classIoU: validation.classIoU }),
       seconds: (this.now() - this.epochStartedAt) / 1000,
       at: Date.now(),
     });

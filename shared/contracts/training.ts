@@ -71,6 +71,8 @@ export const EpochMetrics = z.object({
   mIoU: z.number().nullable(),
   pixelAccuracy: z.number().nullable(),
   meanClassAccuracy: z.number().nullable(),
+  /** Validation IoU per class, in training-index order (null: absent from truth and guess). */
+  classIoU: z.array(z.object({ name: z.string(), iou: z.number().nullable() })).optional(),
   seconds: z.number(),
   at: z.number(),
 });
