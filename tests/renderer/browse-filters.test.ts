@@ -1,38 +1,34 @@
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nextTick, watch } from 'vue';
-import { connectStoresTo } from '../support/services';
-import { createServeHost } from '../../main/serve/host';
-import { createAppServices, type AppServices } from '../../main/services/index';
+import {
+  connectStoresTo,
+  startMiniCamvidServices,
+  type MiniCamvidServices,
+} from '../support/services';
 import { createDebouncer } from '../../renderer/src/lib/debounce';
 import { formatCount } from '../../renderer/src/lib/format';
 import { ensureBuilt } from '../support/build';
 import { makeMiniCamvid } from '../support/datasets';
-import { tempDir } from '../support/folders';
 
 /**
  * Browse's search box and filters, through the renderer's dataset store on the real services
  * (an in-process transport, what the preload bridge does over IPC or a WebSocket): search as
  * you type, a cleared box means no filter, and filters stay with the project they were set in.
  */
-let base: string;
-let first: string;
+let fixture: MiniCamvidServices;
 let second: string;
-let services: AppServices;
 
 beforeAll(() => {
   ensureBuilt();
-  base = tempDir('browse-filters').dir;
-  first = makeMiniCamvid({ train: 4, val: 2 });
+  fixture = startMiniCamvidServices('browse-filters', { train: 4, val: 2 });
   second = makeMiniCamvid({ train: 3, val: 2 });
-  services = createAppServices(createServeHost(path.join(base, 'data')));
-  connectStoresTo(services);
+  connectStoresTo(fixture.services);
 });
 
 afterAll(async () => {
-  await services.dispose();
-  for (const dir of [base, first, second]) rmSync(dir, { recursive: true, force: true });
+  await fixture.dispose();
+  rmSync(second, { recursive: true, force: true });
 });
 
 /** Resolves once `condition` holds (checked now and on every change of what it reads). */
@@ -90,7 +86,7 @@ describe('Browse filters', () => {
       return dataset.total ?? -1;
     }
 
-    expect(await project.openDataset(first)).toBe(true);
+    expect(await project.openDataset(fixture.dataset)).toBe(true);
     expect(await listed()).toBe(6);
     const one = dataset.rowAt(0);
     expect(one).toBeDefined();

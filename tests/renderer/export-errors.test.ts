@@ -1,36 +1,27 @@
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectStoresTo } from '../support/services';
-import { createServeHost } from '../../main/serve/host';
-import { createAppServices, type AppServices } from '../../main/services/index';
+import {
+  connectStoresTo,
+  startMiniCamvidServices,
+  type MiniCamvidServices,
+} from '../support/services';
 import { startJob } from '../../main/services/jobs';
 import type { Notice } from '../../renderer/src/stores/notices';
 import { ensureBuilt } from '../support/build';
-import { makeMiniCamvid } from '../support/datasets';
-import { tempDir } from '../support/folders';
 
 /**
  * A failed export, through the renderer's stores on the real services (an in-process
  * transport, what the preload bridge does over IPC or a WebSocket): one toast with the real
  * cause, and the previous export's result no longer shown.
  */
-let base: string;
-let first: string;
-let services: AppServices;
+let fixture: MiniCamvidServices;
 
 beforeAll(() => {
   ensureBuilt();
-  base = tempDir('export-errors').dir;
-  first = makeMiniCamvid({ train: 4, val: 2 });
-  services = createAppServices(createServeHost(path.join(base, 'data')));
-  connectStoresTo(services);
+  fixture = startMiniCamvidServices('export-errors', { train: 4, val: 2 });
+  connectStoresTo(fixture.services);
 });
 
-afterAll(async () => {
-  await services.dispose();
-  for (const dir of [base, first]) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.dispose());
 
 describe('export errors', () => {
   it('a failed export gives one toast naming the cause and clears the last result', async () => {
@@ -40,14 +31,14 @@ describe('export errors', () => {
     const project = useProjectStore();
     const evaluation = useEvaluationStore();
     const notices = useNoticeStore();
-    expect(await project.openDataset(first)).toBe(true);
+    expect(await project.openDataset(fixture.dataset)).toBe(true);
     const errors = (): Notice[] => notices.notices.filter((n) => n.level === 'error');
     expect(errors()).toEqual([]);
 
     // A previous success is on screen ...
     evaluation.produced = { metrics: { path: '/x/old-metrics.csv', mediaPath: '', bytes: 10 } };
     // ... and the next export fails: the host's failed job and the call's error both arrive.
-    const job = startJob(services.events, 'export', 'Export nothing');
+    const job = startJob(fixture.services.events, 'export', 'Export nothing');
     job.fail('the checkpoint file is missing');
     const result = await evaluation.exportMetrics('no-such-run', 'val', 'best', 'csv');
     expect(result).toBeNull();

@@ -2,51 +2,46 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../shared/contracts/training';
-import { connectStoresTo } from '../support/services';
+import {
+  connectStoresTo,
+  startMiniCamvidServices,
+  type MiniCamvidServices,
+} from '../support/services';
 import { isLiveState, type TrainingState } from '../../shared/training/state';
-import { createServeHost } from '../../main/serve/host';
-import { createAppServices, type AppServices } from '../../main/services/index';
 import { forkNodeWorker, type WorkerPort } from '../../main/worker/port';
 import type { Notice } from '../../renderer/src/stores/notices';
 import { ensureBuilt } from '../support/build';
-import { makeMiniCamvid } from '../support/datasets';
-import { tempDir } from '../support/folders';
 
 /**
  * The renderer's training store, driven by the real services and real worker processes
  * through an in-process transport (what the preload bridge does over IPC or a WebSocket):
  * warnings a run reports while it goes on must reach the user as warnings, never as errors.
  */
-let base: string;
-let dataset: string;
-let services: AppServices;
+let fixture: MiniCamvidServices;
 const workers: WorkerPort[] = [];
 
 beforeAll(() => {
   ensureBuilt();
-  base = tempDir('training-store').dir;
-  dataset = makeMiniCamvid({ train: 8, val: 2 });
-  // Every val annotation gone: the split is listed but has no usable sample.
-  for (const name of readdirSync(path.join(dataset, 'valannot'))) {
-    rmSync(path.join(dataset, 'valannot', name));
-  }
-  services = createAppServices({
-    ...createServeHost(path.join(base, 'data')),
-    // The real worker; the test only keeps hold of its processes to kill one.
-    spawnWorker: (entry, env) => {
-      const port = forkNodeWorker(entry, { ...env, TF_CPP_MIN_LOG_LEVEL: '2' });
-      workers.push(port);
-      return port;
+  fixture = startMiniCamvidServices(
+    'training-store',
+    { train: 8, val: 2 },
+    {
+      // The real worker; the test only keeps hold of its processes to kill one.
+      spawnWorker: (entry, env) => {
+        const port = forkNodeWorker(entry, { ...env, TF_CPP_MIN_LOG_LEVEL: '2' });
+        workers.push(port);
+        return port;
+      },
     },
-  });
-  connectStoresTo(services);
+  );
+  // Every val annotation gone: the split is listed but has no usable sample.
+  for (const name of readdirSync(path.join(fixture.dataset, 'valannot'))) {
+    rmSync(path.join(fixture.dataset, 'valannot', name));
+  }
+  connectStoresTo(fixture.services);
 });
 
-afterAll(async () => {
-  await services.dispose();
-  rmSync(base, { recursive: true, force: true });
-  rmSync(dataset, { recursive: true, force: true });
-});
+afterAll(() => fixture.dispose());
 
 describe('training store', () => {
   it('shows "no usable val split" and a crash-restart notice as warnings while the run goes on', async () => {
@@ -63,7 +58,7 @@ describe('training store', () => {
     const states: TrainingState[] = [];
     let killed = false;
     const settled = new Promise<RunSummary>((resolve) => {
-      services.events.addSink((channel, payload) => {
+      fixture.services.events.addSink((channel, payload) => {
         if (channel === 'training@progress' && !killed) {
           // The first worker dies mid-run: the host restarts it from the last checkpoint.
           killed = true;
@@ -77,11 +72,7 @@ describe('training store', () => {
     });
 
     await training.load();
-    await services.dispatcher.dispatch(
-      'project:openDataset',
-      { datasetDir: dataset, projectDir: path.join(base, 'project') },
-      { clientId: 'store' },
-    );
+    await fixture.openDataset();
     expect(
       await training.start({
         runName: 'warned',

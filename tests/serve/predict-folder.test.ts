@@ -4,35 +4,30 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProducedFile } from '../../shared/contracts/common';
-import type { RunSummary } from '../../shared/contracts/training';
 import { readZip } from '../../main/fs/zip';
-import { createServeHost } from '../../main/serve/host';
-import { createAppServices, type AppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
-import { serviceCalls } from '../support/services';
-import { makeMiniCamvid } from '../support/datasets';
-import { tempDir } from '../support/folders';
+import {
+  serviceCalls,
+  startMiniCamvidServices,
+  type MiniCamvidServices,
+} from '../support/services';
 
 // Export "predicted masks for a folder": a real tiny run, real worker processes, a folder of
 // the user's images that must come back as masks and stay untouched.
-let base: string;
-let dataset: string;
+let fixture: MiniCamvidServices;
 let images: string;
-let services: AppServices;
-const states: string[] = [];
 
 async function dispatch(channel: string, payload: unknown) {
-  return services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
+  return fixture.services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
 }
 
-const { call } = serviceCalls(() => services);
+const { call } = serviceCalls(() => fixture.services);
 
 function digest(dir: string): string {
   const hash = createHash('sha256');
@@ -46,8 +41,8 @@ function digest(dir: string): string {
 
 beforeAll(async () => {
   ensureBuilt();
-  base = tempDir('predict-folder').dir;
-  dataset = makeMiniCamvid({ train: 4, val: 2 });
+  fixture = startMiniCamvidServices('predict-folder', { train: 4, val: 2 });
+  const { base, dataset } = fixture;
   // The user's folder: three photos, a note, and a sub-folder that must not be entered.
   images = path.join(base, 'my photos');
   mkdirSync(path.join(images, 'nested'), { recursive: true });
@@ -62,31 +57,12 @@ beforeAll(async () => {
   writeFileSync(path.join(images, 'notes.txt'), 'not an image');
   copyFileSync(path.join(images, 'a#b.png'), path.join(images, 'nested', 'deep.png'));
 
-  services = createAppServices(createServeHost(path.join(base, 'data')));
-  services.events.addSink((channel, payload) => {
-    if (channel === 'training@state') states.push((payload as RunSummary).state);
-  });
-  await call('project:openDataset', {
-    datasetDir: dataset,
-    projectDir: path.join(base, 'project'),
-  });
+  await fixture.openDataset();
   await call('training:start', { runName: 'tiny', width: 64, height: 64, batch: 2, epochs: 1 });
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (states.some((s) => ['finished', 'stopped', 'crashed'].includes(s))) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 100);
-  });
-  expect(states.at(-1)).toBe('finished');
+  await fixture.runFinished();
 }, 180_000);
 
-afterAll(async () => {
-  await services.dispose();
-  rmSync(base, { recursive: true, force: true });
-  rmSync(dataset, { recursive: true, force: true });
-});
+afterAll(() => fixture.dispose());
 
 describe('export predicted masks for a folder', () => {
   it('predicts the images directly inside the folder and leaves it untouched', async () => {
@@ -115,10 +91,10 @@ describe('export predicted masks for a folder', () => {
   }, 120_000);
 
   it('says which folder cannot be predicted and why', async () => {
-    const empty = path.join(base, 'empty');
+    const empty = path.join(fixture.base, 'empty');
     mkdirSync(empty);
     const cases: [string, RegExp][] = [
-      [path.join(base, 'missing'), /missing.*does not exist/],
+      [path.join(fixture.base, 'missing'), /missing.*does not exist/],
       [path.join(images, 'notes.txt'), /notes\.txt.*not a folder/],
       [empty, /empty.*holds no images/],
       ['relative/photos', /absolute path/],

@@ -1,6 +1,17 @@
+/**
+ * The real services as tests drive them: dispatcher calls, the renderer's stores wired to them
+ * in this process, and a ready service fixture on a mini CamVid copy.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
-import type { AppServices } from '../../main/services/index';
+import { createServeHost } from '../../main/serve/host';
+import type { HostAdapter } from '../../main/services/host';
+import { createAppServices, type AppServices } from '../../main/services/index';
+import type { RunSummary } from '../../shared/contracts/training';
 import { unwrapResult, type RendererTransport } from '../../shared/ipc/transport';
+import { makeMiniCamvid } from './datasets';
+import { tempDir } from './folders';
 
 type ServiceError = Extract<
   Awaited<ReturnType<AppServices['dispatcher']['dispatch']>>,
@@ -43,4 +54,90 @@ export function connectStoresTo(services: AppServices): void {
     window: { segstudioTransport: transport, segstudioHost: { kind: 'serve', mediaBase: '/m/' } },
   });
   setActivePinia(createPinia());
+}
+
+/** One event the services sent to their sinks (the UI's subscriptions), in arrival order. */
+export interface SentEvent {
+  channel: string;
+  payload: unknown;
+}
+
+/**
+ * Real services (serve host, real worker processes) in a fresh temp folder on a mini CamVid
+ * copy: what the service tests drive as the UI does. Create it in beforeAll, `dispose` in
+ * afterAll.
+ */
+export interface MiniCamvidServices {
+  /** The temp folder: the host's `data/`, the project and whatever the test adds. */
+  readonly base: string;
+  /** The mini CamVid copy (the test may change it before `openDataset`). */
+  readonly dataset: string;
+  readonly services: AppServices;
+  /** Every event sent so far, in order; a test may empty it to watch only what follows. */
+  readonly events: SentEvent[];
+  /** The `training@state` states sent so far, in order. */
+  states(): string[];
+  /** Resolves once an event passing `test` has been sent (already, or later). */
+  eventually(test: (channel: string, payload: unknown) => boolean): Promise<void>;
+  /** Opens the dataset with its project in `base/project`, as the Open dataset form does. */
+  openDataset(): Promise<void>;
+  /** Resolves once the first run has finished; rejects when it stopped or crashed instead. */
+  runFinished(): Promise<void>;
+  /** Ends the workers and removes both folders. */
+  dispose(): Promise<void>;
+}
+
+export function startMiniCamvidServices(
+  name: string,
+  counts: { train: number; val: number },
+  host: Partial<HostAdapter> = {},
+): MiniCamvidServices {
+  const base = tempDir(name).dir;
+  const dataset = makeMiniCamvid(counts);
+  const services = createAppServices({ ...createServeHost(path.join(base, 'data')), ...host });
+  const events: SentEvent[] = [];
+  const waiters: { test: (channel: string, payload: unknown) => boolean; resolve: () => void }[] =
+    [];
+  services.events.addSink((channel, payload) => {
+    events.push({ channel, payload });
+    for (const w of [...waiters]) {
+      if (!w.test(channel, payload)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  const states = () =>
+    events
+      .filter((e) => e.channel === 'training@state')
+      .map((e) => (e.payload as RunSummary).state);
+  const eventually = (test: (channel: string, payload: unknown) => boolean) =>
+    events.some((e) => test(e.channel, e.payload))
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ test, resolve }));
+  const { call } = serviceCalls(() => services);
+  return {
+    base,
+    dataset,
+    services,
+    events,
+    states,
+    eventually,
+    openDataset: async () => {
+      await call('project:openDataset', {
+        datasetDir: dataset,
+        projectDir: path.join(base, 'project'),
+      });
+    },
+    runFinished: async () => {
+      const ends = ['finished', 'stopped', 'crashed'];
+      await eventually((c, p) => c === 'training@state' && ends.includes((p as RunSummary).state));
+      const end = states().find((s) => ends.includes(s));
+      if (end !== 'finished') throw new Error(`the run ended ${end ?? 'unknown'}, not finished`);
+    },
+    dispose: async () => {
+      await services.dispose();
+      rmSync(base, { recursive: true, force: true });
+      rmSync(dataset, { recursive: true, force: true });
+    },
+  };
 }

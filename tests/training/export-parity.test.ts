@@ -1,51 +1,29 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProducedFile } from '../../shared/contracts/common';
 import type { EvalReport } from '../../shared/contracts/evaluation';
-import type { RunHistory, RunSummary } from '../../shared/contracts/training';
-import { createServeHost } from '../../main/serve/host';
-import { createAppServices, type AppServices } from '../../main/services/index';
+import type { RunHistory } from '../../shared/contracts/training';
 import { ensureBuilt } from '../support/build';
 import { runSegstudio } from '../support/cli';
-import { serviceCalls } from '../support/services';
-import { makeMiniCamvid } from '../support/datasets';
-import { tempDir } from '../support/folders';
+import {
+  serviceCalls,
+  startMiniCamvidServices,
+  type MiniCamvidServices,
+} from '../support/services';
 
 // One run, exported by the app (evaluation service -> export worker job) and by
 // `segstudio export RUN`: both segstudio.json files must say the same thing.
-let base: string;
-let dataset: string;
-let services: AppServices;
-const states: string[] = [];
-const { call } = serviceCalls(() => services);
+let fixture: MiniCamvidServices;
+const { call } = serviceCalls(() => fixture.services);
 
 beforeAll(async () => {
   ensureBuilt();
-  base = tempDir('export-parity').dir;
-  dataset = makeMiniCamvid({ train: 8, val: 4 });
-  services = createAppServices(createServeHost(path.join(base, 'data')));
-  services.events.addSink((channel, payload) => {
-    if (channel === 'training@state') states.push((payload as RunSummary).state);
-  });
-  await call('project:openDataset', {
-    datasetDir: dataset,
-    projectDir: path.join(base, 'project'),
-  });
+  fixture = startMiniCamvidServices('export-parity', { train: 8, val: 4 });
+  await fixture.openDataset();
 });
 
-afterAll(async () => {
-  await services.dispose();
-  rmSync(base, { recursive: true, force: true });
-  rmSync(dataset, { recursive: true, force: true });
-});
-
-async function finished(): Promise<void> {
-  while (!states.includes('finished')) {
-    if (states.includes('crashed')) throw new Error('the run crashed');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+afterAll(() => fixture.dispose());
 
 const manifestOf = (dir: string): Record<string, unknown> =>
   JSON.parse(readFileSync(path.join(dir, 'segstudio.json'), 'utf8')) as Record<string, unknown>;
@@ -60,7 +38,7 @@ describe('segstudio.json from the app and from the CLI', () => {
       epochs: 1,
       seed: 3,
     });
-    await finished();
+    await fixture.runFinished();
     // A cached evaluation report (annotation resolution) exists, yet both exports record the
     // validation the run made of these very weights.
     const report = await call<EvalReport>('evaluation:evaluate', {
@@ -72,8 +50,8 @@ describe('segstudio.json from the app and from the CLI', () => {
       from: 'best',
       format: 'folder',
     });
-    const cliOut = path.join(base, 'cli-export');
-    const runDir = path.join(base, 'project', 'runs', 'parity');
+    const cliOut = path.join(fixture.base, 'cli-export');
+    const runDir = path.join(fixture.base, 'project', 'runs', 'parity');
     const cli = runSegstudio(['export', runDir, '--from', 'best', '--out', cliOut], {}, 120_000);
     expect(cli.status, cli.stderr).toBe(0);
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProducedFile } from '../../shared/contracts/common';
@@ -11,54 +11,28 @@ import type {
 } from '../../shared/contracts/training';
 import { readZip } from '../../main/fs/zip';
 import { createServeHost } from '../../main/serve/host';
-import { createAppServices, type AppServices } from '../../main/services/index';
+import { createAppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
-import { serviceCalls } from '../support/services';
-import { makeMiniCamvid } from '../support/datasets';
-import { tempDir } from '../support/folders';
+import {
+  serviceCalls,
+  startMiniCamvidServices,
+  type MiniCamvidServices,
+} from '../support/services';
 
 // The real services behind the UI, on a few CamVid images, with real worker processes.
-let base: string;
-let dataset: string;
-let services: AppServices;
-const events: { channel: string; payload: unknown }[] = [];
-const waiters: { test: (channel: string, payload: unknown) => boolean; resolve: () => void }[] = [];
-
-const { call, callError } = serviceCalls(() => services);
-
-function eventually(test: (channel: string, payload: unknown) => boolean): Promise<void> {
-  if (events.some((e) => test(e.channel, e.payload))) return Promise.resolve();
-  return new Promise((resolve) => waiters.push({ test, resolve }));
-}
+let fixture: MiniCamvidServices;
+const { call, callError } = serviceCalls(() => fixture.services);
 
 const stateIs = (state: string) => (channel: string, payload: unknown) =>
   channel === 'training@state' && (payload as RunSummary).state === state;
 
 beforeAll(async () => {
   ensureBuilt();
-  base = tempDir('training-services').dir;
-  dataset = makeMiniCamvid({ train: 8, val: 4 });
-  services = createAppServices(createServeHost(path.join(base, 'data')));
-  services.events.addSink((channel, payload) => {
-    events.push({ channel, payload });
-    for (const w of [...waiters]) {
-      if (w.test(channel, payload)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  });
-  await call('project:openDataset', {
-    datasetDir: dataset,
-    projectDir: path.join(base, 'project'),
-  });
+  fixture = startMiniCamvidServices('training-services', { train: 8, val: 4 });
+  await fixture.openDataset();
 });
 
-afterAll(async () => {
-  await services.dispose();
-  rmSync(base, { recursive: true, force: true });
-  rmSync(dataset, { recursive: true, force: true });
-});
+afterAll(() => fixture.dispose());
 
 describe('training service', () => {
   it('lists presets with their form defaults', async () => {
@@ -79,13 +53,13 @@ describe('training service', () => {
     });
     expect(started).toMatchObject({ runName: 'svc-run', state: 'starting' });
     expect((await callError('training:start', { runName: 'svc-run' })).code).toBe('run_exists');
-    await eventually(stateIs('paused'));
+    await fixture.eventually(stateIs('paused'));
 
-    const progress = events.filter((e) => e.channel === 'training@progress');
+    const progress = fixture.events.filter((e) => e.channel === 'training@progress');
     expect(progress.length).toBeGreaterThan(0);
     expect((progress.at(-1)!.payload as StepProgress).totalSteps).toBe(8);
-    expect(events.some((e) => e.channel === 'training@epoch')).toBe(true);
-    const checkpoints = events
+    expect(fixture.events.some((e) => e.channel === 'training@epoch')).toBe(true);
+    const checkpoints = fixture.events
       .filter((e) => e.channel === 'training@checkpoint')
       .map((e) => e.payload as CheckpointInfo);
     expect(checkpoints.map((c) => c.reason)).toEqual(expect.arrayContaining(['epoch', 'pause']));
@@ -99,7 +73,7 @@ describe('training service', () => {
     expect(slots.map((s) => s.kind).sort()).toEqual(['best', 'last', 'previous']);
 
     await call<RunSummary>('training:resume', { runName: 'svc-run' });
-    await eventually(stateIs('finished'));
+    await fixture.eventually(stateIs('finished'));
     const history = await call<RunHistory>('training:history', { runName: 'svc-run' });
     expect(history.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2]);
@@ -124,7 +98,7 @@ describe('evaluation service', () => {
     expect(report.perClass).toHaveLength(11);
     expect(await call('evaluation:report', { runName: 'svc-run', split: 'val' })).toEqual(report);
     expect(
-      events.some(
+      fixture.events.some(
         (e) =>
           e.channel === 'project@job' &&
           (e.payload as { kind: string; state: string }).state === 'done',
@@ -161,7 +135,7 @@ describe('evaluation service', () => {
     expect(names).toEqual(['model.json', 'segstudio.json', 'weights.bin']);
     expect(statSync(model.path).size).toBe(model.bytes);
 
-    const copy = path.join(base, 'chosen', 'masks.zip');
+    const copy = path.join(fixture.base, 'chosen', 'masks.zip');
     const masks = await call<ProducedFile>('evaluation:exportPredictions', {
       runName: 'svc-run',
       split: 'val',
@@ -175,22 +149,18 @@ describe('evaluation service', () => {
 
 describe('after an app restart', () => {
   it('shows a run that was training when the app died as paused, and resumes it', async () => {
-    const runJson = path.join(base, 'project', 'runs', 'svc-run', 'run.json');
+    const runJson = path.join(fixture.base, 'project', 'runs', 'svc-run', 'run.json');
     const run = JSON.parse(readFileSync(runJson, 'utf8')) as Record<string, unknown>;
     writeFileSync(runJson, JSON.stringify({ ...run, state: 'running' }));
 
-    const fresh = createAppServices(createServeHost(path.join(base, 'data2')));
+    const fresh = createAppServices(createServeHost(path.join(fixture.base, 'data2')));
     const seen: string[] = [];
     fresh.events.addSink((channel, payload) => {
       if (channel === 'training@state') seen.push((payload as RunSummary).state);
     });
     try {
-      const dispatch = async <T>(channel: string, payload: unknown = {}): Promise<T> => {
-        const r = await fresh.dispatcher.dispatch(channel, payload, { clientId: 'restart' });
-        if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-        return r.value as T;
-      };
-      await dispatch('project:openProject', { projectDir: path.join(base, 'project') });
+      const { call: dispatch } = serviceCalls(() => fresh);
+      await dispatch('project:openProject', { projectDir: path.join(fixture.base, 'project') });
       expect(await dispatch<RunSummary[]>('training:runs')).toMatchObject([
         { runName: 'svc-run', state: 'paused', globalStep: 8 },
       ]);
