@@ -1,5 +1,7 @@
 /** Option specs and parsers shared by several segstudio commands. */
+import { existsSync } from 'node:fs';
 import { CheckpointKind } from '../../shared/contracts/common';
+import { DatasetFormat, unknownFormatMessage } from '../../shared/dataset/formats';
 import { CliError, stringOption, type CommandContext, type OptionSpec } from './framework';
 
 /** `--size WxH` (train, bench, seed .pt sources). */
@@ -42,3 +44,48 @@ export const MODEL_SOURCE_OPTIONS = {
     default: "the dataset's",
   },
 } as const satisfies OptionSpec;
+
+/**
+ * `--format F` and `--labels FILE` of the commands that open a dataset folder as it lies
+ * (inspect, project init); `labels` describes the class list file in that command's help.
+ */
+export function datasetLayoutOptions(labels: string) {
+  return {
+    format: {
+      type: 'string',
+      value: 'F',
+      description: 'dataset layout instead of detecting it',
+      default: 'detected',
+    },
+    labels: { type: 'string', value: 'FILE', description: labels, default: "the format's own" },
+  } as const satisfies OptionSpec;
+}
+
+/** What `--format` and `--labels` ask `openDataset` for: nothing given is detection. */
+export interface DatasetLayout {
+  readonly format?: DatasetFormat;
+  readonly labelsFile?: string;
+}
+
+/** Reads them: an unknown format is a usage error (exit 2), a missing labels file a failure. */
+export function datasetLayoutOf(values: CommandContext['values']): DatasetLayout {
+  const formatArg = stringOption(values, 'format');
+  const format = formatArg === undefined ? undefined : DatasetFormat.safeParse(formatArg);
+  if (format && !format.success) {
+    throw new CliError(`--format ${unknownFormatMessage(formatArg ?? '')}`, 2);
+  }
+  const labelsFile = stringOption(values, 'labels');
+  if (labelsFile && !existsSync(labelsFile)) {
+    throw new CliError(`labels file ${labelsFile} does not exist`);
+  }
+  return { ...(format?.success && { format: format.data }), ...(labelsFile && { labelsFile }) };
+}
+
+/** Listed and usable samples per split, the table inspect and project init report. */
+export function splitCounts(
+  splits: Readonly<Record<string, { listed: number; usable: number }>>,
+): Record<string, { listed: number; usable: number }> {
+  return Object.fromEntries(
+    Object.entries(splits).map(([name, s]) => [name, { listed: s.listed, usable: s.usable }]),
+  );
+}

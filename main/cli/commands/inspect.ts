@@ -1,11 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Problem } from '../../../shared/dataset/descriptor';
-import {
-  DATASET_FORMATS,
-  DatasetFormat,
-  unknownFormatMessage,
-} from '../../../shared/dataset/formats';
+import { DATASET_FORMATS } from '../../../shared/dataset/formats';
 import {
   DatasetError,
   detectFormat,
@@ -14,14 +10,9 @@ import {
   tallyScans,
   type IndexPhase,
 } from '../../dataset/index';
+import { datasetLayoutOf, datasetLayoutOptions, splitCounts } from '../options';
 import type { ProgressBar } from '../progress';
-import {
-  CliError,
-  singlePositional,
-  numberOption,
-  stringOption,
-  type CliCommand,
-} from '../framework';
+import { CliError, singlePositional, numberOption, type CliCommand } from '../framework';
 
 const hex = (c: readonly number[]): string =>
   `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
@@ -50,18 +41,7 @@ export const inspectCommand: CliCommand = {
   // accepted so scripts can say what they mean.
   args: 'DIR',
   options: {
-    format: {
-      type: 'string',
-      value: 'F',
-      description: 'dataset layout instead of detecting it',
-      default: 'detected',
-    },
-    labels: {
-      type: 'string',
-      value: 'FILE',
-      description: 'class list file (names, ids, colours)',
-      default: "the format's own",
-    },
+    ...datasetLayoutOptions('class list file (names, ids, colours)'),
     quick: {
       type: 'boolean',
       description: 'read headers only, as opening a dataset in the app does',
@@ -91,20 +71,14 @@ export const inspectCommand: CliCommand = {
     if (!existsSync(root))
       throw new CliError(`${root} does not exist`, 1, { code: 'not-found', file: root });
     if (!statSync(root).isDirectory()) throw new CliError(`${root} is a file, not a folder`);
-    const formatArg = stringOption(values, 'format');
-    const format = formatArg === undefined ? undefined : DatasetFormat.safeParse(formatArg);
-    if (format && !format.success) {
-      throw new CliError(`--format ${unknownFormatMessage(formatArg ?? '')}`, 2);
-    }
-    const labels = stringOption(values, 'labels');
-    if (labels && !existsSync(labels)) throw new CliError(`labels file ${labels} does not exist`);
+    const layout = datasetLayoutOf(values);
     const maxMpx = numberOption(values, 'max-mpx', { min: 0.001 });
     if (values['quick'] === true && values['deep'] === true) {
       throw new CliError('--quick and --deep contradict each other', 2);
     }
 
     const guess = await detectFormat(root);
-    if (!format && !guess.format) {
+    if (!layout.format && !guess.format) {
       throw new CliError(
         `${root} does not look like a known dataset layout; pass --format (${DATASET_FORMATS.join(', ')})`,
       );
@@ -113,8 +87,7 @@ export const inspectCommand: CliCommand = {
     let barPhase: IndexPhase | undefined;
     const started = performance.now();
     const index = await openDataset(root, {
-      ...(format?.success && { format: format.data }),
-      ...(labels && { labelsFile: labels }),
+      ...layout,
       ...(maxMpx !== undefined && { maxPixels: Math.round(maxMpx * 1e6) }),
       deep: values['quick'] !== true,
       onProgress(done, total, phase) {
@@ -136,12 +109,7 @@ export const inspectCommand: CliCommand = {
     bar?.finish();
     const seconds = (performance.now() - started) / 1000;
     const d = index.descriptor;
-    const splits = Object.fromEntries(
-      Object.entries(index.splits).map(([name, s]) => [
-        name,
-        { listed: s.listed, usable: s.usable },
-      ]),
-    );
+    const splits = splitCounts(index.splits);
     const samples = Object.values(index.splits).reduce((n, s) => n + s.listed, 0);
     // Per-class counts from the mask pass (usable masks of every split, at their resolution).
     const deep = values['quick'] !== true;
@@ -161,7 +129,7 @@ export const inspectCommand: CliCommand = {
     const result = {
       format: d.format,
       root: d.root,
-      detection: format?.success ? null : { confidence: guess.confidence, reasons: guess.reasons },
+      detection: layout.format ? null : { confidence: guess.confidence, reasons: guess.reasons },
       encoding: d.encoding,
       ...(d.rgbMapping && { rgbMapping: d.rgbMapping }),
       labelsSource: d.labelsSource,

@@ -4,7 +4,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DatasetFormat, unknownFormatMessage } from '../../../shared/dataset/formats';
 import { DatasetError, openDataset } from '../../dataset/index';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { parseClassList } from '../../labels/images-project';
@@ -16,6 +15,7 @@ import {
   refuseProjectInsideDataset,
 } from '../../services/project-create';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
+import { datasetLayoutOf, datasetLayoutOptions, splitCounts } from '../options';
 import type { ProgressBar } from '../progress';
 import { cliLabels } from '../project-labels';
 
@@ -36,18 +36,7 @@ export const projectCommand: CliCommand = {
       description: 'the project folder to make',
       default: 'required',
     },
-    format: {
-      type: 'string',
-      value: 'F',
-      description: 'dataset layout instead of detecting it',
-      default: 'detected',
-    },
-    labels: {
-      type: 'string',
-      value: 'FILE',
-      description: 'class list file',
-      default: "the format's own",
-    },
+    ...datasetLayoutOptions('class list file'),
     classes: {
       type: 'string',
       value: 'FILE|a,b,c',
@@ -112,21 +101,12 @@ export const projectCommand: CliCommand = {
       return 0;
     }
 
-    const formatArg = stringOption(values, 'format');
-    const format = formatArg === undefined ? undefined : DatasetFormat.safeParse(formatArg);
-    if (format && !format.success) {
-      throw new CliError(`--format ${unknownFormatMessage(formatArg ?? '')}`, 2);
-    }
-    const labelsFile = stringOption(values, 'labels');
-    if (labelsFile && !existsSync(labelsFile)) {
-      throw new CliError(`labels file ${labelsFile} does not exist`);
-    }
+    const layout = datasetLayoutOf(values);
     let bar: ProgressBar | undefined;
     const made = await createProjectFromDataset({
       datasetDir: dir,
       projectDir,
-      ...(format?.success && { format: format.data }),
-      ...(labelsFile && { labelsFile }),
+      ...layout,
       open: (datasetDir, options) =>
         openDataset(datasetDir, {
           ...options,
@@ -150,12 +130,7 @@ export const projectCommand: CliCommand = {
         project: projectDir,
         dataset: d.root,
         format: d.format,
-        splits: Object.fromEntries(
-          Object.entries(made.index.splits).map(([n, s]) => [
-            n,
-            { listed: s.listed, usable: s.usable },
-          ]),
-        ),
+        splits: splitCounts(made.index.splits),
         problems: made.index.problems.length,
         counts: status.counts,
       },
