@@ -93,3 +93,96 @@ export function orphanAnnotation(
 export function leftOut(split: string, file: string, detail: string): Problem {
   return { split, sample: '', path: file, reason: 'left_out', detail };
 }
+
+/** What `detect` returns when the folder holds nothing of a format's layout. */
+export function notDetected(format: DatasetFormat): Detection {
+  return { format, confidence: 0, reasons: [] };
+}
+
+/**
+ * The first of `root` and then its direct sub-folders that `holds` the layout, else null: the
+ * user may pick the dataset folder or the one above it.
+ */
+export async function rootOrChild(
+  root: string,
+  cache: DirCache,
+  holds: (dir: string) => Promise<boolean>,
+): Promise<string | null> {
+  for (const dir of [root, ...(await cache.subdirs(root)).map((d) => path.join(root, d))]) {
+    if (await holds(dir)) return dir;
+  }
+  return null;
+}
+
+/** Whether every one of `folders` is a folder inside `dir`. */
+export async function holdsFolders(
+  cache: DirCache,
+  dir: string,
+  folders: readonly string[],
+): Promise<boolean> {
+  for (const folder of folders) if (!(await cache.isDir(path.join(dir, folder)))) return false;
+  return true;
+}
+
+const SPLIT_ORDER = ['train', 'val', 'test'];
+
+/** The visible sub-folders of `dir` as split names: train, val, test first, then by name. */
+export async function splitFoldersOf(cache: DirCache, dir: string): Promise<string[]> {
+  const rank = (n: string): number => {
+    const i = SPLIT_ORDER.indexOf(n);
+    return i < 0 ? SPLIT_ORDER.length : i;
+  };
+  return (await cache.subdirs(dir))
+    .filter((d) => !d.startsWith('.'))
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+}
+
+/** How `pairByStem` matches one split's images with its annotations. */
+export interface StemPairing {
+  readonly split: string;
+  readonly imageDir: string;
+  readonly annotationDir: string;
+  /** Problems name paths relative to this folder. */
+  readonly root: string;
+  /** Annotation name endings tried in order after an image's id ('' = the same name). */
+  readonly suffixes: readonly string[];
+  /** Extension of the image an orphan annotation is reported to lack (`.png`, `.jpg`). */
+  readonly imageExt: string;
+  /**
+   * Whether an unused annotation whose id has an image (an image with two annotation files)
+   * is still listed as an orphan sample, rather than passed over.
+   */
+  readonly listSecondAnnotations: boolean;
+}
+
+/**
+ * Images (id -> file) paired with annotations (name stem -> file) by id plus the first
+ * matching suffix; an image without one expects `annotationDir/ID.png`; an annotation no image
+ * took is listed after them as a sample whose image is missing.
+ */
+export function pairByStem(
+  images: ReadonlyMap<string, string>,
+  annotations: ReadonlyMap<string, string>,
+  p: StemPairing,
+): PlannedSample[] {
+  const used = new Set<string>();
+  const samples: PlannedSample[] = [];
+  for (const [id, image] of images) {
+    const key = p.suffixes.map((s) => `${id}${s}`).find((k) => annotations.has(k));
+    if (key) used.add(key);
+    samples.push({
+      sample: id,
+      image,
+      annotation: key ? annotations.get(key)! : path.join(p.annotationDir, `${id}.png`),
+    });
+  }
+  for (const [key, annotation] of annotations) {
+    if (used.has(key)) continue;
+    const suffix = p.suffixes.find((s) => s && key.endsWith(s)) ?? '';
+    const id = key.slice(0, key.length - suffix.length);
+    if (!p.listSecondAnnotations && images.has(id)) continue;
+    const expected = path.join(p.imageDir, `${id}${p.imageExt}`);
+    samples.push(orphanAnnotation(p.split, id, expected, annotation, p.root));
+  }
+  return samples;
+}

@@ -4,14 +4,14 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ClassDef, Problem } from '../../../shared/dataset/descriptor';
+import type { ClassDef } from '../../../shared/dataset/descriptor';
 import { paletteColor } from '../../../shared/dataset/palette';
 import { imagesByStem, type DirCache } from '../dir-cache';
 import {
-  orphanAnnotation,
+  notDetected,
+  pairByStem,
   type DatasetPlan,
   type FormatModule,
-  type PlannedSample,
   type PlannedSplit,
 } from '../plan';
 
@@ -52,7 +52,7 @@ export const ade20kFormat: FormatModule = {
   layout: 'images/{training,validation}/ with annotations/{training,validation}/',
   async detect(root, cache) {
     const found = await locate(root, cache);
-    if (!found) return { format: 'ade20k', confidence: 0, reasons: [] };
+    if (!found) return notDetected('ade20k');
     const reasons = ['images/ and annotations/ with training/validation folders'];
     if (path.basename(found) === 'ADEChallengeData2016')
       reasons.push('ADEChallengeData2016 folder');
@@ -69,19 +69,17 @@ export const ade20kFormat: FormatModule = {
       if (!(await cache.isDir(imageDir))) continue;
       const images = await imagesByStem(cache, imageDir);
       const annotations = await imagesByStem(cache, annotationDir);
-      const samples: PlannedSample[] = [...images].map(([id, image]) => ({
-        sample: id,
-        image,
-        annotation: annotations.get(id) ?? path.join(annotationDir, `${id}.png`),
-      }));
       // An annotation whose image is gone is a listed sample with a missing image.
-      const orphans: PlannedSample[] = [...annotations]
-        .filter(([id]) => !images.has(id))
-        .map(([id, annotation]) =>
-          orphanAnnotation(name, id, path.join(imageDir, `${id}.jpg`), annotation, base),
-        );
-      const problems: Problem[] = [];
-      splits.push({ name, imageDir, annotationDir, samples: [...samples, ...orphans], problems });
+      const samples = pairByStem(images, annotations, {
+        split: name,
+        imageDir,
+        annotationDir,
+        root: base,
+        suffixes: [''],
+        imageExt: '.jpg',
+        listSecondAnnotations: false,
+      });
+      splits.push({ name, imageDir, annotationDir, samples, problems: [] });
     }
     const builtin = await readObjectInfo(path.join(base, 'objectInfo150.csv'));
     return {

@@ -13,7 +13,11 @@
 import path from 'node:path';
 import type { DirCache } from '../dir-cache';
 import {
+  holdsFolders,
+  notDetected,
   orphanAnnotation,
+  rootOrChild,
+  splitFoldersOf,
   type DatasetPlan,
   type FormatModule,
   type PlannedSample,
@@ -86,18 +90,9 @@ export const CITYSCAPES_CLASSES: readonly ClassDef[] = CITYSCAPES_LABELS.map((l)
 
 const IMAGE_SUFFIX = '_leftImg8bit.png';
 const MASK_SUFFIX = '_gtFine_labelIds.png';
-const SPLIT_ORDER = ['train', 'val', 'test'];
 
-async function locate(root: string, cache: DirCache): Promise<string | null> {
-  for (const dir of [root, ...(await cache.subdirs(root)).map((d) => path.join(root, d))]) {
-    if (
-      (await cache.isDir(path.join(dir, 'leftImg8bit'))) &&
-      (await cache.isDir(path.join(dir, 'gtFine')))
-    )
-      return dir;
-  }
-  return null;
-}
+const locate = (root: string, cache: DirCache): Promise<string | null> =>
+  rootOrChild(root, cache, (dir) => holdsFolders(cache, dir, ['leftImg8bit', 'gtFine']));
 
 async function planSplit(base: string, split: string, cache: DirCache): Promise<PlannedSplit> {
   const imageDir = path.join(base, 'leftImg8bit', split);
@@ -147,7 +142,7 @@ export const cityscapesFormat: FormatModule = {
     'leftImg8bit/<split>/<city>/*_leftImg8bit.png with gtFine/<split>/<city>/*_gtFine_labelIds.png',
   async detect(root, cache) {
     const found = await locate(root, cache);
-    if (!found) return { format: 'cityscapes', confidence: 0, reasons: [] };
+    if (!found) return notDetected('cityscapes');
     return {
       format: 'cityscapes',
       confidence: 0.98,
@@ -156,13 +151,7 @@ export const cityscapesFormat: FormatModule = {
   },
   async plan(root, cache): Promise<DatasetPlan> {
     const base = (await locate(root, cache)) ?? root;
-    const rank = (n: string): number => {
-      const i = SPLIT_ORDER.indexOf(n);
-      return i < 0 ? SPLIT_ORDER.length : i;
-    };
-    const names = (await cache.subdirs(path.join(base, 'leftImg8bit')))
-      .filter((d) => !d.startsWith('.'))
-      .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+    const names = await splitFoldersOf(cache, path.join(base, 'leftImg8bit'));
     const splits = await Promise.all(names.map((n) => planSplit(base, n, cache)));
     return {
       format: 'cityscapes',

@@ -9,29 +9,32 @@
  */
 import path from 'node:path';
 import { imagesByStem, type DirCache } from '../dir-cache';
-import type { DatasetPlan, FormatModule } from '../plan';
+import {
+  holdsFolders,
+  notDetected,
+  rootOrChild,
+  type DatasetPlan,
+  type FormatModule,
+} from '../plan';
 import { vocSplits } from './voc';
 
 const LABELMAP = 'labelmap.txt';
 
-async function locate(root: string, cache: DirCache): Promise<string | null> {
-  for (const dir of [root, ...(await cache.subdirs(root)).map((d) => path.join(root, d))]) {
-    if (
+const locate = (root: string, cache: DirCache): Promise<string | null> =>
+  rootOrChild(
+    root,
+    cache,
+    async (dir) =>
       (await cache.exists(path.join(dir, LABELMAP))) &&
-      (await cache.isDir(path.join(dir, 'SegmentationClass')))
-    ) {
-      return dir;
-    }
-  }
-  return null;
-}
+      holdsFolders(cache, dir, ['SegmentationClass']),
+  );
 
 export const cvatMaskFormat: FormatModule = {
   format: 'cvat-mask',
   layout: 'labelmap.txt, JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/*.txt',
   async detect(root, cache) {
     const found = await locate(root, cache);
-    if (!found) return { format: 'cvat-mask', confidence: 0, reasons: [] };
+    if (!found) return notDetected('cvat-mask');
     const reasons = [`${LABELMAP} beside SegmentationClass/ (CVAT Segmentation mask 1.1)`];
     if (await cache.isDir(path.join(found, 'SegmentationObject')))
       reasons.push('SegmentationObject/ instance masks');

@@ -13,10 +13,10 @@ import type { Problem } from '../../../shared/dataset/descriptor';
 import { isImageName, stem, type DirCache } from '../dir-cache';
 import {
   leftOut,
-  orphanAnnotation,
+  notDetected,
+  pairByStem,
   type DatasetPlan,
   type FormatModule,
-  type PlannedSample,
   type PlannedSplit,
 } from '../plan';
 
@@ -85,24 +85,15 @@ async function pairFolder(
   const images = await walk(cache, imageDir);
   const masks = await walk(cache, maskDir);
   const rel = (p: string): string => path.relative(root, p) || p;
-  const used = new Set<string>();
-  const samples: PlannedSample[] = [];
-  for (const [id, image] of images.byId) {
-    const maskId = MASK_SUFFIXES.map((s) => `${id}${s}`).find((s) => masks.byId.has(s));
-    if (maskId) used.add(maskId);
-    samples.push({
-      sample: id,
-      image,
-      annotation: maskId ? masks.byId.get(maskId)! : path.join(maskDir, `${id}.png`),
-    });
-  }
-  for (const [maskId, annotation] of masks.byId) {
-    if (used.has(maskId)) continue;
-    const suffix = MASK_SUFFIXES.find((s) => s && maskId.endsWith(s)) ?? '';
-    const id = maskId.slice(0, maskId.length - suffix.length);
-    if (images.byId.has(id)) continue;
-    samples.push(orphanAnnotation(split, id, path.join(imageDir, `${id}.png`), annotation, root));
-  }
+  const samples = pairByStem(images.byId, masks.byId, {
+    split,
+    imageDir,
+    annotationDir: maskDir,
+    root,
+    suffixes: MASK_SUFFIXES,
+    imageExt: '.png',
+    listSecondAnnotations: false,
+  });
   const problems: Problem[] = [...images.others, ...masks.others].map((file) =>
     leftOut(
       split,
@@ -126,7 +117,7 @@ export const folderPairsFormat: FormatModule = {
   layout: 'images/ next to masks/, labels/ or annotations/, files paired by name',
   async detect(root, cache) {
     const found = await locate(root, cache);
-    if (!found) return { format: 'folder-pairs', confidence: 0, reasons: [] };
+    if (!found) return notDetected('folder-pairs');
     return {
       format: 'folder-pairs',
       confidence: 0.5,

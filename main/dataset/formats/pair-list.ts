@@ -6,7 +6,13 @@
 import path from 'node:path';
 import type { Problem } from '../../../shared/dataset/descriptor';
 import { isImageName, readListLines, stem, type DirCache } from '../dir-cache';
-import type { DatasetPlan, FormatModule, PlannedSample, PlannedSplit } from '../plan';
+import {
+  notDetected,
+  type DatasetPlan,
+  type FormatModule,
+  type PlannedSample,
+  type PlannedSplit,
+} from '../plan';
 
 const isPairLine = (text: string): boolean => {
   const tokens = text.split(/\s+/);
@@ -117,7 +123,7 @@ export const pairListFormat: FormatModule = {
   layout: '*.txt list files whose lines are "IMAGE ANNOTATION"',
   async detect(root, cache) {
     const lists = await pairListFiles(root, cache);
-    if (lists.length === 0) return { format: 'pair-list', confidence: 0, reasons: [] };
+    if (lists.length === 0) return notDetected('pair-list');
     return {
       format: 'pair-list',
       confidence: 0.9,

@@ -6,7 +6,13 @@ import path from 'node:path';
 import type { ClassDef } from '../../../shared/dataset/descriptor';
 import { vocColor } from '../../../shared/dataset/palette';
 import { readListLines, stem, type DirCache } from '../dir-cache';
-import type { DatasetPlan, FormatModule, PlannedSplit } from '../plan';
+import {
+  holdsFolders,
+  notDetected,
+  type DatasetPlan,
+  type FormatModule,
+  type PlannedSplit,
+} from '../plan';
 
 const VOC_NAMES = [
   'background',
@@ -43,12 +49,7 @@ async function locate(root: string, cache: DirCache): Promise<string | null> {
     if (/^VOC\d{4}$/.test(dir)) candidates.push(path.join(root, dir));
   }
   for (const c of candidates) {
-    if (
-      (await cache.isDir(path.join(c, 'JPEGImages'))) &&
-      (await cache.isDir(path.join(c, 'SegmentationClass')))
-    ) {
-      return c;
-    }
+    if (await holdsFolders(cache, c, ['JPEGImages', 'SegmentationClass'])) return c;
   }
   return null;
 }
@@ -124,7 +125,7 @@ export const vocFormat: FormatModule = {
   layout: 'JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/*.txt',
   async detect(root, cache) {
     const found = await locate(root, cache);
-    if (!found) return { format: 'voc', confidence: 0, reasons: [] };
+    if (!found) return notDetected('voc');
     const reasons = ['JPEGImages/ and SegmentationClass/ folders'];
     const lists = await cache.files(path.join(found, 'ImageSets', 'Segmentation'));
     if (lists.length) reasons.push(`ImageSets/Segmentation lists ${lists.join(', ')}`);
