@@ -12,11 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProducedFile } from '../../shared/contracts/common';
 import { readZip } from '../../main/fs/zip';
 import { ensureBuilt } from '../support/build';
-import {
-  serviceCalls,
-  startMiniCamvidServices,
-  type MiniCamvidServices,
-} from '../support/services';
+import { startMiniCamvidServices, type MiniCamvidServices } from '../support/services';
 
 // Export "predicted masks for a folder": a real tiny run, real worker processes, a folder of
 // the user's images that must come back as masks and stay untouched.
@@ -26,8 +22,6 @@ let images: string;
 async function dispatch(channel: string, payload: unknown) {
   return fixture.services.dispatcher.dispatch(channel, payload, { clientId: 'test' });
 }
-
-const { call } = serviceCalls(() => fixture.services);
 
 function digest(dir: string): string {
   const hash = createHash('sha256');
@@ -58,8 +52,7 @@ beforeAll(async () => {
   copyFileSync(path.join(images, 'a#b.png'), path.join(images, 'nested', 'deep.png'));
 
   await fixture.openDataset();
-  await call('training:start', { runName: 'tiny', width: 64, height: 64, batch: 2, epochs: 1 });
-  await fixture.runFinished();
+  await fixture.trainTinyRun('tiny');
 }, 180_000);
 
 afterAll(() => fixture.dispose());
@@ -67,7 +60,7 @@ afterAll(() => fixture.dispose());
 describe('export predicted masks for a folder', () => {
   it('predicts the images directly inside the folder and leaves it untouched', async () => {
     const before = digest(images);
-    const masks = await call<ProducedFile>('evaluation:exportPredictions', {
+    const masks = await fixture.call<ProducedFile>('evaluation:exportPredictions', {
       runName: 'tiny',
       from: 'last',
       folder: images,
@@ -80,7 +73,7 @@ describe('export predicted masks for a folder', () => {
     expect(names).toEqual(['a#b.png', 'street 0.png', 'street 1.png']);
     expect(digest(images)).toBe(before);
 
-    const overlays = await call<ProducedFile>('evaluation:exportPredictions', {
+    const overlays = await fixture.call<ProducedFile>('evaluation:exportPredictions', {
       runName: 'tiny',
       from: 'last',
       folder: images,

@@ -75,6 +75,9 @@ export interface MiniCamvidServices {
   readonly services: AppServices;
   /** Every event sent so far, in order; a test may empty it to watch only what follows. */
   readonly events: SentEvent[];
+  /** `serviceCalls` of these services. */
+  readonly call: ReturnType<typeof serviceCalls>['call'];
+  readonly callError: ReturnType<typeof serviceCalls>['callError'];
   /** The `training@state` states sent so far, in order. */
   states(): string[];
   /** Resolves once an event passing `test` has been sent (already, or later). */
@@ -83,6 +86,8 @@ export interface MiniCamvidServices {
   openDataset(): Promise<void>;
   /** Resolves once the first run has finished; rejects when it stopped or crashed instead. */
   runFinished(): Promise<void>;
+  /** Trains `runName` at 64x64, batch 2, one epoch (plus `config`) and waits for `runFinished`. */
+  trainTinyRun(runName: string, config?: Record<string, unknown>): Promise<void>;
   /** Ends the workers and removes both folders. */
   dispose(): Promise<void>;
 }
@@ -114,12 +119,20 @@ export function startMiniCamvidServices(
     events.some((e) => test(e.channel, e.payload))
       ? Promise.resolve()
       : new Promise<void>((resolve) => waiters.push({ test, resolve }));
-  const { call } = serviceCalls(() => services);
+  const { call, callError } = serviceCalls(() => services);
+  const runFinished = async (): Promise<void> => {
+    const ends = ['finished', 'stopped', 'crashed'];
+    await eventually((c, p) => c === 'training@state' && ends.includes((p as RunSummary).state));
+    const end = states().find((s) => ends.includes(s));
+    if (end !== 'finished') throw new Error(`the run ended ${end ?? 'unknown'}, not finished`);
+  };
   return {
     base,
     dataset,
     services,
     events,
+    call,
+    callError,
     states,
     eventually,
     openDataset: async () => {
@@ -128,11 +141,17 @@ export function startMiniCamvidServices(
         projectDir: path.join(base, 'project'),
       });
     },
-    runFinished: async () => {
-      const ends = ['finished', 'stopped', 'crashed'];
-      await eventually((c, p) => c === 'training@state' && ends.includes((p as RunSummary).state));
-      const end = states().find((s) => ends.includes(s));
-      if (end !== 'finished') throw new Error(`the run ended ${end ?? 'unknown'}, not finished`);
+    runFinished,
+    trainTinyRun: async (runName, config = {}) => {
+      await call('training:start', {
+        runName,
+        width: 64,
+        height: 64,
+        batch: 2,
+        epochs: 1,
+        ...config,
+      });
+      await runFinished();
     },
     dispose: async () => {
       await services.dispose();

@@ -6,16 +6,11 @@ import type { EvalReport } from '../../shared/contracts/evaluation';
 import type { RunHistory } from '../../shared/contracts/training';
 import { ensureBuilt } from '../support/build';
 import { runSegstudio } from '../support/cli';
-import {
-  serviceCalls,
-  startMiniCamvidServices,
-  type MiniCamvidServices,
-} from '../support/services';
+import { startMiniCamvidServices, type MiniCamvidServices } from '../support/services';
 
 // One run, exported by the app (evaluation service -> export worker job) and by
 // `segstudio export RUN`: both segstudio.json files must say the same thing.
 let fixture: MiniCamvidServices;
-const { call } = serviceCalls(() => fixture.services);
 
 beforeAll(async () => {
   ensureBuilt();
@@ -30,22 +25,14 @@ const manifestOf = (dir: string): Record<string, unknown> =>
 
 describe('segstudio.json from the app and from the CLI', () => {
   it('has the same fields for the same checkpoint, metrics from its own validation', async () => {
-    await call('training:start', {
-      runName: 'parity',
-      width: 64,
-      height: 64,
-      batch: 2,
-      epochs: 1,
-      seed: 3,
-    });
-    await fixture.runFinished();
+    await fixture.trainTinyRun('parity', { seed: 3 });
     // A cached evaluation report (annotation resolution) exists, yet both exports record the
     // validation the run made of these very weights.
-    const report = await call<EvalReport>('evaluation:evaluate', {
+    const report = await fixture.call<EvalReport>('evaluation:evaluate', {
       runName: 'parity',
       split: 'val',
     });
-    const app = await call<ProducedFile>('evaluation:exportModel', {
+    const app = await fixture.call<ProducedFile>('evaluation:exportModel', {
       runName: 'parity',
       from: 'best',
       format: 'folder',
@@ -63,7 +50,7 @@ describe('segstudio.json from the app and from the CLI', () => {
       expect(fromCli[field], field).toEqual(fromApp[field]);
     }
 
-    const history = await call<RunHistory>('training:history', { runName: 'parity' });
+    const history = await fixture.call<RunHistory>('training:history', { runName: 'parity' });
     const epoch = history.epochs.at(-1)!;
     expect(fromApp['metrics']).toEqual({
       split: 'val',

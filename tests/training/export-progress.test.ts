@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../shared/contracts/common';
 import { ensureBuilt } from '../support/build';
-import {
-  serviceCalls,
-  startMiniCamvidServices,
-  type MiniCamvidServices,
-} from '../support/services';
+import { startMiniCamvidServices, type MiniCamvidServices } from '../support/services';
 
 // Model export through the real services and worker: the job bar must get counts, not 0/0.
 let fixture: MiniCamvidServices;
-const { call } = serviceCalls(() => fixture.services);
 
 beforeAll(async () => {
   ensureBuilt();
   fixture = startMiniCamvidServices('export-progress', { train: 4, val: 2 });
   await fixture.openDataset();
-  await call('training:start', { runName: 'r', width: 64, height: 64, batch: 2, epochs: 1 });
-  await fixture.runFinished();
+  await fixture.trainTinyRun('r');
 });
 
 afterAll(() => fixture.dispose());
@@ -33,7 +27,7 @@ describe('model export job progress', () => {
     ['archive', 3],
   ] as const)('reports %s export steps up to their total (%i)', async (format, total) => {
     fixture.events.length = 0;
-    await call('evaluation:exportModel', { runName: 'r', format });
+    await fixture.call('evaluation:exportModel', { runName: 'r', format });
     const done = exportJobs().at(-1);
     expect(done).toMatchObject({ state: 'done', done: total, total });
     expect(exportJobs().every((j) => j.total === 0 || j.total === total)).toBe(true);
