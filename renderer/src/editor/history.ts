@@ -53,19 +53,25 @@ export class PatchHistory {
 
   /** Reverts the newest edit in `mask`; returns it (for repaint and journal) or null. */
   undo(mask: LabelMask): Patch | null {
-    const patch = this.done.pop();
-    if (!patch) return null;
-    applyPatch(mask, patch, 'before');
-    this.undone.push(patch);
-    return patch;
+    return this.move(mask, this.done, this.undone, 'before');
   }
 
   /** Re-applies the newest undone edit; returns it or null. */
   redo(mask: LabelMask): Patch | null {
-    const patch = this.undone.pop();
+    return this.move(mask, this.undone, this.done, 'after');
+  }
+
+  /** Takes the newest patch off `from`, writes its `side` into `mask` and keeps it on `to`. */
+  private move(
+    mask: LabelMask,
+    from: Patch[],
+    to: Patch[],
+    side: 'before' | 'after',
+  ): Patch | null {
+    const patch = from.pop();
     if (!patch) return null;
-    applyPatch(mask, patch, 'after');
-    this.done.push(patch);
+    applyPatch(mask, patch, side);
+    to.push(patch);
     return patch;
   }
 

@@ -12,6 +12,17 @@ export interface LabelMask {
   readonly data: MaskArray;
 }
 
+/** The pixel under an image-space point: its column, row and index, or null outside the mask. */
+export function pixelAt(
+  mask: LabelMask,
+  p: { readonly x: number; readonly y: number },
+): { x: number; y: number; index: number } | null {
+  const x = Math.floor(p.x);
+  const y = Math.floor(p.y);
+  if (x < 0 || y < 0 || x >= mask.width || y >= mask.height) return null;
+  return { x, y, index: y * mask.width + x };
+}
+
 /** Half-open pixel rectangle: x..x+w-1, y..y+h-1. */
 export interface Rect {
   readonly x: number;

@@ -4,7 +4,6 @@ import type { ClassInfo, Problem } from '../../../shared/contracts/common';
 import type { SampleDetail, SampleQuery, SampleRow } from '../../../shared/contracts/dataset';
 import { api } from '../api';
 import { createDebouncer } from '../lib/debounce';
-import { isUnavailable } from '../lib/errors';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
 
@@ -54,8 +53,7 @@ export const useDatasetStore = defineStore('dataset', () => {
       problems.value = probs;
       unavailable.value = false;
     } catch (err) {
-      unavailable.value = isUnavailable(err);
-      if (!unavailable.value) notices.error('Loading the dataset', err);
+      unavailable.value = notices.loadFailed('Loading the dataset', err);
     } finally {
       loading.value = false;
     }
@@ -200,8 +198,7 @@ export const useDatasetStore = defineStore('dataset', () => {
       if (gen !== generation) return;
       listError.value = err instanceof Error ? err.message : String(err);
       if (total.value === null) total.value = 0;
-      if (!isUnavailable(err)) notices.error('Loading samples', err);
-      unavailable.value = isUnavailable(err);
+      unavailable.value = notices.loadFailed('Loading samples', err);
     } finally {
       inFlight.delete(page);
     }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { describeError, hintFor } from '../lib/errors';
+import { describeError, hintFor, isUnavailable } from '../lib/errors';
 
 export interface Notice {
   readonly id: number;
@@ -45,9 +45,19 @@ export const useNoticeStore = defineStore('notices', () => {
     });
   }
 
+  /**
+   * A load that failed: the error toast, unless the service is not part of this build (then the
+   * caller shows its own "not available" state). Returns whether it is unavailable.
+   */
+  function loadFailed(what: string, err: unknown): boolean {
+    if (isUnavailable(err)) return true;
+    error(what, err);
+    return false;
+  }
+
   function success(title: string, message?: string): void {
     push({ level: 'success', title, message });
   }
 
-  return { notices, push, dismiss, error, success };
+  return { notices, push, dismiss, error, loadFailed, success };
 });

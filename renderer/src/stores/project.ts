@@ -4,7 +4,7 @@ import type { JobProgress } from '../../../shared/contracts/common';
 import type { ProjectSummary, RecentProject } from '../../../shared/contracts/project';
 import type { DatasetFormat } from '../../../shared/dataset/formats';
 import { api } from '../api';
-import { isUnavailable, jobFailureHint } from '../lib/errors';
+import { jobFailureHint } from '../lib/errors';
 import { useNoticeStore } from './notices';
 
 export interface Detection {
@@ -71,8 +71,7 @@ export const useProjectStore = defineStore('project', () => {
       recent.value = recents;
       unavailable.value = false;
     } catch (err) {
-      unavailable.value = isUnavailable(err);
-      if (!unavailable.value) notices.error('Loading the project list', err);
+      unavailable.value = notices.loadFailed('Loading the project list', err);
     }
   }
 

@@ -12,7 +12,6 @@ import type {
 } from '../../../shared/contracts/training';
 import { isLiveState, type RunAction } from '../../../shared/training/state';
 import { api } from '../api';
-import { isUnavailable } from '../lib/errors';
 import { useNoticeStore } from './notices';
 
 export interface PresetDefaults {
@@ -149,8 +148,7 @@ export const useTrainingStore = defineStore('training', () => {
       const pick = status.active?.runName ?? selectedRun.value ?? runs.value[0]?.runName ?? null;
       if (pick) await select(pick);
     } catch (err) {
-      unavailable.value = isUnavailable(err);
-      if (!unavailable.value) notices.error('Loading training runs', err);
+      unavailable.value = notices.loadFailed('Loading training runs', err);
     }
   }
 
@@ -219,6 +217,11 @@ export const useTrainingStore = defineStore('training', () => {
   async function start(request: TrainRequest): Promise<boolean> {
     clearWarnings(request.runName);
     const summary = await act('start', 'Starting training', () => api.training.start(request));
+    return follow(summary);
+  }
+
+  /** A run that just started becomes the live run and the selected one; false if it did not start. */
+  async function follow(summary: RunSummary | null): Promise<boolean> {
     if (!summary) return false;
     active.value = summary;
     upsertRun(summary);
@@ -241,12 +244,7 @@ export const useTrainingStore = defineStore('training', () => {
     const summary = await act('start', `Fine-tuning ${sourceRun}`, () =>
       api.training.fineTune({ sourceRun, runName, epochs, stopAfterSteps }),
     );
-    if (!summary) return false;
-    active.value = summary;
-    upsertRun(summary);
-    progress.value = null;
-    await select(summary.runName);
-    return true;
+    return follow(summary);
   }
 
   async function pause(): Promise<void> {

@@ -2,6 +2,7 @@
  * Flood fill: the clicked class region (or the region of similar image colour), connected or
  * everywhere, becomes the current class.
  */
+import { pixelAt } from '../mask';
 import { floodSpans, sameClass, similarColour } from '../raster/flood';
 import type { EditorTool } from './types';
 
@@ -12,10 +13,9 @@ export const fill: EditorTool = {
   usesBrush: false,
   down(ctx, e) {
     const { width, height, data } = ctx.mask;
-    const x = Math.floor(e.p.x);
-    const y = Math.floor(e.p.y);
-    if (x < 0 || y < 0 || x >= width || y >= height) return;
-    const seed = y * width + x;
+    const pixel = pixelAt(ctx.mask, e.p);
+    if (!pixel) return;
+    const { x, y, index: seed } = pixel;
     const byColour = ctx.settings.fillBy === 'colour';
     if (byColour && !ctx.image) {
       ctx.say('The image is still loading; fill by colour needs it.');

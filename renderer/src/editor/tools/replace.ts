@@ -2,6 +2,7 @@
  * Replace class: press on a pixel of class A and drag a box: inside it, A becomes the current
  * class. A click without dragging replaces A everywhere in the mask.
  */
+import { pixelAt } from '../mask';
 import type { Point } from '../raster/brush';
 import type { EditorTool } from './types';
 
@@ -15,11 +16,9 @@ export const replace: EditorTool = {
   shortcut: 'r',
   usesBrush: false,
   down(ctx, e) {
-    const { width, height, data } = ctx.mask;
-    const x = Math.floor(e.p.x);
-    const y = Math.floor(e.p.y);
-    if (x < 0 || y < 0 || x >= width || y >= height) return;
-    from = data[y * width + x]!;
+    const pixel = pixelAt(ctx.mask, e.p);
+    if (!pixel) return;
+    from = ctx.mask.data[pixel.index]!;
     start = e.p;
     end = e.p;
   },

@@ -4,6 +4,7 @@
  * arrive the tool says so instead of painting.
  */
 import type { Edit } from '../edit';
+import { pixelAt } from '../mask';
 import type { Point } from '../raster/brush';
 import type { EditorTool, ToolContext } from './types';
 
@@ -14,11 +15,10 @@ const painted = new Set<number>();
 function paintAt(ctx: ToolContext, p: Point): void {
   const sp = ctx.superpixels;
   if (!sp || !edit) return;
-  const { width, height } = ctx.mask;
-  const x = Math.floor(p.x);
-  const y = Math.floor(p.y);
-  if (x < 0 || y < 0 || x >= width || y >= height) return;
-  const cell = sp.sp.labels[y * width + x]!;
+  const { width } = ctx.mask;
+  const pixel = pixelAt(ctx.mask, p);
+  if (!pixel) return;
+  const cell = sp.sp.labels[pixel.index]!;
   if (painted.has(cell)) return;
   painted.add(cell);
   const end = sp.start[cell + 1]!;
