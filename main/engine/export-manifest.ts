@@ -3,6 +3,7 @@
  * run the model on new images and write masks the dataset's own way, without the dataset.
  */
 import { z } from 'zod';
+import { SCORES } from '../../shared/contracts/common';
 import { MaskEncoding, RgbMapping } from '../../shared/dataset/descriptor';
 import { NormalizationConfig } from '../../shared/training/config';
 
@@ -24,9 +25,7 @@ export type ManifestClass = z.infer<typeof ManifestClass>;
 
 export const ManifestMetrics = z.object({
   split: z.string(),
-  mIoU: z.number().nullable(),
-  pixelAccuracy: z.number().nullable(),
-  meanClassAccuracy: z.number().nullable(),
+  ...SCORES,
 });
 export type ManifestMetrics = z.infer<typeof ManifestMetrics>;
 

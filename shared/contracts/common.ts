@@ -18,6 +18,16 @@ export const ClassInfo = z.object({
 });
 export type ClassInfo = z.infer<typeof ClassInfo>;
 
+/**
+ * The three overall scores a validation, an evaluation and an exported model's manifest
+ * report, as one shape to spread into theirs (null: nothing scorable, e.g. no usable pixel).
+ */
+export const SCORES = {
+  mIoU: z.number().nullable(),
+  pixelAccuracy: z.number().nullable(),
+  meanClassAccuracy: z.number().nullable(),
+};
+
 export const SplitCounts = z.object({ listed: z.number().int(), usable: z.number().int() });
 export type SplitCounts = z.infer<typeof SplitCounts>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from '../ipc/contract';
-import { CheckpointKind, ProducedFile, Rgb, RunName } from './common';
+import { CheckpointKind, ProducedFile, Rgb, RunName, SCORES } from './common';
 
 export const PerClassMetric = z.object({
   id: z.number().int(),
@@ -27,9 +27,7 @@ export const EvalReport = z.object({
   runName: z.string(),
   checkpoint: z.string(),
   split: z.string(),
-  mIoU: z.number().nullable(),
-  pixelAccuracy: z.number().nullable(),
-  meanClassAccuracy: z.number().nullable(),
+  ...SCORES,
   perClass: z.array(PerClassMetric),
   /** Raw counts, rows = ground truth, columns = prediction, in training-index order. */
   confusion: z.array(z.array(z.number())),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineContract } from '../ipc/contract';
 import { PresetName } from '../training/presets';
 import { TRAINING_STATES } from '../training/state';
-import { CheckpointKind, RunName } from './common';
+import { CheckpointKind, RunName, SCORES } from './common';
 
 /** A model preset's name (the list is `PRESET_NAMES` in shared/training/presets.ts). */
 export const Preset = PresetName;
@@ -68,9 +68,7 @@ export const EpochMetrics = z.object({
   globalStep: z.number().int(),
   trainLoss: z.number(),
   valLoss: z.number().nullable(),
-  mIoU: z.number().nullable(),
-  pixelAccuracy: z.number().nullable(),
-  meanClassAccuracy: z.number().nullable(),
+  ...SCORES,
   /** Validation IoU per class, in training-index order (null: absent from truth and guess). */
   classIoU: z.array(z.object({ name: z.string(), iou: z.number().nullable() })).optional(),
   seconds: z.number(),

@@ -13,6 +13,9 @@ const StopAfterSteps = z.number().int().min(1).nullable().default(null);
 
 const RequestId = z.string().min(1).max(64);
 
+/** What every job on one checkpoint of a run names: its reply's id, the run and the slot. */
+const CHECKPOINT_JOB = { requestId: RequestId, runDir: z.string().min(1), from: CheckpointKind };
+
 export const WorkerCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping'), nonce: z.string() }),
   /** Exit 0; a run still training is paused (with its checkpoint) first. */
@@ -33,9 +36,7 @@ export const WorkerCommand = z.discriminatedUnion('type', [
   /** Evaluate a checkpoint of a run on a split; replies with `result` (an EvalReport). */
   z.object({
     type: z.literal('evaluate'),
-    requestId: RequestId,
-    runDir: z.string().min(1),
-    from: CheckpointKind,
+    ...CHECKPOINT_JOB,
     split: z.string().min(1),
   }),
   /**
@@ -45,9 +46,7 @@ export const WorkerCommand = z.discriminatedUnion('type', [
    */
   z.object({
     type: z.literal('predict'),
-    requestId: RequestId,
-    runDir: z.string().min(1),
-    from: CheckpointKind,
+    ...CHECKPOINT_JOB,
     split: z.string().min(1),
     folder: z.string().min(1).optional(),
     encoding: z.enum(['dataset', 'color']),
@@ -56,9 +55,7 @@ export const WorkerCommand = z.discriminatedUnion('type', [
   /** Exports a checkpoint as a tfjs Layers model + segstudio.json (folder or ZIP at target). */
   z.object({
     type: z.literal('export'),
-    requestId: RequestId,
-    runDir: z.string().min(1),
-    from: CheckpointKind,
+    ...CHECKPOINT_JOB,
     format: z.enum(['folder', 'archive']),
     target: z.string().min(1),
   }),
