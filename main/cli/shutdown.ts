@@ -8,12 +8,17 @@
  * watched, so `nohup segstudio serve &` keeps running after its shell exits.
  */
 
+/** Set by the quiet launcher (quiet-launch.ts) for the real CLI it runs as its child. */
+export const STDERR_FILTERED_ENV = 'SEGSTUDIO_STDERR_FILTERED';
+/** How the quiet launcher tells its child that the launcher's own launcher exited. */
+export const LAUNCHER_EXITED_SIGNAL = 'SIGUSR2';
+
 export type ShutdownReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'launcher exited';
 
 export const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface ShutdownOptions {
-  /** Watch the parent process (default: when started through npm / npx). */
+  /** Watch the parent process (default: started through npm / npx, or by the launcher). */
   readonly watchParent?: boolean;
   /** How often the parent is checked, in ms (default 500). */
   readonly pollMs?: number;
@@ -50,7 +55,15 @@ export function onShutdownRequest(
     process.on(signal, handler);
     return [signal, handler] as const;
   });
-  if (options.watchParent ?? launchedByNpm()) {
+  const launched = Boolean(process.env[STDERR_FILTERED_ENV]);
+  const launcherExited = (): void => {
+    signalled = true;
+    stopWatching();
+    listener('launcher exited');
+  };
+  // The quiet launcher watches npm for us (it is our parent) and passes its exit on.
+  if (launched) process.on(LAUNCHER_EXITED_SIGNAL, launcherExited);
+  if (options.watchParent ?? (launched || launchedByNpm())) {
     const parent = process.ppid;
     watch = setInterval(() => {
       // Orphans are re-parented (to init or a subreaper), so a changed ppid means it exited.
@@ -67,6 +80,7 @@ export function onShutdownRequest(
   }
   return () => {
     for (const [signal, handler] of handlers) process.off(signal, handler);
+    process.off(LAUNCHER_EXITED_SIGNAL, launcherExited);
     stopWatching();
   };
 }

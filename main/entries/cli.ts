@@ -1,4 +1,7 @@
 import { runCli } from '../cli/main';
+import { actAsTerminalIfLaunched } from '../cli/quiet-launch';
+
+actAsTerminalIfLaunched();
 
 runCli(process.argv.slice(2)).then(
   (code) => {
