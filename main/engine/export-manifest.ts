@@ -11,6 +11,11 @@ export const MODEL_MANIFEST_FILE = 'segstudio.json';
 export const MODEL_JSON_FILE = 'model.json';
 export const MODEL_WEIGHTS_FILE = 'weights.bin';
 
+/** The sidecar of an ONNX export beside its model: `model.onnx` -> `model.segstudio.json`. */
+export function onnxSidecarPath(file: string): string {
+  return file.replace(/\.onnx$/i, '.segstudio.json');
+}
+
 const Channel = z.number().int().min(0).max(255);
 
 export const ManifestClass = z.object({
@@ -28,6 +33,27 @@ export const ManifestMetrics = z.object({
   ...SCORES,
 });
 export type ManifestMetrics = z.infer<typeof ManifestMetrics>;
+
+const OnnxValue = z.object({
+  name: z.string(),
+  /** Dimensions; the string `batch` is dynamic. */
+  shape: z.array(z.union([z.number().int().positive(), z.string()])),
+});
+
+/** What an ONNX export adds to its sidecar (`FILE.segstudio.json` beside `FILE.onnx`). */
+export const OnnxManifest = z.object({
+  /** The .onnx file this sidecar describes (its base name, same folder). */
+  file: z.string(),
+  opset: z.number().int(),
+  irVersion: z.number().int(),
+  /** Layout of `input` and `output`: NCHW [batch, 3, H, W] or NHWC [batch, H, W, 3]. */
+  layout: z.enum(['NCHW', 'NHWC']),
+  /** Normalised RGB (see `normalization`), float32. */
+  input: OnnxValue,
+  /** Logits, float32; argmax over the class axis (1 for NCHW, 3 for NHWC) gives `index`. */
+  output: OnnxValue,
+});
+export type OnnxManifest = z.infer<typeof OnnxManifest>;
 
 export const ModelManifest = z.object({
   format: z.literal('segstudio-model'),
@@ -61,6 +87,8 @@ export const ModelManifest = z.object({
     })
     .default({}),
   exportedAt: z.string(),
+  /** Present in the sidecar of an ONNX export only. */
+  onnx: OnnxManifest.optional(),
 });
 export type ModelManifest = z.infer<typeof ModelManifest>;
 export type ModelManifestInput = z.input<typeof ModelManifest>;

@@ -22,7 +22,7 @@ import {
   type ModelManifestInput,
 } from './export-manifest';
 
-export type ManifestFields = Omit<ModelManifestInput, 'format' | 'version' | 'exportedAt'>;
+export type ManifestFields = Omit<ModelManifestInput, 'format' | 'version' | 'exportedAt' | 'onnx'>;
 
 export interface ExportedModel {
   readonly dir: string;
@@ -91,7 +91,8 @@ async function layersModelFiles(
   return { modelJson: JSON.stringify(modelJson), weights: toBuffer(captured.weightData) };
 }
 
-function buildManifest(model: tfjs.LayersModel, fields: ManifestFields): ModelManifest {
+/** `segstudio.json` for `model`, checked against the model's input size and class count. */
+export function buildManifest(model: tfjs.LayersModel, fields: ManifestFields): ModelManifest {
   const manifest = ModelManifest.parse({
     ...fields,
     format: 'segstudio-model',
