@@ -7,7 +7,7 @@ import type {
   RgbMapping,
 } from '../../shared/dataset/descriptor';
 import type { DatasetFormat } from '../../shared/dataset/formats';
-import type { DirCache } from './dir-cache';
+import { imagesByStem, type DirCache } from './dir-cache';
 
 /**
  * What a format module hands to the validator: the samples each split lists, with the paths
@@ -137,13 +137,16 @@ export async function splitFoldersOf(cache: DirCache, dir: string): Promise<stri
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
 }
 
-/** How `pairByStem` matches one split's images with its annotations. */
-export interface StemPairing {
+/** Where one split's images and annotations lie; problems name paths relative to `root`. */
+export interface SplitFolders {
   readonly split: string;
   readonly imageDir: string;
   readonly annotationDir: string;
-  /** Problems name paths relative to this folder. */
   readonly root: string;
+}
+
+/** A format's rule for matching an image with its annotation by name. */
+export interface StemRule {
   /** Annotation name endings tried in order after an image's id ('' = the same name). */
   readonly suffixes: readonly string[];
   /** Extension of the image an orphan annotation is reported to lack (`.png`, `.jpg`). */
@@ -163,7 +166,7 @@ export interface StemPairing {
 export function pairByStem(
   images: ReadonlyMap<string, string>,
   annotations: ReadonlyMap<string, string>,
-  p: StemPairing,
+  p: SplitFolders & StemRule,
 ): PlannedSample[] {
   const used = new Set<string>();
   const samples: PlannedSample[] = [];
@@ -185,4 +188,17 @@ export function pairByStem(
     samples.push(orphanAnnotation(p.split, id, expected, annotation, p.root));
   }
   return samples;
+}
+
+/** One split whose image and annotation folders hold files paired by `rule` (ADE20K, MMSeg). */
+export async function stemPairedSplit(
+  cache: DirCache,
+  folders: SplitFolders,
+  rule: StemRule,
+): Promise<PlannedSplit> {
+  const images = await imagesByStem(cache, folders.imageDir);
+  const annotations = await imagesByStem(cache, folders.annotationDir);
+  const { split: name, imageDir, annotationDir } = folders;
+  const samples = pairByStem(images, annotations, { ...folders, ...rule });
+  return { name, imageDir, annotationDir, samples, problems: [] };
 }

@@ -6,14 +6,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ClassDef } from '../../../shared/dataset/descriptor';
 import { paletteColor } from '../../../shared/dataset/palette';
-import { imagesByStem, type DirCache } from '../dir-cache';
+import type { DirCache } from '../dir-cache';
 import {
   notDetected,
-  pairByStem,
+  stemPairedSplit,
   type DatasetPlan,
   type FormatModule,
   type PlannedSplit,
+  type StemRule,
 } from '../plan';
+
+/** `images/X/ID.jpg` pairs with `annotations/X/ID.png`. */
+const RULE: StemRule = { suffixes: [''], imageExt: '.jpg', listSecondAnnotations: false };
 
 const SPLITS: readonly (readonly [string, string])[] = [
   ['training', 'train'],
@@ -67,19 +71,10 @@ export const ade20kFormat: FormatModule = {
       const imageDir = path.join(base, 'images', folder);
       const annotationDir = path.join(base, 'annotations', folder);
       if (!(await cache.isDir(imageDir))) continue;
-      const images = await imagesByStem(cache, imageDir);
-      const annotations = await imagesByStem(cache, annotationDir);
       // An annotation whose image is gone is a listed sample with a missing image.
-      const samples = pairByStem(images, annotations, {
-        split: name,
-        imageDir,
-        annotationDir,
-        root: base,
-        suffixes: [''],
-        imageExt: '.jpg',
-        listSecondAnnotations: false,
-      });
-      splits.push({ name, imageDir, annotationDir, samples, problems: [] });
+      splits.push(
+        await stemPairedSplit(cache, { split: name, imageDir, annotationDir, root: base }, RULE),
+      );
     }
     const builtin = await readObjectInfo(path.join(base, 'objectInfo150.csv'));
     return {

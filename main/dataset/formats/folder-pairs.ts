@@ -18,10 +18,16 @@ import {
   type DatasetPlan,
   type FormatModule,
   type PlannedSplit,
+  type StemRule,
 } from '../plan';
 
 const MASK_DIRS = ['masks', 'labels', 'annotations', 'targets', 'gt', 'SegmentationClass'];
-const MASK_SUFFIXES = ['', '_mask', '_label', '_labels', '_gt', '_GT', '_seg', '_annotation'];
+/** `images/ID.ext` pairs with `masks/ID[suffix].ext`, the first suffix that names a file. */
+const RULE: StemRule = {
+  suffixes: ['', '_mask', '_label', '_labels', '_gt', '_GT', '_seg', '_annotation'],
+  imageExt: '.png',
+  listSecondAnnotations: false,
+};
 /** How deep the walk goes below `images/` (a loop of links cannot recurse: links are not walked). */
 const MAX_DEPTH = 8;
 
@@ -85,15 +91,8 @@ async function pairFolder(
   const images = await walk(cache, imageDir);
   const masks = await walk(cache, maskDir);
   const rel = (p: string): string => path.relative(root, p) || p;
-  const samples = pairByStem(images.byId, masks.byId, {
-    split,
-    imageDir,
-    annotationDir: maskDir,
-    root,
-    suffixes: MASK_SUFFIXES,
-    imageExt: '.png',
-    listSecondAnnotations: false,
-  });
+  const folders = { split, imageDir, annotationDir: maskDir, root };
+  const samples = pairByStem(images.byId, masks.byId, { ...folders, ...RULE });
   const problems: Problem[] = [...images.others, ...masks.others].map((file) =>
     leftOut(
       split,

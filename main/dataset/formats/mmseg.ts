@@ -5,19 +5,25 @@
  * the folders, else from the values found in the masks.
  */
 import path from 'node:path';
-import { imagesByStem, type DirCache } from '../dir-cache';
+import type { DirCache } from '../dir-cache';
 import {
   holdsFolders,
   notDetected,
-  pairByStem,
   rootOrChild,
   splitFoldersOf,
+  stemPairedSplit,
   type DatasetPlan,
   type FormatModule,
+  type StemRule,
 } from '../plan';
 
 /** Annotation name endings MMSeg configs use (`seg_map_suffix`), tried in order. */
-const SUFFIXES = ['', '_mask', '_labelTrainIds', '_gtFine_labelTrainIds', '_labelIds', '_seg'];
+const RULE: StemRule = {
+  suffixes: ['', '_mask', '_labelTrainIds', '_gtFine_labelTrainIds', '_labelIds', '_seg'],
+  imageExt: '.jpg',
+  // An image with two annotation files keeps the first; the second is listed on its own.
+  listSecondAnnotations: true,
+};
 
 const locate = (root: string, cache: DirCache): Promise<string | null> =>
   rootOrChild(root, cache, (dir) => holdsFolders(cache, dir, ['img_dir', 'ann_dir']));
@@ -43,18 +49,8 @@ export const mmsegFormat: FormatModule = {
     for (const name of await splitFoldersOf(cache, path.join(base, 'img_dir'))) {
       const imageDir = path.join(base, 'img_dir', name);
       const annotationDir = path.join(base, 'ann_dir', name);
-      const images = await imagesByStem(cache, imageDir);
-      const annotations = await imagesByStem(cache, annotationDir);
-      const samples = pairByStem(images, annotations, {
-        split: name,
-        imageDir,
-        annotationDir,
-        root: base,
-        suffixes: SUFFIXES,
-        imageExt: '.jpg',
-        listSecondAnnotations: true,
-      });
-      splits.push({ name, imageDir, annotationDir, samples, problems: [] });
+      const folders = { split: name, imageDir, annotationDir, root: base };
+      splits.push(await stemPairedSplit(cache, folders, RULE));
     }
     return {
       format: 'mmseg',
