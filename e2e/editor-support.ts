@@ -35,3 +35,30 @@ export function maskPixelOf(page: Page, x: number, y: number): Promise<number[]>
     [x, y],
   );
 }
+
+/** RGBA of the overlay canvas at each image pixel of `points`, in order. */
+export function maskPixelsOf(page: Page, points: readonly [number, number][]): Promise<number[][]> {
+  return page.getByTestId('editor-canvas').evaluate((el, pts) => {
+    const ctx = (el as HTMLCanvasElement).getContext('2d')!;
+    return pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
+  }, points);
+}
+
+/** Drags the active tool along image row `y` from x0 to x1 (image pixels of a WxH mask). */
+export async function dragRow(
+  page: Page,
+  size: { width: number; height: number },
+  y: number,
+  x0: number,
+  x1: number,
+): Promise<void> {
+  const box = (await page.getByTestId('editor-canvas').boundingBox())!;
+  const at = (x: number) => ({
+    x: box.x + ((x + 0.5) / size.width) * box.width,
+    y: box.y + ((y + 0.5) / size.height) * box.height,
+  });
+  await page.mouse.move(at(x0).x, at(x0).y);
+  await page.mouse.down();
+  await page.mouse.move(at(x1).x, at(x1).y, { steps: 12 });
+  await page.mouse.up();
+}

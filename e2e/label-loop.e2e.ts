@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAMVID, copyCamvid, maskPixelOf } from './editor-support';
+import { CAMVID, copyCamvid, dragRow, maskPixelOf, maskPixelsOf, POLL } from './editor-support';
 import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
 
 const BASE = 'loop-base';
@@ -112,6 +112,78 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     await page.getByTestId('filter-label-state').selectOption('edited');
     await expect.poll(() => text('sample-count')).toMatch(/^1 samples?$/);
     await expect.poll(() => page.getByTestId('label-badge').first().innerText()).toMatch(/edited/);
+  });
+
+  it('starts from the model: replace, fill void, accept brush and the uncertainty overlay', async () => {
+    const id = failureOrder[1]!;
+    await page.goto(`${serve.origin}/#/label/val/${id}?run=${BASE}`);
+    await page.getByTestId('replace-with-prediction').waitFor(POLL);
+    await expect.poll(saveState).toBe('saved');
+    const size = { width: 480, height: 360 };
+    const points: [number, number][] = [];
+    for (let y = 20; y < 360; y += 40) for (let x = 20; x < 480; x += 40) points.push([x, y]);
+    const before = await maskPixelsOf(page, points);
+
+    // Replace with prediction: every pixel is the model's class; undo gives the mask back.
+    await page.getByTestId('replace-with-prediction').click();
+    const predicted = await maskPixelsOf(page, points);
+    expect(predicted.every((p) => p[3] === 255)).toBe(true);
+    expect(predicted).not.toEqual(before);
+    await page.getByTestId('undo').click();
+    expect(await maskPixelsOf(page, points)).toEqual(before);
+
+    // Fill void from prediction: only the erased stripe takes the model's classes.
+    await page.getByTestId('tool-eraser').click();
+    await page.getByTestId('brush-size').fill('15');
+    await dragRow(page, size, 180, 0, 479);
+    const stripe = points.map(([, y]) => Math.abs(y - 180) <= 4);
+    const erased = await maskPixelsOf(page, points);
+    expect(erased.filter((_, i) => stripe[i]).every((p) => p[3] === 0)).toBe(true);
+    await page.getByTestId('fill-void-from-prediction').click();
+    const filled = await maskPixelsOf(page, points);
+    points.forEach((_, i) => {
+      if (stripe[i]) expect(filled[i]).toEqual(predicted[i]);
+      else if (before[i]![3] === 255) expect(filled[i]).toEqual(before[i]);
+    });
+    await page.getByTestId('undo').click();
+    await page.getByTestId('undo').click();
+    expect(await maskPixelsOf(page, points)).toEqual(before);
+
+    // The accept-prediction brush copies the model's classes under the stroke only.
+    await page.getByTestId('tool-accept-prediction').click();
+    await dragRow(page, size, 300, 0, 479);
+    const accepted = await maskPixelsOf(page, points);
+    points.forEach(([, y], i) => {
+      expect(accepted[i]).toEqual(Math.abs(y - 300) <= 4 ? predicted[i] : before[i]);
+    });
+    await expect.poll(saveState, POLL).toBe('saved');
+
+    // Uncertainty: the run's per-pixel entropy at its 64x48 input, stretched over the image.
+    await page.getByTestId('uncertainty-toggle').click();
+    await expect
+      .poll(() => page.getByTestId('uncertainty-toggle').getAttribute('data-state'), {
+        timeout: 180_000,
+      })
+      .toBe('shown');
+    const overlay = page.getByTestId('uncertainty-overlay');
+    const shape = await overlay.evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let alpha = 0;
+      for (let i = 3; i < data.length; i += 4) alpha = Math.max(alpha, data[i]!);
+      return { w: canvas.width, h: canvas.height, alpha };
+    });
+    expect(shape.w).toBe(64);
+    expect(shape.h).toBe(48);
+    expect(shape.alpha).toBeGreaterThan(0);
+    const mean = Number(await overlay.getAttribute('data-mean-entropy'));
+    expect(mean).toBeGreaterThan(0);
+    expect(mean).toBeLessThanOrEqual(Math.log(11) + 1e-3);
+    // Painting still reaches the mask under the overlay.
+    expect(await overlay.evaluate((c) => getComputedStyle(c).pointerEvents)).toBe('none');
+    await shots('loop-uncertainty');
+    await page.getByTestId('uncertainty-toggle').click();
+    await expect.poll(() => overlay.count()).toBe(0);
   });
 
   it('fine-tunes with the corrections and lands on the comparison of both runs', async () => {

@@ -306,6 +306,32 @@ export function createLabelsService(
           throw err instanceof WorkerJobError ? new LabelsError(err.message, 'job_failed') : err;
         }
       }),
+    uncertainty: ({ split, id, run, from }) =>
+      words(async () => {
+        const { index, project } = open();
+        requireSample(index, split, id);
+        try {
+          const result = LabelsJobResult.parse(
+            await runWorkerJob(
+              {
+                ...labelsJobOf(project, run, undefined),
+                job: 'uncertainty',
+                from,
+                sample: { split, id },
+              },
+              workerOptions(() => undefined),
+            ),
+          );
+          if (result.job !== 'uncertainty') throw new Error('unexpected reply from the worker');
+          return result.map;
+        } catch (err) {
+          if (!(err instanceof WorkerJobError)) throw err;
+          throw new LabelsError(
+            `The uncertainty of ${run} on ${split}/${id} could not be computed: ${err.message}`,
+            'job_failed',
+          );
+        }
+      }),
     export: ({ out, encoding, split, inPlace }) =>
       words(async () => {
         const { index, store, project } = open();

@@ -4,7 +4,7 @@
  * does not load the engine to parse it.
  */
 import { z } from 'zod';
-import { RankedSample } from '../../shared/contracts/labels';
+import { RankedSample, UncertaintyMap } from '../../shared/contracts/labels';
 
 export const DraftFile = z.object({ split: z.string(), id: z.string(), file: z.string() });
 export type DraftFile = z.infer<typeof DraftFile>;
@@ -18,5 +18,6 @@ export const LabelsJobResult = z.discriminatedUnion('job', [
     /** Samples left alone because a person (or the dataset) labelled them. */
     skipped: z.number().int(),
   }),
+  z.object({ job: z.literal('uncertainty'), map: UncertaintyMap }),
 ]);
 export type LabelsJobResult = z.infer<typeof LabelsJobResult>;

@@ -1,33 +1,47 @@
 /**
- * The training worker's `labels` job: a run's best checkpoint over a project's labelable
- * samples. `rank` returns entropies; `drafts` writes predicted class-id PNGs into a folder
- * the main process gave and lists them, so only the main process writes the project's labels
- * (its saves and a person's are serialised there, and a person's label always wins).
+ * The training worker's `labels` job: a run's checkpoint (best unless `from` says) over a
+ * project's labelable samples. `rank` returns entropies; `uncertainty` one sample's per-pixel
+ * entropy map; `drafts` writes predicted class-id PNGs into a folder the main process gave
+ * and lists them, so only the main process writes the project's labels (its saves and a
+ * person's are serialised there, and a person's label always wins).
  */
 import path from 'node:path';
+import type { CheckpointKind } from '../../shared/contracts/common';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { sourceClasses } from '../dataset/classes';
 import { decodeRgb } from '../dataset/decode';
 import { openDataset } from '../dataset/open';
-import { predictWithUncertainty } from '../engine/predict-uncertainty';
+import { entropyMap, predictWithUncertainty } from '../engine/predict-uncertainty';
 import { writeFileAtomic } from '../fs/atomic';
 import { openProjectDataset } from '../labels/open';
 import { encodeIdPng } from '../labels/png';
-import { labelableSamples } from '../labels/samples';
+import { labelableSamples, requireSample } from '../labels/samples';
 import { restoreModel } from './run-model';
 import { mayPrelabel } from '../labels/drafts';
 import { idsOfPrediction, rank, type LabelModel } from './label-jobs';
 import type { DraftFile, LabelsJobResult } from './label-result';
 import { readRunFile } from './run-folder';
 
+/** Entropies as bytes: 0 = certain, 255 = a uniform softmax (`max`). */
+export function quantise(entropy: Float32Array, max: number): Uint8Array {
+  const out = new Uint8Array(entropy.length);
+  const scale = 255 / max;
+  for (let i = 0; i < entropy.length; i++) {
+    out[i] = Math.min(255, Math.max(0, Math.round(entropy[i]! * scale)));
+  }
+  return out;
+}
+
 export async function labelsJob(
   command: {
     runDir: string;
     projectDir: string;
     descriptor: DatasetDescriptor;
-    job: 'rank' | 'drafts';
+    job: 'rank' | 'drafts' | 'uncertainty';
     split?: string | undefined;
     outDir?: string | undefined;
+    from?: CheckpointKind | undefined;
+    sample?: { split: string; id: string } | undefined;
   },
   onProgress: (done: number, total: number) => void,
 ): Promise<LabelsJobResult> {
@@ -36,7 +50,7 @@ export async function labelsJob(
   const { index, store } = await openProjectDataset(command.projectDir, descriptor, () =>
     openDataset(descriptor.root, { descriptor }),
   );
-  const restored = await restoreModel({ runDir: command.runDir, from: 'best' });
+  const restored = await restoreModel({ runDir: command.runDir, from: command.from ?? 'best' });
   try {
     const trained = run.dataset.descriptor ?? descriptor;
     const model: LabelModel = {
@@ -55,6 +69,23 @@ export async function labelsJob(
       tag: `prediction:${run.runName}@${restored.checkpoint}`,
     };
     const split = command.split;
+    if (command.job === 'uncertainty') {
+      if (!command.sample) throw new Error('the uncertainty job needs a sample');
+      const record = requireSample(index, command.sample.split, command.sample.id);
+      const map = await entropyMap(model.model, model.manifest, await decodeRgb(record.image));
+      onProgress(1, 1);
+      return {
+        job: 'uncertainty',
+        map: {
+          width: map.width,
+          height: map.height,
+          maxEntropy: map.maxEntropy,
+          meanEntropy: map.meanEntropy,
+          data: Buffer.from(quantise(map.entropy, map.maxEntropy)).toString('base64'),
+          checkpoint: restored.checkpoint,
+        },
+      };
+    }
     if (command.job === 'rank') {
       return {
         job: 'rank',

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { defineContract } from '../ipc/contract';
-import { ClassInfo, ProducedFile, Rgb, RunName } from './common';
+import { CheckpointKind, ClassInfo, ProducedFile, Rgb, RunName } from './common';
 
 export const LABEL_STATES = ['unlabeled', 'draft', 'labeled', 'reviewed'] as const;
 export const LabelState = z.enum(LABEL_STATES);
@@ -139,6 +139,23 @@ export const RankedSample = z.object({
 });
 export type RankedSample = z.infer<typeof RankedSample>;
 
+/**
+ * Per-pixel uncertainty of a run's prediction for one sample: the softmax entropy at the
+ * model's resolution (`width` x `height`, stretched over the image like the prediction),
+ * quantised to one byte per pixel, base64: byte b stands for b / 255 * `maxEntropy` nats.
+ */
+export const UncertaintyMap = z.object({
+  width: z.number().int().min(1),
+  height: z.number().int().min(1),
+  /** ln(classes): a uniform softmax, byte 255. */
+  maxEntropy: z.number(),
+  meanEntropy: z.number(),
+  data: z.string(),
+  /** The checkpoint slot the map came from. */
+  checkpoint: z.string(),
+});
+export type UncertaintyMap = z.infer<typeof UncertaintyMap>;
+
 export const ExportEncoding = z.enum(['dataset', 'index', 'palette', 'colour']);
 export type ExportEncoding = z.infer<typeof ExportEncoding>;
 
@@ -226,6 +243,14 @@ export const labelsContract = defineContract({
     rank: {
       input: z.object({ run: RunName, split: Split.optional() }),
       output: z.array(RankedSample),
+    },
+    /**
+     * The per-pixel entropy of `run`'s prediction (checkpoint `from`, best by default) for
+     * one sample, computed in a short-lived worker: the editor's uncertainty overlay.
+     */
+    uncertainty: {
+      input: z.object({ ...SampleKey, run: RunName, from: CheckpointKind.default('best') }),
+      output: UncertaintyMap,
     },
     export: {
       input: z.object({

@@ -60,9 +60,10 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     target: z.string().min(1),
   }),
   /**
-   * Labelling jobs on a project with a run's best checkpoint: `rank` replies with the
-   * unlabeled/draft samples and their mean pixel entropy; `drafts` writes one predicted
-   * class-id PNG per sample that may be pre-labelled into `outDir` and replies with the list.
+   * Labelling jobs on a project with a run's checkpoint (`from`, best by default): `rank`
+   * replies with the unlabeled/draft samples and their mean pixel entropy; `drafts` writes one
+   * predicted class-id PNG per sample that may be pre-labelled into `outDir` and replies with
+   * the list; `uncertainty` replies with the per-pixel entropy map of one `sample`.
    * The worker never writes the project's labels: the main process saves the drafts.
    */
   z.object({
@@ -72,9 +73,11 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     projectDir: z.string().min(1),
     /** The project's descriptor as it is now (class edits included). */
     descriptor: DatasetDescriptor,
-    job: z.enum(['rank', 'drafts']),
+    job: z.enum(['rank', 'drafts', 'uncertainty']),
     split: z.string().min(1).optional(),
     outDir: z.string().min(1).optional(),
+    from: CheckpointKind.optional(),
+    sample: z.object({ split: z.string().min(1), id: z.string().min(1) }).optional(),
   }),
 ]);
 export type WorkerCommand = z.input<typeof WorkerCommand>;

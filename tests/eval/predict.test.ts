@@ -8,7 +8,10 @@ import type { ClassDef, MaskEncoding, RgbMapping } from '../../shared/dataset/de
 import { ClassMapper } from '../../main/dataset/classes';
 import { decodeMask, decodeRgb } from '../../main/dataset/decode';
 import { predictFiles, predictLabelMap, type PredictionManifest } from '../../main/engine/predict';
+import { inputBatch, resizeRgb } from '../../main/engine/predict-input';
+import { entropyMap, predictWithUncertainty } from '../../main/engine/predict-uncertainty';
 import { getTf } from '../../main/native/backend';
+import { quantise } from '../../main/training/label-worker';
 import {
   FIXTURE_CLASSES,
   FIXTURE_VOID_ID,
@@ -111,5 +114,62 @@ describe('predictFiles', () => {
         path.join(dir, 'x'),
       ),
     ).rejects.toThrow(/missing\.png: cannot read the image/);
+  });
+});
+
+// The editor's uncertainty overlay starts here: checked against the model's own softmax.
+describe('per-pixel entropy map', () => {
+  it('is the softmax entropy of every model pixel, between 0 and ln(classes)', async () => {
+    const image = await decodeRgb(data.imagePaths[0]!);
+    const before = tf.memory().numTensors;
+    const manifest = manifestFor('index');
+    const map = await entropyMap(model, manifest, image);
+    expect(tf.memory().numTensors).toBe(before);
+
+    expect([map.width, map.height]).toEqual([16, 12]);
+    expect(map.entropy.length).toBe(16 * 12);
+    expect(map.maxEntropy).toBeCloseTo(Math.log(3), 6);
+    for (const e of map.entropy) {
+      expect(e).toBeGreaterThanOrEqual(-1e-6);
+      expect(e).toBeLessThanOrEqual(map.maxEntropy + 1e-5);
+    }
+    // Not a constant: an untrained model is surer in some places than in others.
+    expect(Math.max(...map.entropy) - Math.min(...map.entropy)).toBeGreaterThan(1e-4);
+
+    // By hand from the model's own softmax on the same input.
+    const size = { width: 16, height: 12 };
+    const resized = await resizeRgb(image.data, image.width, image.height, size);
+    const probs = tf.tidy(() => {
+      const x = inputBatch(
+        tf,
+        [{ id: 'x', ...size, image: resized, label: new Uint8Array() }],
+        size,
+        manifest.normalization,
+      );
+      return tf.softmax(model.predict(x) as tfjs.Tensor4D, -1).dataSync();
+    });
+    let sum = 0;
+    for (let p = 0; p < 16 * 12; p++) {
+      let h = 0;
+      for (let c = 0; c < 3; c++) {
+        const q = probs[p * 3 + c]!;
+        if (q > 0) h -= q * Math.log(q);
+      }
+      expect(map.entropy[p]).toBeCloseTo(h, 4);
+      sum += h;
+    }
+    expect(map.meanEntropy).toBeCloseTo(sum / (16 * 12), 4);
+    // The same forward pass ranks "label next".
+    expect((await predictWithUncertainty(model, manifest, image)).meanEntropy).toBeCloseTo(
+      map.meanEntropy,
+      6,
+    );
+  });
+
+  it('quantises to one byte per pixel: 0 certain, 255 uniform', () => {
+    const max = Math.log(3);
+    expect([...quantise(Float32Array.from([0, max / 2, max, max * 1.01, -0.001]), max)]).toEqual([
+      0, 128, 255, 255, 0,
+    ]);
   });
 });
