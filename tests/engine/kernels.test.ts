@@ -1,31 +1,22 @@
 /**
- * The training step's custom kernels (libtensorflow's FusedBatchNormV3/GradV3 and ReluGrad
- * wired with customGrad, and the JS analytic fallback) against tfjs' own layers and autodiff:
- * same values, same gradients, same moving statistics. (The loss: tests/engine/loss.test.ts.)
+ * The training step's custom kernels (libtensorflow's FusedBatchNormV3/GradV3, ReluGrad,
+ * ScaleAndTranslate/Grad and TensorScatterSub wired with customGrad, and the JS fallbacks)
+ * against tfjs' own layers and autodiff: same values, same gradients, same moving statistics,
+ * no tensor left behind. (The loss, on both paths: tests/engine/loss.test.ts.)
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeOps } from '../../main/engine/kernels/native';
+import { resizeHalfPixel } from '../../main/engine/models/common';
 import { installFastBatchNorm, installFastRelu } from '../../main/engine/models/fast-bn';
 import { getTf } from '../../main/native/backend';
+import { withKernelPath } from '../support/kernels';
 
 const tf = getTf();
 const TOL = 1e-4;
 
 function maxDiff(a: tfjs.Tensor, b: tfjs.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
-}
-
-/** Runs `fn` with the native kernels switched off (SEGSTUDIO_NATIVE_KERNELS=0) when `js`. */
-function withPath<T>(js: boolean, fn: () => T): T {
-  const before = process.env['SEGSTUDIO_NATIVE_KERNELS'];
-  if (js) process.env['SEGSTUDIO_NATIVE_KERNELS'] = '0';
-  try {
-    return fn();
-  } finally {
-    if (before === undefined) delete process.env['SEGSTUDIO_NATIVE_KERNELS'];
-    else process.env['SEGSTUDIO_NATIVE_KERNELS'] = before;
-  }
 }
 
 afterEach(() => {
@@ -36,7 +27,7 @@ describe('native kernels', () => {
   it('are available on the native backend, and off with SEGSTUDIO_NATIVE_KERNELS=0', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     expect(nativeOps(tf)).not.toBeNull();
-    expect(withPath(true, () => nativeOps(tf))).toBeNull();
+    expect(withKernelPath('js', () => nativeOps(tf))).toBeNull();
   });
 
   for (const path of ['native', 'js'] as const) {
@@ -59,7 +50,7 @@ describe('native kernels', () => {
       const x = tf.randomNormal([2, 5, 6, 3], 0.3, 2, 'float32', 11) as tfjs.Tensor4D;
       const r = tf.randomNormal([2, 5, 6, 3], 0, 1, 'float32', 12);
       const run = (layer: tfjs.layers.Layer): tfjs.Tensor[] =>
-        withPath(path === 'js', () =>
+        withKernelPath(path, () =>
           tf.tidy(() => {
             const [gamma, beta] = layer.trainableWeights.map((w) => w.read() as tfjs.Variable);
             const f = (): tfjs.Scalar =>
@@ -108,4 +99,50 @@ describe('native kernels', () => {
     expect(maxDiff(ya, tf.relu(x))).toBe(0);
     tf.dispose([x, r, ga, gb, ya]);
   });
+
+  it.each([
+    [6, 6, 240, 240, 3], // the seed's x40 (even factor) at 240x240
+    [3, 3, 127, 127, 2], // a size that is not a multiple: ceiling factor + crop
+    [5, 7, 15, 21, 4], // odd factors
+  ])(
+    "resizeHalfPixel %ix%i -> %ix%i runs as one kernel with the saved Layers graph's values and gradients",
+    async (h, w, H, W, C) => {
+      const input = tf.input({ shape: [h, w, C] });
+      const fast = tf.model({ inputs: input, outputs: resizeHalfPixel(tf, input, H, W, 'r') });
+      // What is saved and exported: the same topology, deserialised without the patch.
+      const saved = await tf.models.modelFromJSON({
+        modelTopology: fast.toJSON(null, false) as tfjs.io.ModelJSON['modelTopology'],
+      });
+      const x = tf.randomNormal([2, h, w, C], 0, 2, 'float32', 31);
+      const dy = tf.randomNormal([2, H, W, C], 0, 1, 'float32', 32);
+      const run = (model: tfjs.LayersModel): tfjs.Tensor[] =>
+        tf.tidy(() => [
+          model.predict(x) as tfjs.Tensor,
+          model.apply(x, { training: true }) as tfjs.Tensor,
+          tf.grad((xi: tfjs.Tensor) =>
+            tf.sum(tf.mul(model.apply(xi, { training: true }) as tfjs.Tensor, dy)),
+          )(x),
+        ]);
+      tf.dispose(run(fast));
+      const before = tf.memory().numTensors;
+      const a = run(fast);
+      const b = run(saved);
+      expect(a[0]!.shape).toEqual([2, H, W, C]);
+      // Float round-off only: within 1e-5 of the largest value (summation order differs).
+      a.forEach((t, i) => {
+        const scale = tf.tidy(() => tf.max(tf.abs(b[i]!)).dataSync()[0]!);
+        expect(maxDiff(t, b[i]!)).toBeLessThan(1e-5 * scale);
+      });
+      tf.dispose([...a, ...b]);
+      expect(tf.memory().numTensors).toBe(before);
+      // The patched model never runs the Layers upsample; the deserialised one does.
+      const kernels = async (model: tfjs.LayersModel): Promise<string[]> =>
+        (await tf.profile(() => tf.dispose(model.predict(x) as tfjs.Tensor))).kernelNames;
+      expect(await kernels(fast)).not.toContain('ResizeBilinear');
+      expect(await kernels(saved)).toContain('ResizeBilinear');
+      tf.dispose([x, dy]);
+      fast.dispose();
+      saved.dispose();
+    },
+  );
 });

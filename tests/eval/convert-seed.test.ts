@@ -185,7 +185,10 @@ describe.skipIf(!hasTorch)('seed converter on a full-size weight21.pt made by Py
     const b = tf.tidy(() =>
       (back.model.predict(deterministicInput(127)) as tfjs.Tensor).dataSync(),
     );
-    expect(maxAbsDiff(a, b)).toBe(0);
+    // In the app the upsample + crop run as one native kernel (fast-resize.ts); the reloaded
+    // standard Layers graph computes the same values up to float round-off.
+    const largest = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(maxAbsDiff(a, b) / largest).toBeLessThan(1e-5);
     back.model.dispose();
     model.dispose();
   });

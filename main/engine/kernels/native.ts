@@ -1,6 +1,7 @@
 /**
  * Direct access to libtensorflow kernels through tfjs-node's binding, for the few fused ops the
- * training step needs and tfjs does not expose (FusedBatchNormV3 and its gradient, ReluGrad).
+ * training step needs and tfjs does not expose (FusedBatchNormV3 and its gradient, ReluGrad,
+ * ScaleAndTranslate and its gradient, TensorScatterSub).
  * Each call is one JS -> C transition instead of the chain
  * of small tfjs ops these are otherwise built from.
  *
@@ -24,6 +25,7 @@ interface Binding {
   readonly TF_ATTR_STRING: number;
   readonly TF_ATTR_TYPE: number;
   readonly TF_FLOAT: number;
+  readonly TF_INT32: number;
 }
 
 interface NodeBackend {
@@ -63,6 +65,26 @@ export interface NativeOps {
   ): [tfjs.Tensor4D, tfjs.Tensor1D, tfjs.Tensor1D];
   /** dy where the ReLU output (or input) is > 0, else 0. */
   reluGrad(dy: tfjs.Tensor, features: tfjs.Tensor): tfjs.Tensor;
+  /**
+   * Bilinear resampling of `x` to `size`: output pixel centre y + 0.5 samples the input at
+   * (y + 0.5 - translation) / scale (pixel-centre coordinates), edges clamped. One kernel for
+   * any scale and offset (TensorFlow's ScaleAndTranslate, triangle kernel, no antialiasing).
+   */
+  scaleAndTranslate(
+    x: tfjs.Tensor4D,
+    size: readonly [number, number],
+    scale: readonly [number, number],
+    translation: readonly [number, number],
+  ): tfjs.Tensor4D;
+  /** The gradient of `scaleAndTranslate` with respect to `x` (same scale and translation). */
+  scaleAndTranslateGrad(
+    dy: tfjs.Tensor4D,
+    x: tfjs.Tensor4D,
+    scale: readonly [number, number],
+    translation: readonly [number, number],
+  ): tfjs.Tensor4D;
+  /** A copy of the flat `tensor` with `updates[i]` subtracted at `indices[i]` (int32, rank 1). */
+  scatterSub(tensor: tfjs.Tensor1D, indices: tfjs.Tensor1D, updates: tfjs.Tensor1D): tfjs.Tensor1D;
 }
 
 const cache = new WeakMap<object, NativeOps | null>();
@@ -86,6 +108,11 @@ function makeOps(tf: Tf, backend: NodeBackend): NativeOps {
   const nhwc: OpAttr = { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' };
   const training: OpAttr = { name: 'is_training', type: b.TF_ATTR_BOOL, value: true };
   const eps = (value: number): OpAttr => ({ name: 'epsilon', type: b.TF_ATTR_FLOAT, value });
+  const resample: OpAttr[] = [
+    float,
+    { name: 'kernel_type', type: b.TF_ATTR_STRING, value: 'triangle' },
+    { name: 'antialias', type: b.TF_ATTR_BOOL, value: false },
+  ];
   // Training mode with exponential_avg_factor 1 ignores the population inputs: pass empty ones.
   let empty: tfjs.Tensor1D | null = null;
   const emptyStats = (): tfjs.Tensor1D => {
@@ -120,6 +147,35 @@ function makeOps(tf: Tf, backend: NodeBackend): NativeOps {
     },
     reluGrad(dy, features) {
       return backend.executeSingleOutput('ReluGrad', [float], [dy, features]);
+    },
+    scaleAndTranslate(x, size, scale, translation) {
+      return tf.tidy(() =>
+        backend.executeSingleOutput('ScaleAndTranslate', resample, [
+          x,
+          tf.tensor1d([...size], 'int32'),
+          tf.tensor1d([...scale], 'float32'),
+          tf.tensor1d([...translation], 'float32'),
+        ]),
+      ) as tfjs.Tensor4D;
+    },
+    scaleAndTranslateGrad(dy, x, scale, translation) {
+      return tf.tidy(() =>
+        backend.executeSingleOutput('ScaleAndTranslateGrad', resample, [
+          dy,
+          x,
+          tf.tensor1d([...scale], 'float32'),
+          tf.tensor1d([...translation], 'float32'),
+        ]),
+      ) as tfjs.Tensor4D;
+    },
+    scatterSub(tensor, indices, updates) {
+      return tf.tidy(() =>
+        backend.executeSingleOutput(
+          'TensorScatterSub',
+          [float, { name: 'Tindices', type: b.TF_ATTR_TYPE, value: b.TF_INT32 }],
+          [tensor, tf.expandDims(indices, 1), updates],
+        ),
+      ) as tfjs.Tensor1D;
     },
   };
 }

@@ -6,6 +6,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../native/backend';
 import type { NamedArray } from '../optimizer';
 import { Rng } from '../rng';
+import { installFastUpsampleCrop } from './fast-resize';
 
 export type SymbolicTensor = tfjs.SymbolicTensor;
 export type LayersModel = tfjs.LayersModel;
@@ -129,20 +130,27 @@ export function resizeHalfPixel(
     .apply([firstCol, y]) as SymbolicTensor;
   const fy = Math.ceil(height / h);
   const fx = Math.ceil(width / w);
-  y = tf.layers
-    .upSampling2d({ size: [fy, fx], interpolation: 'bilinear', name: `${name}_up` })
-    .apply(y) as SymbolicTensor;
+  const up = tf.layers.upSampling2d({
+    size: [fy, fx],
+    interpolation: 'bilinear',
+    name: `${name}_up`,
+  });
   const top = Math.floor((fy + 1) / 2);
   const left = Math.floor((fx + 1) / 2);
-  return tf.layers
-    .cropping2D({
-      cropping: [
-        [top, (h + 1) * fy - top - height],
-        [left, (w + 1) * fx - left - width],
-      ],
-      name: `${name}_crop`,
-    })
-    .apply(y) as SymbolicTensor;
+  const crop = tf.layers.cropping2D({
+    cropping: [
+      [top, (h + 1) * fy - top - height],
+      [left, (w + 1) * fx - left - width],
+    ],
+    name: `${name}_crop`,
+  });
+  // The upsample + crop run as one native kernel with the same result (fast-resize.ts).
+  installFastUpsampleCrop(tf, up, crop, {
+    factor: [fy, fx],
+    offset: [top, left],
+    size: [height, width],
+  });
+  return crop.apply(up.apply(y)) as SymbolicTensor;
 }
 
 function fanIn(shape: readonly number[], kind: 'kernel' | 'depthwise_kernel'): number {
