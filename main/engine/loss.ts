@@ -12,11 +12,18 @@ import { nativeOps } from './kernels/native';
  * Implemented with an analytic gradient ((softmax - onehot) * w / sum w) around one Softmax
  * kernel: about twice as fast on the CPU as differentiating logSoftmax * oneHot, and at 12
  * classes ~35% less CPU than libtensorflow's SparseSoftmaxCrossEntropyWithLogits (see
- * bench/RESULTS.md), which matters at full resolution. On the native backend no one-hot map is
- * made: p_y is gathered at flat indices and the gradient is probs * s with s subtracted at
- * those indices (one TensorScatterSub), which saves four full passes over the logits (seed:
- * 93 M of them). Labels must be in [0, C) (void pixels carry label 0 and weight 0).
+ * bench/RESULTS.md), which matters at full resolution. With many classes on the native backend
+ * no one-hot map is made: p_y is gathered at flat indices and the gradient is probs * s with s
+ * subtracted at those indices (one TensorScatterSub); see GATHER_MIN_CLASSES.
+ * Labels must be in [0, C) (void pixels carry label 0 and weight 0).
  */
+/**
+ * From this many classes the gather/scatter path is cheaper than the one-hot map: at 101
+ * classes (16x240x240) 0.63 vs 0.76 CPU s for value + gradient; at 12 (8x360x480) the scatter
+ * over 1.4 M pixels costs more than a 12-wide one-hot map saves (0.30 vs 0.21 s).
+ */
+const GATHER_MIN_CLASSES = 32;
+
 export function maskedCrossEntropy(
   tf: Tf,
   logits: tfjs.Tensor4D,
@@ -27,7 +34,8 @@ export function maskedCrossEntropy(
   const numClasses = shape[3];
   const pixels = shape[0] * shape[1] * shape[2];
   // Flat int32 indices into the logits must stay below 2^31.
-  const ops = pixels * numClasses < 2 ** 31 ? nativeOps(tf) : null;
+  const ops =
+    numClasses >= GATHER_MIN_CLASSES && pixels * numClasses < 2 ** 31 ? nativeOps(tf) : null;
   const fn = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
     const lg = args[0] as tfjs.Tensor4D;
     const y = args[1] as tfjs.Tensor3D;
@@ -38,7 +46,7 @@ export function maskedCrossEntropy(
     // Where each pixel's label sits in the flat logits (native), or the one-hot map (JS).
     const target = ops
       ? tf.add(tf.range(0, pixels * numClasses, numClasses, 'int32'), tf.reshape(y, [pixels]))
-      : tf.oneHot(tf.reshape(y, [pixels]), numClasses);
+      : tf.oneHot(tf.reshape(y, [pixels]), numClasses, 1, 0, 'float32');
     const pY = ops
       ? tf.gather(tf.reshape(probs, [pixels * numClasses]), target)
       : tf.sum(tf.mul(probs, target), -1);

@@ -7,7 +7,7 @@ import { withKernelPath } from '../support/kernels';
 const tf = getTf();
 
 describe('maskedCrossEntropy', () => {
-  // Native: gather + TensorScatterSub; js: one-hot map. 101 classes = the seed's head.
+  // Native at 101 classes (the seed head): gather + TensorScatterSub; otherwise a one-hot map.
   it.each([
     ['native', 4],
     ['js', 4],
