@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { Problem } from '../../shared/dataset/descriptor';
+import { valueProblem } from '../dataset/deep-pass';
 import type { DatasetIndex } from '../dataset/index';
 import { scanMaskInProcess, type MaskScan, type MaskScanner } from '../dataset/scan';
 import { splitCacheFile } from '../dataset/split-cache';
@@ -11,11 +13,20 @@ import { readJsonOrNull } from '../fs/json';
  * One decode per mask, cached on disk under a key of the masks' paths/sizes/mtimes and the
  * class mapping. The scans made on the way are handed back so the class statistics of the
  * same split reuse them instead of decoding every mask a second time.
+ *
+ * The same pass is the app's first look at every mask's values (a project opens on headers
+ * only): a mask with values the labels do not name (say every pixel 200) is a problem, with
+ * the values and their pixel counts, exactly as `segstudio inspect` reports it (valueProblem).
  */
-const PresenceFile = z.record(z.string(), z.array(z.number().int()));
+const PresenceFile = z.object({
+  presence: z.record(z.string(), z.array(z.number().int())),
+  problems: z.array(Problem),
+});
 
 export interface PresenceResult {
   readonly presence: Map<string, readonly number[]>;
+  /** Masks whose values the classes do not all explain (`unknown_ids`), or that decode wrong. */
+  readonly problems: readonly Problem[];
   /** Scans decoded during this call, by annotation path (empty when read from the cache). */
   readonly scans: Map<string, MaskScan>;
 }
@@ -29,15 +40,22 @@ export async function classPresence(
   const file = splitCacheFile(index, split, cacheDir, 'presence');
   const scans = new Map<string, MaskScan>();
   const cached = await readJsonOrNull(file, PresenceFile);
-  if (cached) return { presence: new Map(Object.entries(cached)), scans };
+  if (cached) {
+    return { presence: new Map(Object.entries(cached.presence)), problems: cached.problems, scans };
+  }
   const samples = index.split(split).samples;
   const mapper = index.mapper;
+  const { encoding, root } = index.descriptor;
   const decoded = await scanSplit(index, split, onProgress ? { onProgress } : {});
   const presence = new Map<string, readonly number[]>();
+  const problems: Problem[] = [];
   samples.forEach((s, i) => {
     const scan = decoded[i]!;
     // Keyed by the current mask's file: an edited sample is never served a scan of its original.
-    scans.set(index.currentMask(s).file, scan);
+    const mask = index.currentMask(s).file;
+    scans.set(mask, scan);
+    const problem = valueProblem({ ...s, annotation: mask }, scan, mapper, encoding, root);
+    if (problem) problems.push(problem);
     const ids = new Set<number>();
     for (const [key, count] of scan.histogram) {
       const id = mapper.idOfKey(key);
@@ -48,8 +66,8 @@ export async function classPresence(
       [...ids].sort((a, b) => a - b),
     );
   });
-  await writeJsonAtomic(file, Object.fromEntries(presence));
-  return { presence, scans };
+  await writeJsonAtomic(file, { presence: Object.fromEntries(presence), problems });
+  return { presence, problems, scans };
 }
 
 /** A scanner for classStatistics that returns the scans already made, decoding only misses. */

@@ -7,7 +7,7 @@ import { UserFacingError } from '../ipc/dispatcher';
 import { stateOf } from '../labels/samples';
 import type { LabelStore } from '../labels/store';
 import { mediaPath } from '../media/resolve';
-import { classPresence, reuseScans } from './class-presence';
+import { classPresence, reuseScans, type PresenceResult } from './class-presence';
 import type { ServiceContext } from './context';
 import { parseQuery, runQuery, runQueryCached, type QueryContext } from './dataset-query';
 import { latestPerImageIoU, type PerImageIoU } from './eval-reports';
@@ -99,6 +99,12 @@ export function createDatasetService(workspace: Workspace): DatasetService {
     return bySplit;
   };
 
+  const keepPresence = (split: string, result: PresenceResult): void => {
+    const { state } = workspace.require();
+    state.presence.set(split, result.presence);
+    state.valueProblems.set(split, result.problems);
+  };
+
   const ensurePresence = async (split: string | undefined) => {
     const { state, project } = workspace.require();
     const splits = split ? [split] : Object.keys(state.index.splits);
@@ -109,7 +115,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
         const result = await classPresence(state.index, s, project.cacheDir, (d, t) =>
           job.progress(d, t),
         );
-        state.presence.set(s, result.presence);
+        keepPresence(s, result);
         job.finish();
       } catch (err) {
         job.fail((err as Error).message);
@@ -156,8 +162,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
       return workspace.classes();
     },
     problems: () => {
-      const { state } = workspace.require();
-      return state.index.problems.map((p): Problem => ({
+      return workspace.problems().map((p): Problem => ({
         split: p.split,
         sample: p.sample,
         path: p.path,
@@ -218,7 +223,8 @@ export function createDatasetService(workspace: Workspace): DatasetService {
           predIndex: predLayer('predIndex'),
           error: predLayer('error'),
         },
-        problems: state.index.problems
+        problems: workspace
+          .problems()
           .filter((p) => p.split === split && p.sample === id)
           .map((p) => ({ ...p })),
         neighbours: {
@@ -239,7 +245,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
           const found = await classPresence(state.index, split, project.cacheDir, (d, t) =>
             job.progress(d, t),
           );
-          state.presence.set(split, found.presence);
+          keepPresence(split, found);
           const stats = await classStatistics(state.index, split, {
             cacheDir: project.cacheDir,
             scanner: reuseScans(found.scans),

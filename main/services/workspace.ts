@@ -1,6 +1,6 @@
 import type { ClassInfo } from '../../shared/contracts/common';
 import { projectContract, type ProjectSummary } from '../../shared/contracts/project';
-import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
+import type { DatasetDescriptor, Problem } from '../../shared/dataset/descriptor';
 import { cachedClassStatistics, DatasetIndex, type ClassStatistics } from '../dataset/index';
 import type { EventHub } from '../ipc/dispatcher';
 import type { LabelStore } from '../labels/store';
@@ -20,6 +20,8 @@ export interface ProjectState {
   readonly stats: Map<string, ClassStatistics>;
   /** Dataset class ids present in each sample's ground truth, per split, once computed. */
   readonly presence: Map<string, Map<string, readonly number[]>>;
+  /** Problems the presence pass found in each split's mask values (see class-presence.ts). */
+  readonly valueProblems: Map<string, readonly Problem[]>;
 }
 
 /** Shared by the project and dataset services: opening, replacing and describing a project. */
@@ -67,6 +69,7 @@ export class Workspace {
       labels,
       stats,
       presence: new Map(),
+      valueProblems: new Map(),
     };
     return this.publish();
   }
@@ -86,6 +89,9 @@ export class Workspace {
       state.index.labels,
     );
     state.stats.clear();
+    // Which values the classes explain may have changed: look at the masks' values again.
+    state.presence.clear();
+    state.valueProblems.clear();
     return this.publish();
   }
 
@@ -95,6 +101,13 @@ export class Workspace {
     if (!state) return;
     state.stats.delete(split);
     state.presence.delete(split);
+    state.valueProblems.delete(split);
+  }
+
+  /** Every problem known now: the open's own, then what the presence pass found since. */
+  problems(): Problem[] {
+    const { state } = this.require();
+    return [...state.index.problems, ...[...state.valueProblems.values()].flat()];
   }
 
   private publish(): OpenProject {
