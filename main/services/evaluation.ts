@@ -6,6 +6,7 @@ import { EvalReport, evaluationContract } from '../../shared/contracts/evaluatio
 import type { ServiceHandlers } from '../../shared/ipc/contract';
 import { ArchiveResult } from '../../shared/worker/protocol';
 import { CheckpointKind } from '../../shared/contracts/common';
+import { onnxSidecarPath } from '../engine/export-manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import { readJsonOrNull } from '../fs/json';
 import { UserFacingError, type EventHub } from '../ipc/dispatcher';
@@ -152,7 +153,8 @@ export function createEvaluationService(
 
     async exportModel({ runName, from, format, destination }) {
       const runDir = await runDirOf(runName);
-      const name = `${runName}-${from}-model${format === 'archive' ? '.zip' : ''}`;
+      const ext = { archive: '.zip', folder: '', onnx: '.onnx' }[format];
+      const name = `${runName}-${from}-model${ext}`;
       const target = path.join(session.require().exportsDir, name);
       await fs.mkdir(path.dirname(target), { recursive: true });
       const value = ArchiveResult.parse(
@@ -162,7 +164,12 @@ export function createEvaluationService(
           'export',
         ),
       );
-      return produced(value.path, value.bytes, destination);
+      const file = await produced(value.path, value.bytes, destination);
+      // An ONNX model's sidecar goes along to the chosen place (it is also in the model's metadata).
+      if (format === 'onnx' && destination) {
+        await fs.copyFile(onnxSidecarPath(value.path), onnxSidecarPath(file.path));
+      }
+      return file;
     },
 
     async exportPredictions({ runName, split, from, encoding, folder, destination }) {

@@ -74,13 +74,16 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
 export interface ExportRunOptions {
   readonly runDir: string;
   readonly from: CheckpointKind;
-  /** A folder (`target` is the folder) or one stored ZIP (`target` is the file). */
-  readonly format: 'folder' | 'archive';
+  /**
+   * A folder (`target` is the folder), one stored ZIP (`target` is the file), or ONNX
+   * (`target` is the .onnx file; its `.segstudio.json` sidecar is written beside it).
+   */
+  readonly format: 'folder' | 'archive' | 'onnx';
   readonly target: string;
   readonly onProgress?: JobProgress;
 }
 
-/** Exports a run's checkpoint as a tfjs Layers model + segstudio.json (`runManifestFields`). */
+/** Exports a run's checkpoint as a tfjs Layers model or ONNX, + segstudio.json (`runManifestFields`). */
 export async function exportRun(options: ExportRunOptions): Promise<ArchiveResult> {
   const { runDir, from, format, target, onProgress } = options;
   const run = await readRunFile(runDir);
@@ -88,6 +91,14 @@ export async function exportRun(options: ExportRunOptions): Promise<ArchiveResul
   const restored = await restoreModel({ runDir, from });
   try {
     const fields = runManifestFields({ run, index, restored });
+    if (format === 'onnx') {
+      // Loaded on use: the protobuf definition is needed by this format only.
+      const { exportOnnx } = await import('../engine/onnx/export');
+      const out = await exportOnnx(restored.model, fields, target, {
+        ...(onProgress && { onProgress }),
+      });
+      return { path: out.path, bytes: out.bytes, count: 2, note: restored.note };
+    }
     if (format === 'archive') {
       const out = await exportModelArchive(restored.model, fields, target, onProgress);
       return { path: out.path, bytes: out.bytes, count: 3, note: restored.note };

@@ -60,7 +60,8 @@ export const evaluationContract = defineContract({
       input: z.object({
         runName: RunName,
         from: FromBest,
-        format: z.enum(['folder', 'archive']).default('archive'),
+        /** `onnx`: one .onnx file (opset 17, NCHW), its `.segstudio.json` sidecar beside it. */
+        format: z.enum(['folder', 'archive', 'onnx']).default('archive'),
         destination: Destination,
       }),
       output: ProducedFile,

@@ -52,11 +52,14 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     encoding: z.enum(['dataset', 'color']),
     archive: z.string().min(1),
   }),
-  /** Exports a checkpoint as a tfjs Layers model + segstudio.json (folder or ZIP at target). */
+  /**
+   * Exports a checkpoint as a tfjs Layers model + segstudio.json (folder or ZIP at target), or
+   * as `target` .onnx + its `.segstudio.json` sidecar.
+   */
   z.object({
     type: z.literal('export'),
     ...CHECKPOINT_JOB,
-    format: z.enum(['folder', 'archive']),
+    format: z.enum(['folder', 'archive', 'onnx']),
     target: z.string().min(1),
   }),
   /**

@@ -97,10 +97,12 @@ export const useEvaluationStore = defineStore('evaluation', () => {
   function exportModel(
     runName: string,
     from: CheckpointKind,
-    format: 'folder' | 'archive',
+    format: 'folder' | 'archive' | 'onnx',
     destination?: string,
   ) {
-    return runExport('model', `Exporting the model of ${runName}`, () =>
+    const what =
+      format === 'onnx' ? `Exporting ${runName} as ONNX` : `Exporting the model of ${runName}`;
+    return runExport('model', what, () =>
       api.evaluation.exportModel({ runName, from, format, destination }),
     );
   }
