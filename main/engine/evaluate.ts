@@ -42,6 +42,11 @@ export interface EvaluateOptions {
    * evaluation already computed instead of predicting the split a second time.
    */
   readonly onPrediction?: (sampleIndex: number, prediction: PredictedLabels) => Promise<void>;
+  /**
+   * Set: a sample that fails to decode is left out (counted nowhere, never replaced by another,
+   * which would count that one twice) and reported here. Unset: the evaluation fails naming it.
+   */
+  readonly onUndecodable?: (sampleIndex: number, error: unknown) => void;
 }
 
 /** One image's argmax over the classes, row-major. */
@@ -85,6 +90,8 @@ export function modelNumClasses(model: tfjs.LayersModel): number {
 }
 
 interface LoadedBatch {
+  /** The sample indices that loaded (all requested unless `onUndecodable` dropped some). */
+  readonly indices: readonly number[];
   readonly inputs: readonly DecodedSample[];
   /** Labels at the resolution metrics are computed at. */
   readonly labels: readonly DecodedSample[];
@@ -96,11 +103,25 @@ interface LoadedBatch {
  */
 async function loadBatch(
   source: SampleSource,
-  indices: readonly number[],
+  requested: readonly number[],
   size: { width: number; height: number },
   resolution: EvalResolution,
+  onUndecodable: EvaluateOptions['onUndecodable'],
 ): Promise<LoadedBatch> {
-  const originals = await Promise.all(indices.map((i) => source.load(i)));
+  const settled = await Promise.all(
+    requested.map((i) =>
+      source.load(i).then(
+        (sample) => ({ i, sample }),
+        (error: unknown) => {
+          if (!onUndecodable) throw error;
+          onUndecodable(i, error);
+          return null;
+        },
+      ),
+    ),
+  );
+  const kept = settled.filter((s) => s !== null);
+  const originals = kept.map((s) => s.sample);
   const inputs = await Promise.all(
     originals.map(async (s) => ({
       ...s,
@@ -116,7 +137,7 @@ async function loadBatch(
           ...size,
           label: resizeNearest(s.label, s.width, s.height, size.width, size.height),
         }));
-  return { inputs, labels };
+  return { indices: kept.map((s) => s.i), inputs, labels };
 }
 
 /**
@@ -231,15 +252,21 @@ async function runEvaluation(
 
   options.onProgress?.(0, total);
   // Decode the next batch (sharp, off the JS thread) while the current one runs.
-  let pending = batches[0] ? loadBatch(source, batches[0], size, resolution) : undefined;
+  const load = (indices: readonly number[]) =>
+    loadBatch(source, indices, size, resolution, options.onUndecodable);
+  let pending = batches[0] ? load(batches[0]) : undefined;
   for (let b = 0; b < batches.length; b++) {
     if (options.shouldCancel?.()) throw new EvaluationCancelled();
     const indices = batches[b]!;
     const batch = await pending!;
     const next = batches[b + 1];
-    pending = next ? loadBatch(source, next, size, resolution) : undefined;
+    pending = next ? load(next) : undefined;
     // Keep the rejected-prefetch from surfacing as unhandled if this batch throws.
     pending?.catch(() => undefined);
+    if (batch.indices.length === 0) {
+      options.onProgress?.(indices[indices.length - 1]! + 1, total);
+      continue;
+    }
 
     const logits = tf.tidy(() => {
       const x = inputBatch(tf, batch.inputs, size, options.normalization);
@@ -247,7 +274,7 @@ async function runEvaluation(
     });
     const predictions: { sampleIndex: number; prediction: PredictedLabels }[] = [];
     try {
-      indices.forEach((sampleIndex, k) => {
+      batch.indices.forEach((sampleIndex, k) => {
         const label = batch.labels[k]!;
         checkLabel(label, numClasses, source.imagePath(sampleIndex));
         const one = tf.slice(logits, [k, 0, 0, 0], [1, -1, -1, -1]);

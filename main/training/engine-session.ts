@@ -15,7 +15,7 @@ import { Trainer } from '../engine/trainer';
 import { getTf } from '../native/backend';
 import { checkpointInfo } from './checkpoint-info';
 import { initialWeightsOf, type Log } from './initial-weights';
-import { openRunDataset, skippingSource, splitSource } from './run-dataset';
+import { openRunDataset, splitSource } from './run-dataset';
 import { readRunFile, type RunFile } from './run-folder';
 import type {
   CheckpointRequest,
@@ -33,7 +33,9 @@ function valSource(index: DatasetIndex, run: RunFile, log: Log): SampleSource | 
     log('warn', `No usable "${run.valSplit}" split: epochs end without validation metrics`);
     return null;
   }
-  return skippingSource(index, run.valSplit, log);
+  // Not a skipping source: one that replaced a bad sample by the next would count that one
+  // twice; validate() leaves undecodable samples out instead (each counted once, or never).
+  return index.source(run.valSplit);
 }
 
 /** Is there anything at all in the checkpoints folder (a usable or a damaged checkpoint)? */
@@ -89,7 +91,7 @@ export const openEngineSession =
         ...(initialWeights && { initialWeights }),
       });
       return {
-        session: new EngineSession(run, trainer, runDir, val),
+        session: new EngineSession(run, trainer, runDir, val, log),
         resumedFrom: null,
         history: [],
         fallbackMessage: null,
@@ -123,7 +125,7 @@ export const openEngineSession =
     const { source, manifest } = trainer.resumed!;
     const kind: CheckpointKind = source === 'best' || source === 'previous' ? source : 'last';
     return {
-      session: new EngineSession(run, trainer, runDir, val),
+      session: new EngineSession(run, trainer, runDir, val, log),
       resumedFrom: checkpointInfo(run.runName, kind, manifest, Date.parse(manifest.createdAt)),
       history: historyOf(trainer),
       fallbackMessage: skipped.length > 0 ? skipped.join('; ') : null,
@@ -135,12 +137,14 @@ class EngineSession implements TrainingSession {
   readonly stepsPerEpoch: number;
   readonly hasValidation: boolean;
   readonly checkpointEveryMinutes: number;
+  private readonly undecodable = new Set<string>();
 
   constructor(
     run: RunFile,
     private readonly trainer: Trainer,
     private readonly runDir: string,
     private readonly val: SampleSource | null,
+    private readonly log: Log,
   ) {
     this.runName = run.runName;
     this.stepsPerEpoch = trainer.stepsPerEpoch;
@@ -179,6 +183,7 @@ class EngineSession implements TrainingSession {
       normalization: this.trainer.config.normalization,
       batchSize: this.trainer.config.batchSize,
       classWeights: this.trainer.classWeights,
+      onUndecodable: (i, err) => this.reportUndecodable(i, err),
     });
     this.trainer.budget?.validationEnded((performance.now() - started) / 1000);
     return {
@@ -188,6 +193,19 @@ class EngineSession implements TrainingSession {
       meanClassAccuracy: result.meanClassAccuracy,
       classIoU: result.perClass.map((c) => ({ name: c.name, iou: c.iou })),
     };
+  }
+
+  /** Once per sample and session: validation leaves it out every epoch. */
+  private reportUndecodable(sampleIndex: number, err: unknown): void {
+    const id = this.val!.sampleId(sampleIndex);
+    if (this.undecodable.has(id)) return;
+    this.undecodable.add(id);
+    const reason = err instanceof Error ? err.message : String(err);
+    const n = this.undecodable.size;
+    this.log(
+      'warn',
+      `Validation leaves out sample ${id} of split ${this.val!.split}: ${reason} (${n} sample${n === 1 ? '' : 's'} left out)`,
+    );
   }
 
   async saveCheckpoint(request: CheckpointRequest): Promise<CheckpointInfo[]> {

@@ -7,6 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset, SkippingSampleSource, type SkipReport } from '../../main/dataset/index';
+import { validateModel } from '../../main/engine/evaluate';
+import { getTf } from '../../main/native/backend';
+import { tinySegModel } from '../eval/helpers/fixture-dataset';
 import { ensureBuilt } from '../support/build';
 import { runSegstudio } from '../support/cli';
 import { scrambleIdat } from './fixtures/fuzz';
@@ -63,6 +66,35 @@ describe('training over an undecodable sample', () => {
     expect(skips[0]).toMatchObject({ split: 'train', sampleId: 'b', skipped: 1 });
     expect(skips[0]!.message).toContain(broken);
     expect(source.skipped).toBe(1);
+  });
+
+  it('validation leaves it out and counts every other sample once (never a replacement)', async () => {
+    const index = await openDataset(path.join(work.dir, 'data'));
+    const source = index.source('train');
+    const model = tinySegModel(getTf(), { width: 16, height: 16, numClasses: 2 });
+    const normalization = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } as {
+      mean: [number, number, number];
+      std: [number, number, number];
+    };
+    try {
+      const left: string[] = [];
+      const { result, loss } = await validateModel(model, source, {
+        normalization,
+        batchSize: 2,
+        classWeights: null,
+        onUndecodable: (i, err) => left.push(`${source.sampleId(i)}: ${(err as Error).message}`),
+      });
+      expect(result.perImage.map((p) => p.sample)).toEqual(['a', 'c', 'd']);
+      expect(left).toHaveLength(1);
+      expect(left[0]).toContain(`b: image ${broken} cannot be decoded`);
+      expect(loss).toBeGreaterThan(0);
+      // Without the option, an evaluation still fails naming the file.
+      await expect(
+        validateModel(model, source, { normalization, batchSize: 2, classWeights: null }),
+      ).rejects.toThrow(broken);
+    } finally {
+      model.dispose();
+    }
   });
 
   it('segstudio train finishes its steps, warns with the file and the count, keeps the run folder', () => {
