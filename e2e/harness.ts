@@ -189,3 +189,15 @@ export async function stop(): Promise<void> {
     await cleanup().catch(() => undefined);
   }
 }
+
+/** Evaluate view: picks run, split and checkpoint and presses Evaluate (does not wait). */
+export async function startEvaluation(
+  page: Page,
+  pick: { run: string; split: string; from: string },
+): Promise<void> {
+  await page.getByTestId('nav-evaluate').click();
+  await page.getByTestId('pick-run').selectOption(pick.run);
+  await page.getByTestId('pick-split').selectOption(pick.split);
+  await page.getByTestId('pick-checkpoint').selectOption(pick.from);
+  await page.getByTestId('evaluate').click();
+}

@@ -8,7 +8,15 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyCamvidSubset } from '../tests/support/datasets';
-import { openBrowser, repoRoot, screenshot, startServe, stop, type ServeHandle } from './harness';
+import {
+  openBrowser,
+  repoRoot,
+  screenshot,
+  startEvaluation,
+  startServe,
+  stop,
+  type ServeHandle,
+} from './harness';
 
 const TRAIN_COUNT = 24;
 const VAL_COUNT = 8;
@@ -248,11 +256,7 @@ describe('workbench: train, evaluate, export', () => {
   });
 
   it('evaluates the run: summary, per-class IoU, confusion matrix, worst cases', async () => {
-    await page.getByTestId('nav-evaluate').click();
-    await page.getByTestId('pick-run').selectOption(RUN);
-    await page.getByTestId('pick-split').selectOption('val');
-    await page.getByTestId('pick-checkpoint').selectOption('last');
-    await page.getByTestId('evaluate').click();
+    await startEvaluation(page, { run: RUN, split: 'val', from: 'last' });
     await waitForText('card-miou', /\d+\.\d%/, 180_000);
     await waitForText('card-pixacc', /\d+\.\d%/);
     await waitForText('card-classacc', /\d+\.\d%|—/);

@@ -20,6 +20,11 @@ export const PerImageMetric = z.object({
   sample: z.string(),
   mIoU: z.number().nullable(),
   pixelAccuracy: z.number().nullable(),
+  /**
+   * Wrong pixels by (truth, predicted) training index as [truth, predicted, pixels], most
+   * first; absent in reports saved before it was kept (their cell list then says so).
+   */
+  confusions: z.array(z.tuple([z.number().int(), z.number().int(), z.number()])).optional(),
 });
 export type PerImageMetric = z.infer<typeof PerImageMetric>;
 

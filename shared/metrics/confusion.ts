@@ -146,11 +146,25 @@ export function summarize(matrix: ConfusionMatrix): MetricsSummary {
   };
 }
 
-/** The per-image numbers stored for failure-case ranking. */
+/**
+ * The per-image numbers stored for failure-case ranking and the confusion matrix's cell list:
+ * `confusions` holds each wrong (truth, predicted) pair with pixels as [truth, predicted,
+ * pixels], most pixels first.
+ */
 export function imageMetrics(matrix: ConfusionMatrix): {
   mIoU: number | null;
   pixelAccuracy: number | null;
+  confusions: [number, number, number][];
 } {
   const { mIoU, pixelAccuracy } = summarize(matrix);
-  return { mIoU, pixelAccuracy };
+  const confusions: [number, number, number][] = [];
+  const n = matrix.numClasses;
+  for (let t = 0; t < n; t++) {
+    for (let p = 0; p < n; p++) {
+      const pixels = t === p ? 0 : matrix.get(t, p);
+      if (pixels > 0) confusions.push([t, p, pixels]);
+    }
+  }
+  confusions.sort((a, b) => b[2] - a[2]);
+  return { mIoU, pixelAccuracy, confusions };
 }

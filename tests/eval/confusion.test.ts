@@ -66,8 +66,25 @@ describe('ConfusionMatrix', () => {
   });
 
   it('gives null metrics, never NaN, for an empty matrix', () => {
-    expect(imageMetrics(new ConfusionMatrix(3))).toEqual({ mIoU: null, pixelAccuracy: null });
+    expect(imageMetrics(new ConfusionMatrix(3))).toEqual({
+      mIoU: null,
+      pixelAccuracy: null,
+      confusions: [],
+    });
     expect(summarize(new ConfusionMatrix(3)).meanClassAccuracy).toBeNull();
+  });
+
+  it("lists an image's wrong (truth, predicted) pairs, most pixels first", () => {
+    const m = ConfusionMatrix.fromRows([
+      [5, 1, 0],
+      [0, 2, 4],
+      [2, 0, 7],
+    ]);
+    expect(imageMetrics(m).confusions).toEqual([
+      [1, 2, 4],
+      [2, 0, 2],
+      [0, 1, 1],
+    ]);
   });
 
   it('rejects mismatched lengths and out-of-range labels', () => {

@@ -8,6 +8,7 @@ import { ConfusionMatrix, summarize } from '../../shared/metrics/confusion';
 import { IGNORE_LABEL, type DecodedSample } from '../../main/dataset/source';
 import { resizeNearest } from '../../main/dataset/sample-source';
 import { evaluateModel, validateModel } from '../../main/engine/evaluate';
+import { imagesConfusing } from '../../renderer/src/lib/confusion-images';
 import { maskedCrossEntropyReference } from '../../main/engine/loss';
 import { inputBatch, resizeRgb } from '../../main/engine/predict-input';
 import { getTf } from '../../main/native/backend';
@@ -83,6 +84,23 @@ describe('evaluateModel', () => {
       expect(p.mIoU).toBeGreaterThanOrEqual(0);
       expect(p.mIoU).toBeLessThanOrEqual(1);
     }
+    // The matrix's cell list: per-image wrong pixels add up to each off-diagonal cell, and the
+    // images of the biggest confusion come most-pixels first.
+    const rows = reference.rows();
+    let biggest = { truth: 0, predicted: 0, pixels: 0 };
+    rows.forEach((row, t) =>
+      row.forEach((count, q) => {
+        if (t === q) return;
+        const listed = imagesConfusing(report.perImage, t, q) ?? [];
+        expect(listed.reduce((sum, img) => sum + img.pixels, 0)).toBe(count);
+        if (count > biggest.pixels) biggest = { truth: t, predicted: q, pixels: count };
+      }),
+    );
+    expect(biggest.pixels).toBeGreaterThan(0);
+    const ranked = imagesConfusing(report.perImage, biggest.truth, biggest.predicted)!;
+    expect(ranked.map((img) => img.pixels)).toEqual(
+      [...ranked.map((img) => img.pixels)].sort((a, b) => b - a),
+    );
     expect(progress[0]).toEqual([0, 5]);
     expect(progress.at(-1)).toEqual([5, 5]);
   });

@@ -1,4 +1,5 @@
 import { onMounted, ref, type Ref } from 'vue';
+import { useRoute } from 'vue-router';
 import type { CheckpointKind } from '../../../shared/contracts/common';
 import { useProjectStore } from '../stores/project';
 import { useTrainingStore } from '../stores/training';
@@ -11,14 +12,16 @@ export interface RunSelection {
 
 /**
  * The run / split / checkpoint a view works on (Evaluate, Export). Once mounted it loads the
- * runs if needed and starts on the run selected in Train (else the first) and on `val` when the
- * dataset has it (else its first split).
+ * runs if needed and starts on the run and split the route names (`?run=&split=`, "back to
+ * Evaluate" from a failure case), else the run selected in Train (else the first) and `val`
+ * when the dataset has it (else its first split).
  */
 export function useRunSelection(): RunSelection {
   const project = useProjectStore();
   const training = useTrainingStore();
-  const runName = ref('');
-  const split = ref('val');
+  const query = useRoute().query;
+  const runName = ref(typeof query.run === 'string' ? query.run : '');
+  const split = ref(typeof query.split === 'string' ? query.split : 'val');
   const from = ref<CheckpointKind>('best');
   onMounted(async () => {
     if (!project.current) return;

@@ -1,14 +1,15 @@
 /**
- * The Train form as a first-time user meets it, in Chromium via serve mode: messages in words
- * (never zod's "Too small: expected number to be >=32"), the reason beside a disabled Start,
- * the time-budget field, the size warning, and a paused run's settings shown read-only and
- * copied into a new run.
+ * A first run as a new user makes it, in Chromium via serve mode. The Train form: messages in
+ * words (never zod's "Too small: expected number to be >=32"), the reason beside a disabled
+ * Start, the time-budget field, the size warning, a paused run's settings shown read-only and
+ * copied into a new run. Then Evaluate: the confusion matrix's named axes and a cell's images,
+ * how many failure cases and how spread, and back to Evaluate from a failure case.
  */
 import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMiniCamvid } from '../tests/support/datasets';
-import { openBrowser, screenshot, startServe, stop } from './harness';
+import { openBrowser, screenshot, startEvaluation, startServe, stop } from './harness';
 
 const RUN = 'form-run';
 let datasetDir: string;
@@ -90,5 +91,64 @@ describe('Train form', () => {
     expect(await field('epochs').inputValue()).toBe('3');
     expect(await field('stopAfterSteps').inputValue()).toBe('');
     expect(await page.getByTestId('train-start').isDisabled()).toBe(false);
+  });
+});
+
+describe('Evaluate', () => {
+  it('names the matrix axes and lists the images of a clicked cell, pixels adding up', async () => {
+    await startEvaluation(page, { run: RUN, split: 'val', from: 'last' });
+    await expect.poll(() => text('card-miou'), { timeout: 120_000 }).toMatch(/\d+\.\d%/);
+    expect(await text('confusion-axis-predicted')).toMatch(/^Predicted class/);
+    expect(await text('confusion-axis-true')).toMatch(/true class/);
+    expect(await text('confusion-col-0')).toBe('Sky');
+
+    // Hover the cells until one off the diagonal has pixels (an untrained model has many).
+    const box = (await page.getByTestId('confusion-canvas').boundingBox())!;
+    const n = 11;
+    const cell = box.width / n;
+    let found: { x: number; y: number; pixels: number; tip: string } | null = null;
+    for (let r = 0; r < n && !found; r++) {
+      for (let c = 0; c < n && !found; c++) {
+        if (r === c) continue;
+        const x = box.x + (c + 0.5) * cell;
+        const y = box.y + (r + 0.5) * cell;
+        await page.mouse.move(x, y);
+        const tip = await text('confusion-tip');
+        const pixels = Number(/([\d,]+) px/.exec(tip)?.[1]?.replace(/,/g, '') ?? 0);
+        if (pixels > 0) found = { x, y, pixels, tip };
+      }
+    }
+    expect(found).not.toBeNull();
+    await page.mouse.click(found!.x, found!.y);
+    const truth = /Truth\s+([^\n]+)/.exec(found!.tip)![1]!.trim();
+    const predicted = /Predicted\s+([^\n]+)/.exec(found!.tip)![1]!.trim();
+    expect(await text('confusion-images-title')).toBe(`${truth} predicted as ${predicted}`);
+    const rows = page.getByTestId('confusion-images').locator('li');
+    const listed = await rows.allInnerTexts();
+    expect(listed.length).toBeGreaterThan(0);
+    const sum = listed.reduce(
+      (s, row) => s + Number(/([\d,]+) px/.exec(row)![1]!.replace(/,/g, '')),
+      0,
+    );
+    expect(sum).toBe(found!.pixels);
+    await screenshot(page, 'evaluate-confusion-cell');
+  });
+
+  it('shows as many failure cases as asked, spread or not, and comes back from one', async () => {
+    const cases = page.locator('[data-testid^="failure-case-"][data-sample]');
+    // The two val images are neighbouring frames of one drive: spread out, one is shown.
+    await expect.poll(() => cases.count()).toBe(1);
+    await page.getByTestId('failure-spread').selectOption({ label: 'every image' });
+    await expect.poll(() => cases.count()).toBe(2);
+    await page.getByTestId('failure-count').fill('1');
+    await expect.poll(() => cases.count()).toBe(1);
+
+    const worst = await cases.first().getAttribute('data-sample');
+    await cases.first().click();
+    await expect.poll(() => text('sample-title')).toBe(`val/${worst}`);
+    await page.getByTestId('back-to-evaluate').click();
+    await expect.poll(() => page.getByTestId('pick-run').inputValue()).toBe(RUN);
+    expect(await page.getByTestId('pick-split').inputValue()).toBe('val');
+    await page.getByTestId('confusion-matrix').waitFor();
   });
 });
