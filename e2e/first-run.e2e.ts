@@ -152,3 +152,15 @@ describe('Evaluate', () => {
     await page.getByTestId('confusion-matrix').waitFor();
   });
 });
+
+describe('page', () => {
+  it('declares an icon the server has, so no /favicon.ico 404', async () => {
+    const href = await page
+      .locator('link[rel="icon"]')
+      .evaluate((l) => (l as HTMLLinkElement).href);
+    if (href.startsWith('data:')) return expect(href).toMatch(/^data:image\/svg\+xml/);
+    const icon = await page.request.get(href);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toBe('image/svg+xml');
+  });
+});
