@@ -1,11 +1,14 @@
 /**
  * Helpers of the editor e2e tests: a CamVid copy to edit (list lines verbatim, a few frames
- * per split), and reading the editor's mask back from its overlay canvas.
+ * per split) served and open in Chromium, and reading the editor's mask back from its overlay
+ * canvas.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { copyCamvidSubset } from '../tests/support/datasets';
+import { openBrowser, startServe, stop, type ServeHandle } from './harness';
 
 export { CAMVID } from '../tests/support/datasets';
 
@@ -15,6 +18,39 @@ export const POLL = { timeout: 30_000 } as const;
 /** Copies labels.json and the first `count` frames of each split; returns the folder. */
 export function copyCamvid(count: number): string {
   return copyCamvidSubset({ train: count, val: count }, 'e2e-editor');
+}
+
+/** A served CamVid copy open in a page; filled in by the beforeAll `serveCamvidCopy` adds. */
+export interface ServedCopy {
+  readonly datasetDir: string;
+  readonly serve: ServeHandle;
+  readonly page: Page;
+  /** Uncaught errors of the page so far; a test ends by expecting none. */
+  readonly pageErrors: string[];
+}
+
+/**
+ * Adds this file's beforeAll and afterAll: `copyCamvid(count)` served in serve mode and opened
+ * in Chromium; afterAll stops both and removes the copy. Read the fields inside tests only.
+ */
+export function serveCamvidCopy(count: number): ServedCopy {
+  const served = { pageErrors: [] as string[] } as {
+    datasetDir: string;
+    serve: ServeHandle;
+    page: Page;
+    pageErrors: string[];
+  };
+  beforeAll(async () => {
+    served.datasetDir = copyCamvid(count);
+    served.serve = await startServe({ args: [served.datasetDir] });
+    ({ page: served.page } = await openBrowser(served.serve.url));
+    served.page.on('pageerror', (e) => served.pageErrors.push(e.message));
+  });
+  afterAll(async () => {
+    await stop();
+    rmSync(served.datasetDir, { recursive: true, force: true });
+  });
+  return served;
 }
 
 /** Train sample ids of a copy, in list order. */

@@ -6,51 +6,42 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAMVID, copyCamvid, dragRow, maskPixelOf, maskPixelsOf, POLL } from './editor-support';
-import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
+import { describe, expect, it } from 'vitest';
+import {
+  CAMVID,
+  dragRow,
+  maskPixelOf,
+  maskPixelsOf,
+  POLL,
+  serveCamvidCopy,
+} from './editor-support';
+import { screenshot } from './harness';
 
 const BASE = 'loop-base';
 const ROAD_RGB = [128, 64, 128];
 
-let datasetDir: string;
-let serve: ServeHandle;
-let page: Page;
-const pageErrors: string[] = [];
+const app = serveCamvidCopy(6);
 
-beforeAll(async () => {
-  datasetDir = copyCamvid(6);
-  serve = await startServe({ args: [datasetDir] });
-  ({ page } = await openBrowser(serve.url));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-});
-
-afterAll(async () => {
-  await stop();
-  rmSync(datasetDir, { recursive: true, force: true });
-});
-
-const text = (testid: string) => page.getByTestId(testid).innerText();
-const saveState = () => page.getByTestId('save-state').getAttribute('data-state');
+const text = (testid: string) => app.page.getByTestId(testid).innerText();
+const saveState = () => app.page.getByTestId('save-state').getAttribute('data-state');
 
 async function shots(name: string): Promise<void> {
-  await screenshot(page, `${name}-1440x900`);
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await screenshot(page, `${name}-1280x720`);
-  await page.setViewportSize({ width: 1440, height: 900 });
+  await screenshot(app.page, `${name}-1440x900`);
+  await app.page.setViewportSize({ width: 1280, height: 720 });
+  await screenshot(app.page, `${name}-1280x720`);
+  await app.page.setViewportSize({ width: 1440, height: 900 });
 }
 
 async function trainTinyRun(): Promise<void> {
-  await page.goto(`${serve.origin}/#/train`);
-  await page.getByTestId('train-form').waitFor();
-  await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
-  await page.getByTestId('train-runName').fill(BASE);
-  await page.getByTestId('train-width').fill('64');
-  await page.getByTestId('train-height').fill('48');
-  await page.getByTestId('train-batch').fill('2');
-  await page.getByTestId('train-epochs').fill('1');
-  await page.getByTestId('train-start').click();
+  await app.page.goto(`${app.serve.origin}/#/train`);
+  await app.page.getByTestId('train-form').waitFor();
+  await expect.poll(() => app.page.getByTestId('train-width').inputValue()).not.toBe('');
+  await app.page.getByTestId('train-runName').fill(BASE);
+  await app.page.getByTestId('train-width').fill('64');
+  await app.page.getByTestId('train-height').fill('48');
+  await app.page.getByTestId('train-batch').fill('2');
+  await app.page.getByTestId('train-epochs').fill('1');
+  await app.page.getByTestId('train-start').click();
   await expect.poll(() => text('run-state'), { timeout: 240_000 }).toBe('finished');
 }
 
@@ -59,113 +50,115 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
 
   it('opens the worst failure case in the editor with Fix label, paints and saves', async () => {
     await trainTinyRun();
-    await page.getByTestId('nav-evaluate').click();
-    await page.getByTestId('pick-run').selectOption(BASE);
-    await page.getByTestId('pick-split').selectOption('val');
-    await page.getByTestId('evaluate').click();
-    await page.getByTestId('failure-case-1').waitFor({ timeout: 180_000 });
-    failureOrder = await page
+    await app.page.getByTestId('nav-evaluate').click();
+    await app.page.getByTestId('pick-run').selectOption(BASE);
+    await app.page.getByTestId('pick-split').selectOption('val');
+    await app.page.getByTestId('evaluate').click();
+    await app.page.getByTestId('failure-case-1').waitFor({ timeout: 180_000 });
+    failureOrder = await app.page
       .locator('[data-testid^="failure-case-"]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-sample') ?? ''));
     expect(failureOrder.length).toBe(6);
 
-    await page.getByTestId('fix-label-0').click();
-    await page.waitForURL(new RegExp(`#/label/val/${failureOrder[0]}\\?`));
-    expect(page.url()).toMatch(/queue=failures/);
+    await app.page.getByTestId('fix-label-0').click();
+    await app.page.waitForURL(new RegExp(`#/label/val/${failureOrder[0]}\\?`));
+    expect(app.page.url()).toMatch(/queue=failures/);
     await expect.poll(saveState).toBe('saved');
     await expect.poll(() => text('queue-place')).toBe('failure case 1 / 6');
 
     // Paint road across row 100 (buildings and trees in CamVid frames, never road).
-    const canvas = page.getByTestId('editor-canvas');
+    const canvas = app.page.getByTestId('editor-canvas');
     await expect.poll(() => canvas.evaluate((c) => (c as HTMLCanvasElement).width)).toBe(480);
-    expect((await maskPixelOf(page, 240, 100)).slice(0, 3)).not.toEqual(ROAD_RGB);
-    await page.getByTestId('class-option-3').click();
-    await page.getByTestId('tool-brush').click();
-    await page.getByTestId('brush-size').fill('15');
+    expect((await maskPixelOf(app.page, 240, 100)).slice(0, 3)).not.toEqual(ROAD_RGB);
+    await app.page.getByTestId('class-option-3').click();
+    await app.page.getByTestId('tool-brush').click();
+    await app.page.getByTestId('brush-size').fill('15');
     const box = (await canvas.boundingBox())!;
     const at = (x: number) => ({
       x: box.x + ((x + 0.5) / 480) * box.width,
       y: box.y + (100.5 / 360) * box.height,
     });
-    await page.mouse.move(at(150).x, at(150).y);
-    await page.mouse.down();
-    await page.mouse.move(at(330).x, at(330).y, { steps: 12 });
-    await page.mouse.up();
-    expect((await maskPixelOf(page, 240, 100)).slice(0, 3)).toEqual(ROAD_RGB);
+    await app.page.mouse.move(at(150).x, at(150).y);
+    await app.page.mouse.down();
+    await app.page.mouse.move(at(330).x, at(330).y, { steps: 12 });
+    await app.page.mouse.up();
+    expect((await maskPixelOf(app.page, 240, 100)).slice(0, 3)).toEqual(ROAD_RGB);
     await expect.poll(saveState, { timeout: 15_000 }).toBe('saved');
     await shots('loop-fix-label');
 
     // Next walks the failure cases in failure order, not by name.
-    await page.getByTestId('queue-next').click();
-    await page.waitForURL(new RegExp(`#/label/val/${failureOrder[1]}\\?`));
+    await app.page.getByTestId('queue-next').click();
+    await app.page.waitForURL(new RegExp(`#/label/val/${failureOrder[1]}\\?`));
     await expect.poll(() => text('queue-place')).toBe('failure case 2 / 6');
-    await page.getByTestId('queue-previous').click();
-    await page.waitForURL(new RegExp(`#/label/val/${failureOrder[0]}\\?`));
+    await app.page.getByTestId('queue-previous').click();
+    await app.page.waitForURL(new RegExp(`#/label/val/${failureOrder[0]}\\?`));
     await expect.poll(saveState).toBe('saved');
     // The saved edit is what the editor shows on coming back.
     await expect
-      .poll(async () => (await maskPixelOf(page, 240, 100)).slice(0, 3))
+      .poll(async () => (await maskPixelOf(app.page, 240, 100)).slice(0, 3))
       .toEqual(ROAD_RGB);
 
     // Browse shows the sample as edited.
-    await page.goto(`${serve.origin}/#/browse`);
-    await page.getByTestId('filter-label-state').selectOption('edited');
+    await app.page.goto(`${app.serve.origin}/#/browse`);
+    await app.page.getByTestId('filter-label-state').selectOption('edited');
     await expect.poll(() => text('sample-count')).toMatch(/^1 samples?$/);
-    await expect.poll(() => page.getByTestId('label-badge').first().innerText()).toMatch(/edited/);
+    await expect
+      .poll(() => app.page.getByTestId('label-badge').first().innerText())
+      .toMatch(/edited/);
   });
 
   it('starts from the model: replace, fill void, accept brush and the uncertainty overlay', async () => {
     const id = failureOrder[1]!;
-    await page.goto(`${serve.origin}/#/label/val/${id}?run=${BASE}`);
-    await page.getByTestId('replace-with-prediction').waitFor(POLL);
+    await app.page.goto(`${app.serve.origin}/#/label/val/${id}?run=${BASE}`);
+    await app.page.getByTestId('replace-with-prediction').waitFor(POLL);
     await expect.poll(saveState).toBe('saved');
     const size = { width: 480, height: 360 };
     const points: [number, number][] = [];
     for (let y = 20; y < 360; y += 40) for (let x = 20; x < 480; x += 40) points.push([x, y]);
-    const before = await maskPixelsOf(page, points);
+    const before = await maskPixelsOf(app.page, points);
 
     // Replace with prediction: every pixel is the model's class; undo gives the mask back.
-    await page.getByTestId('replace-with-prediction').click();
-    const predicted = await maskPixelsOf(page, points);
+    await app.page.getByTestId('replace-with-prediction').click();
+    const predicted = await maskPixelsOf(app.page, points);
     expect(predicted.every((p) => p[3] === 255)).toBe(true);
     expect(predicted).not.toEqual(before);
-    await page.getByTestId('undo').click();
-    expect(await maskPixelsOf(page, points)).toEqual(before);
+    await app.page.getByTestId('undo').click();
+    expect(await maskPixelsOf(app.page, points)).toEqual(before);
 
     // Fill void from prediction: only the erased stripe takes the model's classes.
-    await page.getByTestId('tool-eraser').click();
-    await page.getByTestId('brush-size').fill('15');
-    await dragRow(page, size, 180, 0, 479);
+    await app.page.getByTestId('tool-eraser').click();
+    await app.page.getByTestId('brush-size').fill('15');
+    await dragRow(app.page, size, 180, 0, 479);
     const stripe = points.map(([, y]) => Math.abs(y - 180) <= 4);
-    const erased = await maskPixelsOf(page, points);
+    const erased = await maskPixelsOf(app.page, points);
     expect(erased.filter((_, i) => stripe[i]).every((p) => p[3] === 0)).toBe(true);
-    await page.getByTestId('fill-void-from-prediction').click();
-    const filled = await maskPixelsOf(page, points);
+    await app.page.getByTestId('fill-void-from-prediction').click();
+    const filled = await maskPixelsOf(app.page, points);
     points.forEach((_, i) => {
       if (stripe[i]) expect(filled[i]).toEqual(predicted[i]);
       else if (before[i]![3] === 255) expect(filled[i]).toEqual(before[i]);
     });
-    await page.getByTestId('undo').click();
-    await page.getByTestId('undo').click();
-    expect(await maskPixelsOf(page, points)).toEqual(before);
+    await app.page.getByTestId('undo').click();
+    await app.page.getByTestId('undo').click();
+    expect(await maskPixelsOf(app.page, points)).toEqual(before);
 
     // The accept-prediction brush copies the model's classes under the stroke only.
-    await page.getByTestId('tool-accept-prediction').click();
-    await dragRow(page, size, 300, 0, 479);
-    const accepted = await maskPixelsOf(page, points);
+    await app.page.getByTestId('tool-accept-prediction').click();
+    await dragRow(app.page, size, 300, 0, 479);
+    const accepted = await maskPixelsOf(app.page, points);
     points.forEach(([, y], i) => {
       expect(accepted[i]).toEqual(Math.abs(y - 300) <= 4 ? predicted[i] : before[i]);
     });
     await expect.poll(saveState, POLL).toBe('saved');
 
     // Uncertainty: the run's per-pixel entropy at its 64x48 input, stretched over the image.
-    await page.getByTestId('uncertainty-toggle').click();
+    await app.page.getByTestId('uncertainty-toggle').click();
     await expect
-      .poll(() => page.getByTestId('uncertainty-toggle').getAttribute('data-state'), {
+      .poll(() => app.page.getByTestId('uncertainty-toggle').getAttribute('data-state'), {
         timeout: 180_000,
       })
       .toBe('shown');
-    const overlay = page.getByTestId('uncertainty-overlay');
+    const overlay = app.page.getByTestId('uncertainty-overlay');
     const shape = await overlay.evaluate((c) => {
       const canvas = c as HTMLCanvasElement;
       const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -182,36 +175,36 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     // Painting still reaches the mask under the overlay.
     expect(await overlay.evaluate((c) => getComputedStyle(c).pointerEvents)).toBe('none');
     await shots('loop-uncertainty');
-    await page.getByTestId('uncertainty-toggle').click();
+    await app.page.getByTestId('uncertainty-toggle').click();
     await expect.poll(() => overlay.count()).toBe(0);
   });
 
   it('fine-tunes with the corrections and lands on the comparison of both runs', async () => {
-    await page.getByTestId('nav-evaluate').click();
-    await page.getByTestId('pick-run').selectOption(BASE);
-    await page.getByTestId('pick-split').selectOption('val');
-    await page.getByTestId('fine-tune').click();
-    await expect.poll(() => page.getByTestId('fine-tune-name').inputValue()).toBe(`${BASE}-ft`);
-    await page.getByTestId('fine-tune-epochs').fill('1');
-    await page.getByTestId('fine-tune-start').click();
-    await page.waitForURL(/#\/train/);
-    await page.getByTestId('fine-tune-result').waitFor();
+    await app.page.getByTestId('nav-evaluate').click();
+    await app.page.getByTestId('pick-run').selectOption(BASE);
+    await app.page.getByTestId('pick-split').selectOption('val');
+    await app.page.getByTestId('fine-tune').click();
+    await expect.poll(() => app.page.getByTestId('fine-tune-name').inputValue()).toBe(`${BASE}-ft`);
+    await app.page.getByTestId('fine-tune-epochs').fill('1');
+    await app.page.getByTestId('fine-tune-start').click();
+    await app.page.waitForURL(/#\/train/);
+    await app.page.getByTestId('fine-tune-result').waitFor();
     expect(await text('fine-tune-result')).toMatch(new RegExp(`Fine-tuned from ${BASE}`));
 
     // When it finishes, the comparison opens and evaluates both runs on val.
-    await page.waitForURL(/#\/evaluate\/compare\?/, { timeout: 240_000 });
-    await page.getByTestId('compare-table').waitFor({ timeout: 240_000 });
-    expect(await page.getByTestId('compare-run-a').inputValue()).toBe(BASE);
-    expect(await page.getByTestId('compare-run-b').inputValue()).toBe(`${BASE}-ft`);
+    await app.page.waitForURL(/#\/evaluate\/compare\?/, { timeout: 240_000 });
+    await app.page.getByTestId('compare-table').waitFor({ timeout: 240_000 });
+    expect(await app.page.getByTestId('compare-run-a').inputValue()).toBe(BASE);
+    expect(await app.page.getByTestId('compare-run-b').inputValue()).toBe(`${BASE}-ft`);
     expect(await text('compare-miou-a')).toMatch(/\d+\.\d%/);
     expect(await text('compare-miou-b')).toMatch(/\d+\.\d%/);
     expect(await text('compare-miou-delta')).toMatch(/^mIoU change[\s\S]*(\+|\u2212)?\d+\.\d pts/i);
     // CamVid's 11 classes, each with A, B and the change.
-    expect(await page.locator('[data-testid^="compare-row-"]').count()).toBe(11);
-    const deltas = await page.getByTestId('compare-delta').allInnerTexts();
+    expect(await app.page.locator('[data-testid^="compare-row-"]').count()).toBe(11);
+    const deltas = await app.page.getByTestId('compare-delta').allInnerTexts();
     expect(deltas.every((d) => /^([+\u2212]?\d+\.\d|—)$/.test(d.trim()))).toBe(true);
     await shots('loop-compare');
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 
   it('makes a project from a folder of unlabeled images and opens the first one to label', async () => {
@@ -220,17 +213,17 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
       for (const f of readdirSync(path.join(CAMVID, 'val')).sort().slice(0, 3)) {
         copyFileSync(path.join(CAMVID, 'val', f), path.join(photos, f));
       }
-      await page.goto(`${serve.origin}/#/`);
-      await page.getByTestId('images-folder').fill(photos);
-      await page.getByTestId('images-classes').fill('road, car\nperson');
-      await page.getByTestId('images-val').fill('0');
+      await app.page.goto(`${app.serve.origin}/#/`);
+      await app.page.getByTestId('images-folder').fill(photos);
+      await app.page.getByTestId('images-classes').fill('road, car\nperson');
+      await app.page.getByTestId('images-val').fill('0');
       await expect.poll(() => text('images-hint')).toBe('3 classes: road, car, person');
       await shots('loop-images-project');
-      await page.getByTestId('images-create').click();
-      await page.waitForURL(/#\/label\/train\//, { timeout: 60_000 });
+      await app.page.getByTestId('images-create').click();
+      await app.page.waitForURL(/#\/label\/train\//, { timeout: 60_000 });
       await expect.poll(saveState).toBe('saved');
       expect(await text('label-state')).toBe('unlabeled');
-      for (const id of [0, 1, 2]) await page.getByTestId(`class-option-${id}`).waitFor();
+      for (const id of [0, 1, 2]) await app.page.getByTestId(`class-option-${id}`).waitFor();
     } finally {
       rmSync(photos, { recursive: true, force: true });
     }
