@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { rng } from './lib/random.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
@@ -32,18 +33,6 @@ const CLASSES = [
   { id: 6, name: 'Unlabelled', rgb_values: [0, 0, 0], void: true },
 ];
 const [SKY, BUILDING, ROAD, PAVEMENT, TREE, CAR, VOID] = [0, 1, 2, 3, 4, 5, 6];
-
-/** mulberry32: tiny, fast, good enough for pictures, and reproducible everywhere. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function scene(seed) {
   const rand = rng(seed);

@@ -3,22 +3,11 @@ import { Edit, type PaintMode } from '../../renderer/src/editor/edit';
 import { PatchHistory } from '../../renderer/src/editor/history';
 import { createMask, type LabelMask } from '../../renderer/src/editor/mask';
 import { sweepSpans } from '../../renderer/src/editor/raster/brush';
+import { rng } from '../../scripts/lib/random.mjs';
 
 // Undo/redo against a reference that keeps a full copy of the mask after every step.
 
 const VOID = 11;
-
-/** Deterministic PRNG (mulberry32) so a failing sequence can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomStroke(mask: LabelMask, random: () => number, mode: PaintMode) {
   const edit = new Edit(mask, { voidId: VOID, mode, tile: 8 });

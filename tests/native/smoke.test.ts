@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 
 import type { Rank, Scalar, Tensor4D, Variable } from '@tensorflow/tfjs-node';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../scripts/lib/random.mjs';
 
 type Tf = typeof import('@tensorflow/tfjs-node');
 
@@ -30,18 +31,6 @@ function loadNativeTf(): Tf {
   }
   cached = tf;
   return tf;
-}
-
-/** Deterministic PRNG (mulberry32) so the test does not depend on luck. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SIZE = 32;
