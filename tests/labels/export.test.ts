@@ -9,27 +9,13 @@ import { exportFile, exportLabels } from '../../main/labels/export';
 import type { IdMask } from '../../main/labels/payload';
 import { datasetMask, saveLabel } from '../../main/labels/samples';
 import { LabelStore } from '../../main/labels/store';
-import {
-  makeAde20k,
-  makeFolders,
-  makeFoldersRgbCsv,
-  makeI2dl,
-  makePairListRgbIndex,
-  makeSeed,
-  makeVoc,
-} from '../dataset/fixtures/formats';
+import { FORMAT_LAYOUTS, makeAde20k } from '../dataset/fixtures/formats';
 import { makeCityscapes, makeCvat, makeMmseg } from '../dataset/fixtures/exports';
 import { tempDir, treeFingerprint } from '../support/folders';
 
 /** Every generated layout that has masks, with the encoding its masks use. */
 const FORMATS: [string, (root: string) => Promise<void>][] = [
-  ['seed (red-id RGB)', makeSeed],
-  ['I2DL (colour BMP, void -1)', makeI2dl],
-  ['ADE20K (index)', (root) => makeAde20k(root)],
-  ['VOC (palette)', makeVoc],
-  ['folder pairs (index, discovered)', makeFolders],
-  ['folder pairs (colour, CSV)', makeFoldersRgbCsv],
-  ['pair list (index saved as RGB)', makePairListRgbIndex],
+  ...FORMAT_LAYOUTS,
   ['CVAT mask 1.1 (colour, labelmap.txt)', async (root) => void (await makeCvat(root))],
   ['MMSegmentation (index, 255 ignored)', async (root) => void (await makeMmseg(root))],
   ['Cityscapes (labelIds)', async (root) => void (await makeCityscapes(root))],
