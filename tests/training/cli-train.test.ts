@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunFile } from '../../main/training/run-folder';
 import { lastJsonLine, runSegstudio } from '../support/cli';
-import { miniCamvidRuns } from './helpers';
+import { miniCamvidRuns, trainArgs } from './helpers';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'segstudio.cjs');
@@ -38,17 +38,7 @@ describe('segstudio train / resume on a few CamVid val images', () => {
   it('trains for --steps, pauses with a checkpoint, then resumes to the end', async () => {
     const runDir = path.join(fx.runs, 'cli-run');
     const common = ['--size', '64x64', '--batch', '2', '--epochs', '2', '--seed', '5'];
-    const first = segstudio(
-      'train',
-      '--dataset',
-      fx.dataset,
-      '--run',
-      runDir,
-      ...common,
-      '--steps',
-      '3',
-      '--json',
-    );
+    const first = segstudio(...trainArgs(fx, runDir), ...common, '--steps', '3', '--json');
     expect(first.status, first.stderr).toBe(0);
     expect(lastJson(first.stdout)).toMatchObject({
       run: runDir,

@@ -40,6 +40,11 @@ export function miniCamvidRuns(
   return fixture;
 }
 
+/** The arguments of `segstudio train` into run folder `runDir` on the fixture's dataset. */
+export function trainArgs(fx: RunsFixture, runDir: string): string[] {
+  return ['train', '--dataset', fx.dataset, '--run', runDir];
+}
+
 /** Tiny, fast run: 64x64, batch 2 -> 4 steps per epoch on 8 train images. */
 export const TINY: Omit<TrainRequest, 'runName'> = {
   preset: 'default',

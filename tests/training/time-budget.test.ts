@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrainerState } from '../../shared/training/state';
 import { lastJsonLine, runSegstudio } from '../support/cli';
-import { miniCamvidRuns } from './helpers';
+import { miniCamvidRuns, trainArgs } from './helpers';
 
 const segstudio = (...args: string[]) => runSegstudio(args, {}, 240_000);
 
@@ -29,16 +29,7 @@ describe('segstudio train --time-budget on a few CamVid images', () => {
 
   it('ends at the budget with a final validation and a best checkpoint', () => {
     const runDir = path.join(fx.runs, 'budget');
-    const r = segstudio(
-      'train',
-      '--dataset',
-      fx.dataset,
-      '--run',
-      runDir,
-      '--time-budget',
-      '12s',
-      ...common,
-    );
+    const r = segstudio(...trainArgs(fx, runDir), '--time-budget', '12s', ...common);
     expect(r.status, r.stderr).toBe(0);
     const out = lastJsonLine<{ state: string; globalStep: number; totalSteps: number }>(r.stdout);
     expect(out.state).toBe('finished');
@@ -59,11 +50,7 @@ describe('segstudio train --time-budget on a few CamVid images', () => {
     const runDir = path.join(fx.runs, 'budget-pause');
     const budget = 20;
     const first = segstudio(
-      'train',
-      '--dataset',
-      fx.dataset,
-      '--run',
-      runDir,
+      ...trainArgs(fx, runDir),
       '--time-budget',
       `${budget}s`,
       '--steps',
