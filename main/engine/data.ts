@@ -4,12 +4,8 @@
  * function of (seed, epoch, position in epoch), so pausing, prefetching or resuming in another
  * process can never shift the data stream.
  */
-import type {
-  AugmentationConfig,
-  NormalizationConfig,
-  TrainingConfig,
-} from '../../shared/training/config';
-import { IGNORE_LABEL, type DecodedSample, type SampleSource } from '../dataset/source';
+import type { AugmentationConfig, NormalizationConfig } from '../../shared/training/config';
+import { IGNORE_LABEL, type DecodedSample } from '../dataset/source';
 import { Rng } from './rng';
 
 export const RNG_SCHEME = 'sfc32-derive-v1';
@@ -227,61 +223,4 @@ export function normalizeImage(image: Uint8Array, norm: NormalizationConfig): Fl
     out[i + 2] = (image[i + 2]! / 255 - norm.mean[2]) / norm.std[2];
   }
   return out;
-}
-
-/** Pixel counts per class (void excluded) over up to `limit` samples, loaded at `size`. */
-async function classPixelCounts(
-  source: SampleSource,
-  size: { readonly width: number; readonly height: number },
-  limit = Infinity,
-): Promise<number[]> {
-  const n = source.classes.length;
-  const counts = new Array<number>(n).fill(0);
-  const total = Math.min(source.count, limit);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < total) {
-      const s = await source.load(next++, { resize: size });
-      for (const l of s.label) if (l < n) counts[l]! += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-  return counts;
-}
-
-/**
- * Inverse-sqrt-frequency class weights, normalised so the pixel-weighted mean weight is 1 and
- * clipped to [0.05, 20] relative to that. Classes with no pixels get weight 1.
- */
-export function inverseSqrtFrequencyWeights(counts: readonly number[]): number[] {
-  const total = counts.reduce((a, b) => a + b, 0);
-  if (total === 0) return counts.map(() => 1);
-  const raw = counts.map((c) => (c > 0 ? 1 / Math.sqrt(c / total) : 0));
-  const mean = counts.reduce((acc, c, i) => acc + (c / total) * raw[i]!, 0);
-  return raw.map((w, i) => (counts[i]! > 0 ? Math.min(20, Math.max(0.05, w / mean)) : 1));
-}
-
-/**
- * The per-class loss weights a new run trains with: `given` (e.g. restored from a checkpoint)
- * when set, else the config's explicit list, else inverse-sqrt-frequency weights counted on up
- * to `sampleLimit` train samples (logged), else none.
- */
-export async function resolveClassWeights(
-  config: TrainingConfig,
-  train: SampleSource,
-  opts: {
-    readonly given?: readonly number[];
-    readonly sampleLimit: number;
-    readonly log: (message: string) => void;
-  },
-): Promise<readonly number[] | null> {
-  if (opts.given) return [...opts.given];
-  if (Array.isArray(config.classWeights)) return [...config.classWeights];
-  if (config.classWeights !== 'inverse-sqrt-frequency') return null;
-  const counts = await classPixelCounts(train, config.inputSize, opts.sampleLimit);
-  const weights = inverseSqrtFrequencyWeights(counts);
-  opts.log(
-    `class weights (inverse sqrt frequency): ${weights.map((w) => w.toFixed(3)).join(', ')}`,
-  );
-  return weights;
 }

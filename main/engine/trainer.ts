@@ -18,7 +18,8 @@ import {
   type LoadedCheckpoint,
 } from './checkpoint';
 import { makeTrainingConfig } from './config';
-import { epochOrder, resolveClassWeights, RNG_SCHEME } from './data';
+import { resolveClassWeights } from './class-weights';
+import { epochOrder, RNG_SCHEME } from './data';
 import { buildModel, type LayersModel } from './models';
 import { architectureOf } from './models/architecture';
 import { namedWeights } from './models/common';

@@ -41,7 +41,10 @@ export function configFromRequest(
   }
   if (request.augment === false) overrides.augmentation = NO_AUGMENTATION;
   if (request.classWeights !== undefined) {
-    overrides.classWeights = request.classWeights ? 'inverse-sqrt-frequency' : 'none';
+    // On = the preset's own frequency scheme (or inverse sqrt frequency if it has none).
+    const own = presetOf(request.preset).defaults.classWeights;
+    const scheme = typeof own === 'string' && own !== 'none' ? own : 'inverse-sqrt-frequency';
+    overrides.classWeights = request.classWeights ? scheme : 'none';
   }
   return makeTrainingConfig(overrides);
 }

@@ -58,7 +58,7 @@ export type AugmentationConfig = z.infer<typeof AugmentationConfig>;
 
 /** 'none', weights from the dataset's class frequencies, or one explicit weight per class. */
 export const ClassWeightsConfig = z.union([
-  z.enum(['none', 'inverse-sqrt-frequency']),
+  z.enum(['none', 'inverse-sqrt-frequency', 'enet-frequency']),
   z.array(z.number().min(0)).min(1),
 ]);
 export type ClassWeightsConfig = z.infer<typeof ClassWeightsConfig>;

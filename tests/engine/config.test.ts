@@ -3,12 +3,8 @@ import { makeTrainingConfig } from '../../main/engine/config';
 import { PRESET_REGISTRY } from '../../main/engine/models/registry';
 import { TrainingConfig } from '../../shared/training/config';
 import { learningRateAt, stepsPerEpoch } from '../../shared/training/schedule';
-import {
-  batchIndices,
-  drawAugment,
-  epochOrder,
-  inverseSqrtFrequencyWeights,
-} from '../../main/engine/data';
+import { batchIndices, drawAugment, epochOrder } from '../../main/engine/data';
+import { enetFrequencyWeights, inverseSqrtFrequencyWeights } from '../../main/engine/class-weights';
 import { Rng } from '../../main/engine/rng';
 
 describe('TrainingConfig', () => {
@@ -96,5 +92,13 @@ describe('Rng and data order', () => {
     expect(w[1]!).toBeGreaterThan(w[0]!);
     expect(w[2]).toBe(1);
     expect(0.9 * w[0]! + 0.1 * w[1]!).toBeCloseTo(1);
+  });
+  it('ENet weights 1/ln(1.02 + p): rarer classes weigh more, mean weight 1', () => {
+    const w = enetFrequencyWeights([600, 300, 100, 0]);
+    expect(w[1]!).toBeGreaterThan(w[0]!);
+    expect(w[2]!).toBeGreaterThan(w[1]!);
+    expect(w[3]).toBe(1);
+    expect(0.6 * w[0]! + 0.3 * w[1]! + 0.1 * w[2]!).toBeCloseTo(1);
+    expect(w[2]! / w[0]!).toBeCloseTo(Math.log(1.02 + 0.6) / Math.log(1.02 + 0.1), 6);
   });
 });
