@@ -163,8 +163,8 @@ export const defaultPreset: PresetDefinition = {
     inputSize: { width: 240, height: 240 },
     batchSize: 8,
     epochs: 60,
-    // 24/48/96/192 channels (~470k parameters): +4 points val mIoU per epoch over 1.0 in
-    // screening at ~1.3x the step time (bench/RESULTS.md, "Default recipe screening").
+    // 24/48/96/192 channels (~464k parameters): +3.7 points val mIoU per epoch over 1.0 in
+    // screening, for ~1.3x the step time at 240x180 (bench/RESULTS.md, "Default recipe").
     widthMultiplier: 1.5,
     optimizer: { lr: 2e-3, weightDecay: 1e-4 },
     schedule: { type: 'poly', warmupSteps: 100, power: 0.9, minLr: 1e-5 },
