@@ -14,6 +14,11 @@ export interface MaskKeys {
   readonly width: number;
   readonly height: number;
   readonly keys: Uint8Array | Uint32Array;
+  /**
+   * Set when a colour PNG was read as class ids (index/palette encoding) but its R, G and B
+   * differ somewhere: the first such pixel (row-major). Its ids are then only its red channel.
+   */
+  readonly colorPixel?: number;
 }
 
 export const colorKey = (r: number, g: number, b: number): number => (r << 16) | (g << 8) | b;
@@ -52,8 +57,14 @@ export function maskKeysFromPng8(png: Png8, encoding: MaskEncoding): MaskKeys {
     if (channels === 1) return { width, height, keys: data };
     // An index mask saved as RGB(A) or grey+alpha: the id is the first channel (R = G = B).
     const keys = new Uint8Array(n);
-    for (let p = 0; p < n; p++) keys[p] = data[p * channels]!;
-    return { width, height, keys };
+    let colorPixel = -1;
+    for (let p = 0; p < n; p++) {
+      const o = p * channels;
+      keys[p] = data[o]!;
+      if (colorPixel < 0 && channels >= 3 && (data[o] !== data[o + 1] || data[o] !== data[o + 2]))
+        colorPixel = p;
+    }
+    return { width, height, keys, ...(colorPixel >= 0 && { colorPixel }) };
   }
   const keys = new Uint32Array(n);
   if (png.colorType === 3) {

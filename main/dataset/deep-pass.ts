@@ -130,6 +130,15 @@ export function valueProblem(
       `annotation ${name} decodes to ${scan.width}x${scan.height}, its header says ${r.width}x${r.height}`,
     );
   }
+  if (scan.colorPixel !== undefined && encoding !== 'rgb') {
+    const [x, y] = [scan.colorPixel % scan.width, Math.floor(scan.colorPixel / scan.width)];
+    return sampleProblem(
+      r,
+      r.annotation,
+      'unsupported_mask',
+      `annotation ${name} is a colour mask (red, green and blue differ at pixel ${x},${y}), but this dataset's masks hold class ids (grey or palette); save it as ids like the others`,
+    );
+  }
   const unknown = scan.histogram.filter(([key]) => mapper.idOfKey(key) === undefined);
   if (unknown.length === 0) return null;
   const pixels = unknown.reduce((n, [, c]) => n + c, 0);

@@ -23,13 +23,12 @@ import {
   findLabelsFile,
   readLabelsFile,
 } from './classes';
-import { decodeMask, keyColor, keyHistogram } from './decode';
 import { detectFormat } from './detect';
 import { DatasetError } from './errors';
 import { DirCache } from './dir-cache';
 import { DatasetIndex, type SplitIndex } from './dataset-index';
 import { formatModule } from './formats/index';
-import type { ColorType } from './headers';
+import { chooseEncoding, type AnnotationHeader } from './mask-encoding';
 import type { DatasetPlan } from './plan';
 import { scanKey, type ProgressFn, type SampleRecord } from './records';
 import type { ImageChecker, MaskScan, MaskScanner } from './scan';
@@ -58,42 +57,6 @@ export interface OpenOptions {
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
-
-function encodingFor(color: ColorType | null): MaskEncoding {
-  if (color === 'palette') return 'palette';
-  if (color === 'rgb' || color === 'rgba') return 'rgb';
-  return 'index';
-}
-
-/**
- * Colour PNG masks can mean three things: an index mask saved as RGB (R = G = B = id, common
- * after a PIL/OpenCV round trip), the seed's id-in-red (G = B = 0), or colours looked up in the
- * labels (I2DL). The first few masks decide: the reading that explains the most pixels wins.
- */
-async function guessColorMasks(
-  annotations: readonly string[],
-  classes: readonly ClassDef[] | null,
-): Promise<{ encoding: MaskEncoding; rgbMapping?: RgbMapping }> {
-  const ids = classes ? new Set(classes.map((c) => c.id)) : null;
-  const colors = classes && new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'colors' });
-  const red = classes && new ClassMapper({ classes, encoding: 'rgb', rgbMapping: 'red-id' });
-  let total = 0;
-  let byGrey = 0;
-  let byColor = 0;
-  let byRed = 0;
-  for (const file of annotations.slice(0, 3)) {
-    const histogram = keyHistogram((await decodeMask(file, 'rgb')).keys);
-    for (const [key, count] of histogram) {
-      total += count;
-      const [r, g, b] = keyColor(key);
-      if (r === g && g === b && (!ids || ids.has(r))) byGrey += count;
-      if (colors?.idOfKey(key) !== undefined) byColor += count;
-      if (red?.idOfKey(key) !== undefined) byRed += count;
-    }
-  }
-  if (total > 0 && byGrey === total && byGrey > byColor) return { encoding: 'index' };
-  return { encoding: 'rgb', rgbMapping: byRed > byColor ? 'red-id' : 'colors' };
-}
 
 interface ClassChoice {
   classes: readonly ClassDef[] | null;
@@ -145,7 +108,7 @@ function withVoid(classes: ClassDef[], voidId: number | null): ClassDef[] {
   return classes;
 }
 
-/** Pass 1 over every split: usable records, every problem, and what the first masks look like. */
+/** Pass 1 over every split: usable records, every problem, and each usable mask's colour type. */
 async function checkAllHeaders(
   plan: DatasetPlan,
   options: OpenOptions,
@@ -154,16 +117,14 @@ async function checkAllHeaders(
 ): Promise<{
   records: Map<string, SampleRecord[]>;
   problems: Problem[];
-  firstAnnotationColor: ColorType | null;
-  firstAnnotations: string[];
+  annotations: AnnotationHeader[];
 }> {
   const total = plan.splits.reduce((n, s) => n + s.samples.length, 0);
   let done = 0;
   progress(0, total, 'headers');
   const records = new Map<string, SampleRecord[]>();
   const problems: Problem[] = [];
-  let firstAnnotationColor: ColorType | null = null;
-  const firstAnnotations: string[] = [];
+  const annotations: AnnotationHeader[] = [];
   for (const split of plan.splits) {
     const checked = await checkSplitHeaders(split, {
       root: plan.root,
@@ -178,12 +139,11 @@ async function checkAllHeaders(
       problems.push(...c.problems);
       if (!c.record) continue;
       usable.push(c.record);
-      if (firstAnnotations.length === 0) firstAnnotationColor = c.annotationColor;
-      if (firstAnnotations.length < 3) firstAnnotations.push(c.record.annotation);
+      annotations.push({ file: c.record.annotation, color: c.annotationColor });
     }
     records.set(split.name, usable);
   }
-  return { records, problems, firstAnnotationColor, firstAnnotations };
+  return { records, problems, annotations };
 }
 
 function deepOptions(options: OpenOptions): DeepPassOptions {
@@ -229,11 +189,12 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
     encoding = options.descriptor.encoding;
     rgbMapping = options.descriptor.rgbMapping;
   } else {
-    encoding = plan.encoding ?? encodingFor(headers.firstAnnotationColor);
-    rgbMapping = plan.rgbMapping;
-    if (encoding === 'rgb' && !rgbMapping && headers.firstAnnotations.length > 0) {
-      ({ encoding, rgbMapping } = await guessColorMasks(headers.firstAnnotations, choice.classes));
-    }
+    ({ encoding, rgbMapping } = await chooseEncoding(
+      headers.annotations,
+      choice.classes,
+      plan.encoding,
+      plan.rgbMapping,
+    ));
   }
   const defaultVoid = rgbMapping === 'red-id' ? 0 : plan.defaultVoidId;
 

@@ -43,7 +43,7 @@ export interface DatasetPlan {
   /** Names and colours the format defines itself (VOC, ADE20K's objectInfo150.csv). */
   readonly builtinClasses?: readonly ClassDef[];
   readonly defaultVoidId: number | null;
-  /** Set when the format fixes the encoding; otherwise the first annotation decides. */
+  /** Set when the format fixes the encoding; otherwise the masks' headers decide (mask-encoding.ts). */
   readonly encoding?: MaskEncoding;
   readonly rgbMapping?: RgbMapping;
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import type { MaskEncoding } from '../../shared/dataset/descriptor';
 import { checkPngChunks, decodePng8Sync } from './codecs/png-index';
-import { decodeMask, keyHistogram, maskKeysFromPng8, rgbOf } from './decode';
+import { decodeMask, keyHistogram, maskKeysFromPng8, rgbOf, type MaskKeys } from './decode';
 import { sniffKind } from './headers';
 
 export interface MaskScan {
@@ -17,17 +17,25 @@ export interface MaskScan {
   readonly height: number;
   /** Sorted [key, pixelCount] pairs; keys as in decode.ts. */
   readonly histogram: [number, number][];
+  /** A colour mask read as ids: its first pixel whose R, G and B differ (see decode.ts). */
+  readonly colorPixel?: number;
 }
+
+/** The value counts of a decoded mask. */
+export const scanOf = (mask: MaskKeys): MaskScan => ({
+  width: mask.width,
+  height: mask.height,
+  histogram: keyHistogram(mask.keys),
+  ...(mask.colorPixel !== undefined && { colorPixel: mask.colorPixel }),
+});
 
 export type MaskScanner = (file: string, encoding: MaskEncoding) => Promise<MaskScan>;
 
 /** Decodes an image fully; resolves with its size, rejects with what is wrong. */
 export type ImageChecker = (file: string) => Promise<{ width: number; height: number }>;
 
-export const scanMaskInProcess: MaskScanner = async (file, encoding) => {
-  const mask = await decodeMask(file, encoding);
-  return { width: mask.width, height: mask.height, histogram: keyHistogram(mask.keys) };
-};
+export const scanMaskInProcess: MaskScanner = async (file, encoding) =>
+  scanOf(await decodeMask(file, encoding));
 
 /**
  * The worker threads' scanner: 8-bit PNG masks (nearly all of them) are read and inflated
@@ -37,10 +45,7 @@ export const scanMaskInProcess: MaskScanner = async (file, encoding) => {
 export const scanMaskBlocking: MaskScanner = async (file, encoding) => {
   if (file.toLowerCase().endsWith('.png')) {
     const png = decodePng8Sync(readFileSync(file));
-    if (png) {
-      const mask = maskKeysFromPng8(png, encoding);
-      return { width: mask.width, height: mask.height, histogram: keyHistogram(mask.keys) };
-    }
+    if (png) return scanOf(maskKeysFromPng8(png, encoding));
   }
   return scanMaskInProcess(file, encoding);
 };

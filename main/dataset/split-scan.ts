@@ -2,8 +2,7 @@ import { mapLimit } from './concurrency';
 import { createDecodePool, POOL_THRESHOLD } from './decode-pool';
 import type { DatasetIndex } from './dataset-index';
 import { scanKey } from './records';
-import { keyHistogram } from './decode';
-import { scanMaskInProcess, type MaskScan, type MaskScanner } from './scan';
+import { scanMaskInProcess, scanOf, type MaskScan, type MaskScanner } from './scan';
 
 export interface SplitScanOptions {
   /** How to decode a mask; default: the decode pool when many masks are missing, else in-process. */
@@ -37,11 +36,7 @@ export async function scanSplit(
     async (s) => {
       // Edited masks (label-source seam) are read here; the deep-open scans describe the files.
       const scan = edited(s)
-        ? await index.readMask(s).then((m) => ({
-            width: m.width,
-            height: m.height,
-            histogram: keyHistogram(m.keys),
-          }))
+        ? scanOf(await index.readMask(s))
         : (index.scans.get(scanKey(s)) ?? (await scanner(s.annotation, encoding)));
       options.onProgress?.(++done, samples.length);
       return scan;

@@ -31,7 +31,6 @@ beforeAll(async () => {
   ensureBuilt();
   fixture = startMiniCamvidServices('unknown-ids', { train: 3, val: 1 });
   const annot = path.join(fixture.dataset, 'trainannot');
-  // Not the first mask: format detection reads that one's header to decide the encoding.
   const name = readdirSync(annot).sort().at(-1)!;
   bad = { id: path.parse(name).name, file: path.join(annot, name) };
   await writeGrey(bad.file, 200);
