@@ -31,6 +31,24 @@ export interface PresenceResult {
   readonly scans: Map<string, MaskScan>;
 }
 
+/** The presence saved for the split's current masks and classes, or null (nothing decoded). */
+export async function cachedClassPresence(
+  index: DatasetIndex,
+  split: string,
+  cacheDir: string,
+): Promise<PresenceResult | null> {
+  const cached = await readJsonOrNull(
+    splitCacheFile(index, split, cacheDir, 'presence'),
+    PresenceFile,
+  );
+  if (!cached) return null;
+  return {
+    presence: new Map(Object.entries(cached.presence)),
+    problems: cached.problems,
+    scans: new Map(),
+  };
+}
+
 export async function classPresence(
   index: DatasetIndex,
   split: string,
@@ -39,10 +57,8 @@ export async function classPresence(
 ): Promise<PresenceResult> {
   const file = splitCacheFile(index, split, cacheDir, 'presence');
   const scans = new Map<string, MaskScan>();
-  const cached = await readJsonOrNull(file, PresenceFile);
-  if (cached) {
-    return { presence: new Map(Object.entries(cached.presence)), problems: cached.problems, scans };
-  }
+  const cached = await cachedClassPresence(index, split, cacheDir);
+  if (cached) return cached;
   const samples = index.split(split).samples;
   const mapper = index.mapper;
   const { encoding, root } = index.descriptor;

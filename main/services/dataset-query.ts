@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SampleQuery, SampleRow } from '../../shared/contracts/dataset';
+import type { Problem } from '../../shared/dataset/descriptor';
 import { SampleQuery as SampleQuerySchema } from '../../shared/contracts/dataset';
 import type { DatasetIndex } from '../dataset/index';
 import { mediaPath } from '../media/resolve';
@@ -20,18 +21,25 @@ export function thumbPath(split: string, id: string): string {
   return mediaPath('sample', split, id, 'thumb');
 }
 
+const key = (split: string, id: string) => `${split}\u0000${id}`;
+
+/** The reasons of `problems` per sample (split + id), each once, in order. */
+function reasonsBySample(problems: readonly Problem[]): Map<string, string[]> {
+  const into = new Map<string, string[]>();
+  for (const p of problems) {
+    if (!p.sample) continue;
+    const k = key(p.split, p.sample);
+    const list = into.get(k) ?? [];
+    if (!list.includes(p.reason)) list.push(p.reason);
+    into.set(k, list);
+  }
+  return into;
+}
+
 export function baseRows(index: DatasetIndex): BaseRow[] {
   const hit = rowCache.get(index);
   if (hit) return hit;
-  const reasons = new Map<string, string[]>();
-  const key = (split: string, id: string) => `${split}\u0000${id}`;
-  for (const p of index.problems) {
-    if (!p.sample) continue;
-    const k = key(p.split, p.sample);
-    const list = reasons.get(k) ?? [];
-    if (!list.includes(p.reason)) list.push(p.reason);
-    reasons.set(k, list);
-  }
+  const reasons = reasonsBySample(index.problems);
   const rows: BaseRow[] = [];
   const seen = new Set<string>();
   // The dataset's own splits: images without a mask (projects from images) are rows too, and
@@ -75,6 +83,11 @@ export interface QueryContext {
   readonly presence: (split: string) => ReadonlyMap<string, readonly number[]> | null;
   /** Label state of a sample (through the project's labels); absent when there is no store. */
   readonly label?: (split: string, id: string) => Pick<SampleRow, 'labelState' | 'edited'>;
+  /**
+   * Problems found after the open (the presence pass's `unknown_ids`): their reasons join the
+   * rows' own, so Browse, its problem filter and the project's problemCount agree.
+   */
+  readonly found?: readonly Problem[];
 }
 
 const byName = (a: SampleRow, b: SampleRow) =>
@@ -84,8 +97,13 @@ const byName = (a: SampleRow, b: SampleRow) =>
 export function runQuery(index: DatasetIndex, query: ParsedQuery, ctx: QueryContext): SampleRow[] {
   const needle = query.search?.trim().toLowerCase();
   const iouBand = query.iouMin !== undefined || query.iouMax !== undefined;
+  const found = ctx.found?.length ? reasonsBySample(ctx.found) : null;
   const out: SampleRow[] = [];
-  for (const row of baseRows(index)) {
+  for (const base of baseRows(index)) {
+    const more = found?.get(key(base.split, base.id));
+    const row = more
+      ? { ...base, problemReasons: [...new Set([...base.problemReasons, ...more])] }
+      : base;
     if (query.split !== undefined && row.split !== query.split) continue;
     if (needle && !row.id.toLowerCase().includes(needle)) continue;
     if (query.hasProblem !== undefined && query.hasProblem !== row.problemReasons.length > 0) {

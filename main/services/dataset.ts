@@ -102,7 +102,7 @@ export function createDatasetService(workspace: Workspace): DatasetService {
   const keepPresence = (split: string, result: PresenceResult): void => {
     const { state } = workspace.require();
     state.presence.set(split, result.presence);
-    state.valueProblems.set(split, result.problems);
+    workspace.keepValueProblems(split, result.problems);
   };
 
   const ensurePresence = async (split: string | undefined) => {
@@ -145,10 +145,12 @@ export function createDatasetService(workspace: Workspace): DatasetService {
       iou: (split) => ious.get(split) ?? null,
       presence: (split) => state.presence.get(split) ?? null,
       label: labelOf(state),
+      found: [...state.valueProblems.values()].flat(),
     };
     const stamp = JSON.stringify([
       [...ious].map(([split, r]) => [split, r?.runName ?? null, r?.evaluatedAt ?? null]),
       [...state.presence.keys()],
+      ctx.found?.length ?? 0,
       labelsStamp(labels),
     ]);
     return runQueryCached(state.index, query, ctx, stamp);

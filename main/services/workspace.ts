@@ -4,6 +4,7 @@ import type { DatasetDescriptor, Problem } from '../../shared/dataset/descriptor
 import { cachedClassStatistics, DatasetIndex, type ClassStatistics } from '../dataset/index';
 import type { EventHub } from '../ipc/dispatcher';
 import type { LabelStore } from '../labels/store';
+import { cachedClassPresence } from './class-presence';
 import type { HostAdapter } from './host';
 import { writeProjectFile, type ProjectFile } from './project-store';
 import { projectLayout, type MutableProjectSession, type OpenProject } from './project-session';
@@ -46,8 +47,9 @@ export class Workspace {
   }
 
   /**
-   * Makes the project current. Class statistics saved for its current masks and classes are
-   * read back (no mask decoded), so pixel shares survive a reopen; stale ones are not found.
+   * Makes the project current. Class statistics and presence saved for its current masks and
+   * classes are read back (no mask decoded), so pixel shares and the problems found in mask
+   * values survive a reopen; stale ones are not found.
    */
   async activate(
     projectDir: string,
@@ -58,19 +60,20 @@ export class Workspace {
     const withLabels = index.withLabels(labels);
     const cacheDir = projectLayout(projectDir).cacheDir;
     const stats = new Map<string, ClassStatistics>();
+    const presence = new Map<string, Map<string, readonly number[]>>();
+    const valueProblems = new Map<string, readonly Problem[]>();
     for (const split of Object.keys(withLabels.splits)) {
       const saved = await cachedClassStatistics(withLabels, split, cacheDir);
       if (saved) stats.set(split, saved);
+      // What the presence pass found wrong in the masks' values is known again at once too
+      // (statistics read back are never recomputed, so the pass would not run to say it).
+      const found = await cachedClassPresence(withLabels, split, cacheDir);
+      if (found) {
+        presence.set(split, found.presence);
+        valueProblems.set(split, found.problems);
+      }
     }
-    this.state = {
-      projectDir,
-      file,
-      index: withLabels,
-      labels,
-      stats,
-      presence: new Map(),
-      valueProblems: new Map(),
-    };
+    this.state = { projectDir, file, index: withLabels, labels, stats, presence, valueProblems };
     return this.publish();
   }
 
@@ -102,6 +105,18 @@ export class Workspace {
     state.stats.delete(split);
     state.presence.delete(split);
     state.valueProblems.delete(split);
+  }
+
+  /**
+   * The presence pass read a split's mask values: its problems join the project's, and the
+   * summary (problemCount) goes out again when they changed what the UI shows.
+   */
+  keepValueProblems(split: string, problems: readonly Problem[]): void {
+    const { state } = this.require();
+    const before = state.valueProblems.get(split) ?? [];
+    state.valueProblems.set(split, problems);
+    if (before.length !== problems.length || problems.length > 0)
+      this.events.emit(projectContract, 'changed', this.summary());
   }
 
   /** Every problem known now: the open's own, then what the presence pass found since. */
@@ -167,7 +182,7 @@ export class Workspace {
       splits,
       classes: this.classes(),
       voidId: d.voidId,
-      problemCount: state.index.problems.length,
+      problemCount: this.problems().length,
       isSample: state.file.isSample,
     };
   }

@@ -3,18 +3,25 @@
  * value the labels do not name (200 here) looks usable until its values are read. The class
  * presence/statistics pass reads them: from then on the dataset service reports the mask as an
  * `unknown_ids` problem (values and pixel counts), from the on-disk cache too, and a mask fixed
- * since is no longer reported.
+ * since is no longer reported. Browse's rows, its problem filter and the project's problemCount
+ * agree with the problem list, through the renderer's stores.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextTick } from 'vue';
 import type { Problem } from '../../shared/contracts/common';
 import { openDataset } from '../../main/dataset/open';
 import { classPresence } from '../../main/services/class-presence';
 import { ensureBuilt } from '../support/build';
 import { tempDir } from '../support/folders';
-import { startMiniCamvidServices, type MiniCamvidServices } from '../support/services';
+import {
+  connectStoresTo,
+  startMiniCamvidServices,
+  until,
+  type MiniCamvidServices,
+} from '../support/services';
 
 let fixture: MiniCamvidServices;
 let bad: { id: string; file: string };
@@ -57,6 +64,38 @@ describe('a mask of unknown ids, in the app', () => {
       id: bad.id,
     });
     expect(detail.problems.map((p) => p.reason)).toContain('unknown_ids');
+  });
+
+  it('shows in the Browse rows and the problem count, through the stores', async () => {
+    connectStoresTo(fixture.services);
+    const { useProjectStore } = await import('../../renderer/src/stores/project');
+    const { useDatasetStore } = await import('../../renderer/src/stores/dataset');
+    const project = useProjectStore();
+    const data = useDatasetStore();
+    // A fresh open with no cache: headers only, nothing known about the values yet.
+    rmSync(path.join(fixture.base, 'project', 'cache'), { recursive: true, force: true });
+    await fixture.openDataset();
+    await project.load();
+    expect(project.current?.problemCount).toBe(0);
+    data.filters.hasProblem = true;
+    const problemRows = async () => {
+      await nextTick(); // a watcher resets the list
+      await until(() => data.total !== null);
+      return data.total === 0 ? [] : [data.rowAt(0)];
+    };
+    expect(await problemRows()).toEqual([]);
+
+    await data.computeStatistics();
+    expect(project.current?.problemCount).toBe(1);
+    expect(data.problems.map((p) => [p.sample, p.reason])).toEqual([[bad.id, 'unknown_ids']]);
+    const row = { split: 'train', id: bad.id, usable: true, problemReasons: ['unknown_ids'] };
+    expect(await problemRows()).toEqual([expect.objectContaining(row)]);
+
+    // Reopened: the saved statistics are not recomputed, and the problem is known at once.
+    await fixture.openDataset();
+    await project.load();
+    expect(project.current?.problemCount).toBe(1);
+    expect(await problemRows()).toEqual([expect.objectContaining(row)]);
   });
 
   it('comes back from the presence cache, and goes once the mask is fixed', async () => {

@@ -1,9 +1,10 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { nextTick, watch } from 'vue';
+import { nextTick } from 'vue';
 import {
   connectStoresTo,
   startMiniCamvidServices,
+  until,
   type MiniCamvidServices,
 } from '../support/services';
 import { createDebouncer } from '../../renderer/src/lib/debounce';
@@ -30,21 +31,6 @@ afterAll(async () => {
   await fixture.dispose();
   rmSync(second, { recursive: true, force: true });
 });
-
-/** Resolves once `condition` holds (checked now and on every change of what it reads). */
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = watch(
-      condition,
-      (ok) => {
-        if (!ok) return;
-        queueMicrotask(() => stop());
-        resolve();
-      },
-      { immediate: true },
-    );
-  });
-}
 
 describe('debouncer', () => {
   it('runs only the last action, after the quiet time or at once on flush', () => {

@@ -10,6 +10,7 @@ import type { HostAdapter } from '../../main/services/host';
 import { createAppServices, type AppServices } from '../../main/services/index';
 import type { RunSummary } from '../../shared/contracts/training';
 import { unwrapResult, type RendererTransport } from '../../shared/ipc/transport';
+import { watch } from 'vue';
 import { makeMiniCamvid } from './datasets';
 import { tempDir } from './folders';
 
@@ -54,6 +55,21 @@ export function connectStoresTo(services: AppServices): void {
     window: { segstudioTransport: transport, segstudioHost: { kind: 'serve', mediaBase: '/m/' } },
   });
   setActivePinia(createPinia());
+}
+
+/** Resolves once a store `condition` holds (checked now and on every change of what it reads). */
+export function until(condition: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = watch(
+      condition,
+      (ok) => {
+        if (!ok) return;
+        queueMicrotask(() => stop());
+        resolve();
+      },
+      { immediate: true },
+    );
+  });
 }
 
 /** One event the services sent to their sinks (the UI's subscriptions), in arrival order. */

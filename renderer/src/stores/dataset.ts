@@ -63,6 +63,12 @@ export const useDatasetStore = defineStore('dataset', () => {
     statisticsBusy.value = true;
     try {
       classes.value = await api.dataset.computeStatistics({});
+      // The pass reads every mask's values: what it found wrong joins the problems and rows.
+      const found = await api.dataset.problems({});
+      if (found.length !== problems.value.length) {
+        problems.value = found;
+        resetList();
+      }
     } catch (err) {
       notices.error('Computing class statistics', err);
     } finally {
