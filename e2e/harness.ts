@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const repoRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
@@ -200,4 +201,27 @@ export async function startEvaluation(
   await page.getByTestId('pick-split').selectOption(pick.split);
   await page.getByTestId('pick-checkpoint').selectOption(pick.from);
   await page.getByTestId('evaluate').click();
+}
+
+/** Train view from the navigation, once the preset's defaults have loaded into the form. */
+export async function openTrainForm(page: Page): Promise<void> {
+  await page.getByTestId('nav-train').click();
+  await page.getByTestId('train-form').waitFor();
+  await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
+}
+
+/**
+ * Fills the open Train form for a tiny run (64 px wide, batch 2; 64 px high unless given) and
+ * presses Start (does not wait for the run).
+ */
+export async function startTinyRun(
+  page: Page,
+  run: { name: string; epochs: number; height?: number },
+): Promise<void> {
+  await page.getByTestId('train-runName').fill(run.name);
+  await page.getByTestId('train-width').fill('64');
+  await page.getByTestId('train-height').fill(String(run.height ?? 64));
+  await page.getByTestId('train-batch').fill('2');
+  await page.getByTestId('train-epochs').fill(String(run.epochs));
+  await page.getByTestId('train-start').click();
 }

@@ -15,7 +15,7 @@ import {
   POLL,
   serveCamvidCopy,
 } from './editor-support';
-import { screenshot } from './harness';
+import { screenshot, startTinyRun } from './harness';
 
 const BASE = 'loop-base';
 const ROAD_RGB = [128, 64, 128];
@@ -36,12 +36,7 @@ async function trainTinyRun(): Promise<void> {
   await app.page.goto(`${app.serve.origin}/#/train`);
   await app.page.getByTestId('train-form').waitFor();
   await expect.poll(() => app.page.getByTestId('train-width').inputValue()).not.toBe('');
-  await app.page.getByTestId('train-runName').fill(BASE);
-  await app.page.getByTestId('train-width').fill('64');
-  await app.page.getByTestId('train-height').fill('48');
-  await app.page.getByTestId('train-batch').fill('2');
-  await app.page.getByTestId('train-epochs').fill('1');
-  await app.page.getByTestId('train-start').click();
+  await startTinyRun(app.page, { name: BASE, epochs: 1, height: 48 });
   await expect.poll(() => text('run-state'), { timeout: 240_000 }).toBe('finished');
 }
 

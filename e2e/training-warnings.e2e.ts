@@ -5,7 +5,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childPids } from '../tests/support/serve-process';
 import { CAMVID } from '../tests/support/datasets';
-import { openBrowser, screenshot, startServe, stop, type ServeHandle } from './harness';
+import {
+  openBrowser,
+  openTrainForm,
+  screenshot,
+  startServe,
+  startTinyRun,
+  stop,
+  type ServeHandle,
+} from './harness';
 
 // Warnings a run reports while it goes on (a val split with no usable sample, an automatic
 // restart after its worker died) show as warnings in the workbench, never as errors, and the
@@ -77,15 +85,8 @@ async function textOf(testid: string): Promise<string> {
 
 describe('training warnings in the workbench', () => {
   it('shows "no usable val split" and a crash restart as warnings while the run keeps going', async () => {
-    await page.getByTestId('nav-train').click();
-    await page.getByTestId('train-form').waitFor();
-    await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
-    await page.getByTestId('train-runName').fill('warned');
-    await page.getByTestId('train-width').fill('64');
-    await page.getByTestId('train-height').fill('64');
-    await page.getByTestId('train-batch').fill('2');
-    await page.getByTestId('train-epochs').fill('200');
-    await page.getByTestId('train-start').click();
+    await openTrainForm(page);
+    await startTinyRun(page, { name: 'warned', epochs: 200 });
 
     const warnings = page.getByTestId('toast-warning');
     await expect

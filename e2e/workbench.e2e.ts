@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyCamvidSubset } from '../tests/support/datasets';
 import {
   openBrowser,
+  openTrainForm,
   repoRoot,
   screenshot,
   startEvaluation,
   startServe,
+  startTinyRun,
   stop,
   type ServeHandle,
 } from './harness';
@@ -214,20 +216,13 @@ describe('workbench: dataset views', () => {
 
 describe('workbench: train, evaluate, export', () => {
   it('trains a tiny run with live charts, pause, checkpoint, resume and stop', async () => {
-    await page.getByTestId('nav-train').click();
-    await page.getByTestId('train-form').waitFor();
     // Preset defaults load from the service before the form is edited.
-    await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
+    await openTrainForm(page);
     await page.getByTestId('train-runName').fill('bad name!');
     await waitForText('error-runName', /letters, digits/);
     expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
-    await page.getByTestId('train-runName').fill(RUN);
-    await page.getByTestId('train-width').fill('64');
-    await page.getByTestId('train-height').fill('64');
-    await page.getByTestId('train-batch').fill('2');
     // Enough epochs that Pause lands mid-run; the run is stopped long before it ends.
-    await page.getByTestId('train-epochs').fill('40');
-    await page.getByTestId('train-start').click();
+    await startTinyRun(page, { name: RUN, epochs: 40 });
 
     await waitForText('run-state', /running/, 120_000);
     const points = async () => countOf(await page.getByTestId('loss-points').innerText());
@@ -391,15 +386,8 @@ describe('workbench: train, evaluate, export', () => {
 
 describe('workbench: host restart', () => {
   it('shows a run interrupted by a host restart as paused, and resumes it', async () => {
-    await page.getByTestId('nav-train').click();
-    await page.getByTestId('train-form').waitFor();
-    await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
-    await page.getByTestId('train-runName').fill('e2e-restart');
-    await page.getByTestId('train-width').fill('64');
-    await page.getByTestId('train-height').fill('64');
-    await page.getByTestId('train-batch').fill('2');
-    await page.getByTestId('train-epochs').fill('40');
-    await page.getByTestId('train-start').click();
+    await openTrainForm(page);
+    await startTinyRun(page, { name: 'e2e-restart', epochs: 40 });
     await waitForText('run-state', /running/, 120_000);
     const points = async () => countOf(await page.getByTestId('loss-points').innerText());
     await expect.poll(points, { timeout: 120_000 }).toBeGreaterThan(1);

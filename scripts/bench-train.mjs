@@ -123,6 +123,22 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'segstudio-bench-'));
 const topology = path.join(tmp, 'default-480x360.json');
 const timing = ['--steps', String(steps), '--warmup', String(warmup)];
 
+/** Seg Studio's default network at 480x360, batch 8, 12 classes, and its PyTorch twin. */
+const defaultWorkload = (mode) => ({
+  title: `default 480x360 b8 C12 ${mode}`,
+  target: 'tfjs img/s >= 1.2x PyTorch',
+  tfjs: [cli, 'bench', '--preset', 'default', '--size', '480x360', '--batch', '8'].concat(
+    ['--classes', '12', ...(mode === 'inference' ? ['--inference'] : [])],
+    ['--topology', topology, ...timing, '--json'],
+  ),
+  torch: [twin, '--topology', topology, '--mode', mode, '--batch', '8', '--classes', '12'].concat([
+    '--threads',
+    String(threads),
+    ...timing,
+  ]),
+  checkParameters: true,
+});
+
 const specs = {
   seed: {
     title: 'seed AlexNet-FCN frozen 240x240 b16 C101 train',
@@ -144,55 +160,8 @@ const specs = {
     ]),
     checkParameters: false,
   },
-  'default-train': {
-    title: 'default 480x360 b8 C12 train',
-    target: 'tfjs img/s >= 1.2x PyTorch',
-    tfjs: [cli, 'bench', '--preset', 'default', '--size', '480x360', '--batch', '8'].concat([
-      '--classes',
-      '12',
-      '--topology',
-      topology,
-      ...timing,
-      '--json',
-    ]),
-    torch: [
-      twin,
-      '--topology',
-      topology,
-      '--mode',
-      'train',
-      '--batch',
-      '8',
-      '--classes',
-      '12',
-    ].concat(['--threads', String(threads), ...timing]),
-    checkParameters: true,
-  },
-  'default-infer': {
-    title: 'default 480x360 b8 C12 inference',
-    target: 'tfjs img/s >= 1.2x PyTorch',
-    tfjs: [cli, 'bench', '--preset', 'default', '--size', '480x360', '--batch', '8'].concat([
-      '--classes',
-      '12',
-      '--inference',
-      '--topology',
-      topology,
-      ...timing,
-      '--json',
-    ]),
-    torch: [
-      twin,
-      '--topology',
-      topology,
-      '--mode',
-      'inference',
-      '--batch',
-      '8',
-      '--classes',
-      '12',
-    ].concat(['--threads', String(threads), ...timing]),
-    checkParameters: true,
-  },
+  'default-train': defaultWorkload('train'),
+  'default-infer': defaultWorkload('inference'),
 };
 
 const results = {};

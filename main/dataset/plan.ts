@@ -100,6 +100,36 @@ export function notDetected(format: DatasetFormat): Detection {
 }
 
 /**
+ * A format whose dataset sits in the picked folder or below it, where `locate` finds it (null:
+ * nothing there has the layout). `detect` is asked only about a located dataset; `plan` gets
+ * what `locate` found, or null, and then reads the picked folder as the layout anyway so its
+ * problems are named. The module fills in the format's name in both answers.
+ */
+export interface LocatedFormat<Found> {
+  readonly format: DatasetFormat;
+  readonly layout: string;
+  locate(root: string, cache: DirCache): Promise<Found | null>;
+  detect(found: Found, cache: DirCache): Promise<Omit<Detection, 'format'>>;
+  plan(found: Found | null, root: string, cache: DirCache): Promise<Omit<DatasetPlan, 'format'>>;
+}
+
+export function locatedFormat<Found>(spec: LocatedFormat<Found>): FormatModule {
+  const { format, layout } = spec;
+  return {
+    format,
+    layout,
+    async detect(root, cache) {
+      const found = await spec.locate(root, cache);
+      if (!found) return notDetected(format);
+      return { format, ...(await spec.detect(found, cache)) };
+    },
+    async plan(root, cache) {
+      return { format, ...(await spec.plan(await spec.locate(root, cache), root, cache)) };
+    },
+  };
+}
+
+/**
  * The first of `root` and then its direct sub-folders that `holds` the layout, else null: the
  * user may pick the dataset folder or the one above it.
  */

@@ -1,5 +1,6 @@
 // Pure policy helpers for the Electron shell, kept free of `electron` imports so they are
 // unit-tested in plain Node.
+import { contentSecurityPolicy } from '../../shared/csp';
 import { EXTERNAL_LINKS } from '../../shared/external-links';
 
 /** webPreferences for every window: sandboxed, isolated, no Node in the page. */
@@ -19,17 +20,9 @@ export function hardenedWebPreferences(preloadPath: string) {
   } as const;
 }
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: segmedia:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({
+  img: ['data:', 'blob:', 'segmedia:'],
+});
 
 /**
  * The app's own page is `app://segstudio/index.html` (app-scheme.ts; or the dev server in

@@ -10,7 +10,8 @@ import { backendInfo, getTf } from '../native/backend';
 import { Rng } from './rng';
 import { Trainer } from './trainer';
 
-export interface BenchOptions {
+/** What was benchmarked: asked for in the options, echoed in the result. */
+interface BenchWorkload {
   readonly preset: PresetName;
   readonly width: number;
   readonly height: number;
@@ -18,6 +19,9 @@ export interface BenchOptions {
   readonly classes: number;
   /** Timed steps (after `warmup` untimed ones). */
   readonly steps: number;
+}
+
+export interface BenchOptions extends BenchWorkload {
   readonly warmup?: number;
   readonly widthMultiplier?: number;
   /** Extra config overrides (augmentation, ...). */
@@ -30,13 +34,7 @@ export interface BenchOptions {
   readonly mode?: 'train' | 'inference';
 }
 
-export interface BenchResult {
-  readonly preset: PresetName;
-  readonly width: number;
-  readonly height: number;
-  readonly batch: number;
-  readonly classes: number;
-  readonly steps: number;
+export interface BenchResult extends BenchWorkload {
   readonly median_step_s: number;
   readonly img_per_s: number;
   readonly backend: string;

@@ -52,6 +52,29 @@ function checkName(name: string): void {
   }
 }
 
+interface EntryFields {
+  readonly stamp: { time: number; date: number };
+  readonly crc: number;
+  readonly size: number;
+  readonly nameLength: number;
+}
+
+/**
+ * The 24 bytes local and central headers share, from "version needed to extract" to the
+ * name length: UTF-8 names, stored (method 0), so both sizes are the data's size.
+ */
+function writeEntryFields(header: Buffer, at: number, f: EntryFields): void {
+  header.writeUInt16LE(VERSION, at);
+  header.writeUInt16LE(UTF8_FLAG, at + 2);
+  header.writeUInt16LE(0, at + 4); // method: stored
+  header.writeUInt16LE(f.stamp.time, at + 6);
+  header.writeUInt16LE(f.stamp.date, at + 8);
+  header.writeUInt32LE(f.crc, at + 10);
+  header.writeUInt32LE(f.size, at + 14);
+  header.writeUInt32LE(f.size, at + 18);
+  header.writeUInt16LE(f.nameLength, at + 22);
+}
+
 /** Builds a stored ZIP archive in memory. */
 export function createZip(entries: readonly ZipEntry[], modified = new Date()): Buffer {
   const stamp = dosDateTime(modified);
@@ -64,31 +87,17 @@ export function createZip(entries: readonly ZipEntry[], modified = new Date()): 
     const crc = crc32(entry.data);
     const size = entry.data.length;
     if (size > MAX_U32 || offset > MAX_U32) throw new Error('zip: archive larger than 4 GiB');
+    const fields: EntryFields = { stamp, crc, size, nameLength: name.length };
+    // Local header: signature, then the shared fields from "version needed"; extra length 0.
     const local = Buffer.alloc(30);
     local.writeUInt32LE(LOCAL_HEADER, 0);
-    local.writeUInt16LE(VERSION, 4);
-    local.writeUInt16LE(UTF8_FLAG, 6);
-    local.writeUInt16LE(0, 8); // method: stored
-    local.writeUInt16LE(stamp.time, 10);
-    local.writeUInt16LE(stamp.date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(size, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeEntryFields(local, 4, fields);
+    // Central header: signature, "version made by", the shared fields; extra, comment, disk,
+    // internal attributes, external attributes stay 0; then the local header's offset.
     const central = Buffer.alloc(46);
     central.writeUInt32LE(CENTRAL_HEADER, 0);
     central.writeUInt16LE(VERSION, 4);
-    central.writeUInt16LE(VERSION, 6);
-    central.writeUInt16LE(UTF8_FLAG, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(stamp.time, 12);
-    central.writeUInt16LE(stamp.date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(size, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    // extra, comment, disk, internal attributes, external attributes stay 0.
+    writeEntryFields(central, 6, fields);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, Buffer.from(entry.data.buffer, entry.data.byteOffset, size));
     centrals.push(central, name);

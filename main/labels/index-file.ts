@@ -5,18 +5,16 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { LabelState } from '../../shared/contracts/labels';
+import { LabelState, LabelVersion } from '../../shared/contracts/labels';
 
 export const LABELS_DIR = 'labels';
 export const INDEX_FILE = 'index.json';
 /** Earlier versions kept per sample, besides the current one. */
 export const KEPT_VERSIONS = 20;
 
-export const LabelVersionEntry = z.object({
+/** A kept version as the contract lists it, plus where its mask lies. */
+export const LabelVersionEntry = LabelVersion.extend({
   revision: z.number().int().min(1),
-  savedAt: z.number(),
-  source: z.string(),
-  state: LabelState,
   /** Relative to the labels folder. */
   file: z.string(),
 });

@@ -24,9 +24,23 @@ import {
   LabelsIndexFile,
   type LabelEntry,
   type LabelsLayout,
+  type LabelVersionEntry,
 } from './index-file';
 import { applyPatches, type IdMask } from './payload';
 import { encodeIdPng } from './png';
+
+/** The entry's kept versions, then its current mask (if it has one) as the newest of them. */
+function withCurrentKept(entry: LabelEntry): LabelVersionEntry[] {
+  if (!entry.file) return [...entry.versions];
+  const current: LabelVersionEntry = {
+    revision: entry.revision,
+    savedAt: entry.updatedAt,
+    source: entry.source ?? 'human',
+    state: entry.state,
+    file: entry.file,
+  };
+  return [...entry.versions, current];
+}
 
 export interface SaveRequest {
   readonly split: string;
@@ -132,18 +146,7 @@ export class LabelStore implements LabelSource {
       const png = await encodeIdPng(mask.ids, mask.width, mask.height);
       await writeFileAtomic(path.join(this.layout.dir, file), png);
       const now = Date.now();
-      const versions = previous?.file
-        ? [
-            ...previous.versions,
-            {
-              revision: previous.revision,
-              savedAt: previous.updatedAt,
-              source: previous.source ?? 'human',
-              state: previous.state,
-              file: previous.file,
-            },
-          ]
-        : [...(previous?.versions ?? [])];
+      const versions = previous ? withCurrentKept(previous) : [];
       const dropped = versions.splice(0, Math.max(0, versions.length - KEPT_VERSIONS));
       const entry: LabelEntry = {
         split,
@@ -207,16 +210,7 @@ export class LabelStore implements LabelSource {
       const key = entryKey(split, id);
       const previous = this.entries[key];
       if (!previous?.file) return;
-      const versions = [
-        ...previous.versions,
-        {
-          revision: previous.revision,
-          savedAt: previous.updatedAt,
-          source: previous.source ?? 'human',
-          state: previous.state,
-          file: previous.file,
-        },
-      ].slice(-KEPT_VERSIONS);
+      const versions = withCurrentKept(previous).slice(-KEPT_VERSIONS);
       this.entries[key] = {
         ...previous,
         file: null,

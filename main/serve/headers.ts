@@ -1,22 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import { contentSecurityPolicy } from '../../shared/csp';
 
-/**
- * Sent on every serve-mode response, errors included. The renderer needs inline styles (Vue
- * style bindings) but no inline or remote script; `connect-src 'self'` covers the same-origin
- * WebSocket.
- */
-export const SERVE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Sent on every serve-mode response, errors included. */
+export const SERVE_CSP = contentSecurityPolicy({ img: ['data:', 'blob:'], font: ['data:'] });
 
 export function applySecurityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', SERVE_CSP);

@@ -6,6 +6,7 @@ import { EvalReport, evaluationContract } from '../../shared/contracts/evaluatio
 import type { ServiceHandlers } from '../../shared/ipc/contract';
 import { ArchiveResult } from '../../shared/worker/protocol';
 import { CheckpointKind } from '../../shared/contracts/common';
+import { reportCsv } from '../engine/eval-csv';
 import { onnxSidecarPath } from '../engine/export-manifest';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import { readJsonOrNull } from '../fs/json';
@@ -37,32 +38,6 @@ const WorkerEvalResult = EvalReport.omit({
   note: z.string().nullable(),
   masks: WrittenMasks.optional(),
 });
-
-function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Per-class table, then the summary rows: opens cleanly in a spreadsheet. */
-export function reportCsv(report: EvalReport): string {
-  const rows: (string | number | null | undefined)[][] = [
-    ['class_id', 'class', 'iou', 'accuracy', 'gt_pixels', 'pred_pixels', 'note'],
-    ...report.perClass.map((c) => [
-      c.id,
-      c.name,
-      c.iou,
-      c.accuracy,
-      c.gtPixels,
-      c.predPixels,
-      c.reason,
-    ]),
-    // The means as a last row of the same table (one table per file; the file name carries
-    // run, split and checkpoint; pixel accuracy is in the JSON export).
-    ['', 'mean', report.mIoU, report.meanClassAccuracy, '', '', ''],
-  ];
-  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
-}
 
 /**
  * evaluation.* for the open project. Evaluate, predict and export run in short-lived worker

@@ -98,6 +98,20 @@ export function createLabelsService(
     workspace.events.emit(labelsContract, 'changed', sampleStatusOf(index, store, split, id));
   };
 
+  /** Saves a mask the user made (a save or a restored revision), tells every window. */
+  const saveByHand = async (request: Omit<Parameters<typeof saveLabel>[2], 'source'>) => {
+    const { index, store } = open();
+    const saved = await saveLabel(index, store, { ...request, source: 'human' });
+    announce(request.split, request.id);
+    return {
+      revision: saved.entry.revision,
+      state: saved.entry.state,
+      savedAt: saved.entry.updatedAt,
+      bytes: saved.bytes,
+      millis: saved.millis,
+    };
+  };
+
   const takeStaged = (uploadId: string): string => {
     const entry = staged.get(uploadId);
     staged.delete(uploadId);
@@ -134,22 +148,13 @@ export function createLabelsService(
           mask = (await currentLabel(index, store, split, id)).mask;
         }
         if (input.patches?.length) mask = applyPatches(mask, input.patches);
-        const saved = await saveLabel(index, store, {
+        return saveByHand({
           split,
           id,
           mask,
           baseRevision: input.baseRevision,
-          source: 'human',
           ...(input.state && { state: input.state }),
         });
-        announce(split, id);
-        return {
-          revision: saved.entry.revision,
-          state: saved.entry.state,
-          savedAt: saved.entry.updatedAt,
-          bytes: saved.bytes,
-          millis: saved.millis,
-        };
       }),
     journal: ({ split, id, baseRevision, patches }) =>
       words(async () => {
@@ -229,27 +234,13 @@ export function createLabelsService(
       }),
     revert: ({ split, id, revision }) =>
       words(async () => {
-        const { index, store } = open();
+        const { store } = open();
         const mask = await store.readRevision(split, id, revision);
         if (!mask) {
           throw new LabelsError(`${split}/${id} has no kept revision ${revision}`, 'no_revision');
         }
         const entry = store.entry(split, id)!;
-        const saved = await saveLabel(index, store, {
-          split,
-          id,
-          mask,
-          baseRevision: entry.revision,
-          source: 'human',
-        });
-        announce(split, id);
-        return {
-          revision: saved.entry.revision,
-          state: saved.entry.state,
-          savedAt: saved.entry.updatedAt,
-          bytes: saved.bytes,
-          millis: saved.millis,
-        };
+        return saveByHand({ split, id, mask, baseRevision: entry.revision });
       }),
     addClass: ({ name, color }) =>
       words(async () => {

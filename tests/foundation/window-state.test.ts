@@ -25,6 +25,10 @@ const saved = (bounds: Rect, extra: Partial<WindowState> = {}): WindowState => (
   ...extra,
 });
 
+/** Where a saved window opens, on the laptop alone unless other displays are given. */
+const placed = (state: WindowState, displays: Rect[] = [laptop]): Rect =>
+  initialWindowState(state, displays).bounds;
+
 describe('initial window state', () => {
   it('opens at the default size centred on the primary display the first time', () => {
     expect(initialWindowState(null, [laptop])).toEqual({
@@ -53,45 +57,30 @@ describe('initial window state', () => {
 
   it('centres a window whose monitor was unplugged on the primary display', () => {
     const lost = saved({ x: 2200, y: 100, width: 1600, height: 1000 });
-    expect(initialWindowState(lost, [laptop]).bounds).toEqual({
-      x: 160,
-      y: 20,
-      width: 1600,
-      height: 1000,
-    });
+    expect(placed(lost)).toEqual({ x: 160, y: 20, width: 1600, height: 1000 });
   });
 
   it('centres a window that is mostly off-screen (only a sliver would show)', () => {
     const sliver = saved({ x: -1150, y: -760, width: 1200, height: 800 });
-    const bounds = initialWindowState(sliver, [laptop]).bounds;
-    expect(bounds).toEqual({ x: 360, y: 120, width: 1200, height: 800 });
+    expect(placed(sliver)).toEqual({ x: 360, y: 120, width: 1200, height: 800 });
   });
 
   it('pulls an overhanging window back inside its display', () => {
     const overhang = saved({ x: 1500, y: 600, width: 1200, height: 800 });
-    expect(initialWindowState(overhang, [laptop]).bounds).toEqual({
-      x: 720,
-      y: 240,
-      width: 1200,
-      height: 800,
-    });
+    expect(placed(overhang)).toEqual({ x: 720, y: 240, width: 1200, height: 800 });
   });
 
   it('shrinks a window larger than its display (resolution lowered) to fit it', () => {
     const big = saved({ x: 0, y: 0, width: 3000, height: 2000 });
-    expect(initialWindowState(big, [{ x: 0, y: 0, width: 1366, height: 728 }]).bounds).toEqual({
-      x: 0,
-      y: 0,
-      width: 1366,
-      height: 728,
-    });
+    const lowered: Rect = { x: 0, y: 0, width: 1366, height: 728 };
+    expect(placed(big, [lowered])).toEqual(lowered);
   });
 
   it('keeps the layout minimum unless the display itself is smaller', () => {
     const tiny = saved({ x: 10, y: 10, width: 200, height: 100 });
-    expect(initialWindowState(tiny, [laptop]).bounds).toMatchObject({ width: 960, height: 600 });
+    expect(placed(tiny)).toMatchObject({ width: 960, height: 600 });
     const small: Rect = { x: 0, y: 0, width: 800, height: 560 };
-    expect(initialWindowState(tiny, [small]).bounds).toMatchObject({ width: 800, height: 560 });
+    expect(placed(tiny, [small])).toMatchObject({ width: 800, height: 560 });
   });
 
   it('falls back to the default when no display is reported', () => {

@@ -12,7 +12,7 @@ import {
   type CliCommand,
 } from '../framework';
 import { writeFileAtomic } from '../../fs/atomic';
-import { evalCsv } from '../eval-csv';
+import { evalCsv } from '../../engine/eval-csv';
 import { openDatasetOrFail, withModelSource } from '../model-source';
 import { MODEL_SOURCE_OPTIONS } from '../options';
 

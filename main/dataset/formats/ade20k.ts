@@ -7,14 +7,7 @@ import path from 'node:path';
 import type { ClassDef } from '../../../shared/dataset/descriptor';
 import { paletteColor } from '../../../shared/dataset/palette';
 import type { DirCache } from '../dir-cache';
-import {
-  notDetected,
-  stemPairedSplit,
-  type DatasetPlan,
-  type FormatModule,
-  type PlannedSplit,
-  type StemRule,
-} from '../plan';
+import { locatedFormat, stemPairedSplit, type PlannedSplit, type StemRule } from '../plan';
 
 /** `images/X/ID.jpg` pairs with `annotations/X/ID.png`. */
 const RULE: StemRule = { suffixes: [''], imageExt: '.jpg', listSecondAnnotations: false };
@@ -51,21 +44,20 @@ async function readObjectInfo(file: string): Promise<ClassDef[] | null> {
   return classes.length > 1 ? classes : null;
 }
 
-export const ade20kFormat: FormatModule = {
+export const ade20kFormat = locatedFormat({
   format: 'ade20k',
   layout: 'images/{training,validation}/ with annotations/{training,validation}/',
-  async detect(root, cache) {
-    const found = await locate(root, cache);
-    if (!found) return notDetected('ade20k');
+  locate,
+  async detect(found, cache) {
     const reasons = ['images/ and annotations/ with training/validation folders'];
     if (path.basename(found) === 'ADEChallengeData2016')
       reasons.push('ADEChallengeData2016 folder');
     if (await cache.exists(path.join(found, 'objectInfo150.csv')))
       reasons.push('objectInfo150.csv');
-    return { format: 'ade20k', confidence: 0.95, reasons };
+    return { confidence: 0.95, reasons };
   },
-  async plan(root, cache): Promise<DatasetPlan> {
-    const base = (await locate(root, cache)) ?? root;
+  async plan(found, root, cache) {
+    const base = found ?? root;
     const splits: PlannedSplit[] = [];
     for (const [folder, name] of SPLITS) {
       const imageDir = path.join(base, 'images', folder);
@@ -78,7 +70,6 @@ export const ade20kFormat: FormatModule = {
     }
     const builtin = await readObjectInfo(path.join(base, 'objectInfo150.csv'));
     return {
-      format: 'ade20k',
       root: base,
       pairing: { kind: 'basename', annotationSuffix: '' },
       splits,
@@ -88,4 +79,4 @@ export const ade20kFormat: FormatModule = {
       encoding: 'index',
     };
   },
-};
+});

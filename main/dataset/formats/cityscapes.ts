@@ -14,12 +14,10 @@ import path from 'node:path';
 import type { DirCache } from '../dir-cache';
 import {
   holdsFolders,
-  notDetected,
+  locatedFormat,
   orphanAnnotation,
   rootOrChild,
   splitFoldersOf,
-  type DatasetPlan,
-  type FormatModule,
   type PlannedSample,
   type PlannedSplit,
 } from '../plan';
@@ -136,25 +134,22 @@ async function planSplit(base: string, split: string, cache: DirCache): Promise<
   return { name: split, imageDir, annotationDir, samples, problems: [] };
 }
 
-export const cityscapesFormat: FormatModule = {
+export const cityscapesFormat = locatedFormat({
   format: 'cityscapes',
   layout:
     'leftImg8bit/<split>/<city>/*_leftImg8bit.png with gtFine/<split>/<city>/*_gtFine_labelIds.png',
-  async detect(root, cache) {
-    const found = await locate(root, cache);
-    if (!found) return notDetected('cityscapes');
+  locate,
+  async detect() {
     return {
-      format: 'cityscapes',
       confidence: 0.98,
       reasons: ['leftImg8bit/ and gtFine/ folders (Cityscapes)'],
     };
   },
-  async plan(root, cache): Promise<DatasetPlan> {
-    const base = (await locate(root, cache)) ?? root;
+  async plan(found, root, cache) {
+    const base = found ?? root;
     const names = await splitFoldersOf(cache, path.join(base, 'leftImg8bit'));
     const splits = await Promise.all(names.map((n) => planSplit(base, n, cache)));
     return {
-      format: 'cityscapes',
       root: base,
       pairing: { kind: 'basename', annotationSuffix: '_gtFine_labelIds' },
       splits,
@@ -164,4 +159,4 @@ export const cityscapesFormat: FormatModule = {
       encoding: 'index',
     };
   },
-};
+});

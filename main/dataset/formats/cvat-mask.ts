@@ -9,13 +9,7 @@
  */
 import path from 'node:path';
 import { imagesByStem, type DirCache } from '../dir-cache';
-import {
-  holdsFolders,
-  notDetected,
-  rootOrChild,
-  type DatasetPlan,
-  type FormatModule,
-} from '../plan';
+import { holdsFolders, locatedFormat, rootOrChild } from '../plan';
 import { vocSplits } from './voc';
 
 const LABELMAP = 'labelmap.txt';
@@ -29,19 +23,18 @@ const locate = (root: string, cache: DirCache): Promise<string | null> =>
       holdsFolders(cache, dir, ['SegmentationClass']),
   );
 
-export const cvatMaskFormat: FormatModule = {
+export const cvatMaskFormat = locatedFormat({
   format: 'cvat-mask',
   layout: 'labelmap.txt, JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/*.txt',
-  async detect(root, cache) {
-    const found = await locate(root, cache);
-    if (!found) return notDetected('cvat-mask');
+  locate,
+  async detect(found, cache) {
     const reasons = [`${LABELMAP} beside SegmentationClass/ (CVAT Segmentation mask 1.1)`];
     if (await cache.isDir(path.join(found, 'SegmentationObject')))
       reasons.push('SegmentationObject/ instance masks');
-    return { format: 'cvat-mask', confidence: 0.99, reasons };
+    return { confidence: 0.99, reasons };
   },
-  async plan(root, cache): Promise<DatasetPlan> {
-    const base = (await locate(root, cache)) ?? root;
+  async plan(found, root, cache) {
+    const base = found ?? root;
     const imageDir = path.join(base, 'JPEGImages');
     const images = await imagesByStem(cache, imageDir);
     const splits = await vocSplits(
@@ -50,7 +43,6 @@ export const cvatMaskFormat: FormatModule = {
       (id) => images.get(id) ?? path.join(imageDir, `${id}.jpg`),
     );
     return {
-      format: 'cvat-mask',
       root: base,
       pairing: { kind: 'name-list', annotationSuffix: '' },
       splits,
@@ -60,4 +52,4 @@ export const cvatMaskFormat: FormatModule = {
       rgbMapping: 'colors',
     };
   },
-};
+});

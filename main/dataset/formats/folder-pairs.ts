@@ -11,15 +11,7 @@
 import path from 'node:path';
 import type { Problem } from '../../../shared/dataset/descriptor';
 import { isImageName, stem, type DirCache } from '../dir-cache';
-import {
-  leftOut,
-  notDetected,
-  pairByStem,
-  type DatasetPlan,
-  type FormatModule,
-  type PlannedSplit,
-  type StemRule,
-} from '../plan';
+import { leftOut, locatedFormat, pairByStem, type PlannedSplit, type StemRule } from '../plan';
 
 const MASK_DIRS = ['masks', 'labels', 'annotations', 'targets', 'gt', 'SegmentationClass'];
 /** `images/ID.ext` pairs with `masks/ID[suffix].ext`, the first suffix that names a file. */
@@ -111,22 +103,20 @@ async function splitFolders(cache: DirCache, images: string): Promise<string[] |
   return allFolders ? entries.map(([name]) => name).sort() : null;
 }
 
-export const folderPairsFormat: FormatModule = {
+export const folderPairsFormat = locatedFormat({
   format: 'folder-pairs',
   layout: 'images/ next to masks/, labels/ or annotations/, files paired by name',
-  async detect(root, cache) {
-    const found = await locate(root, cache);
-    if (!found) return notDetected('folder-pairs');
+  locate,
+  async detect(found) {
     return {
-      format: 'folder-pairs',
       confidence: 0.5,
       reasons: [
         `${path.basename(found.images)}/ and ${path.basename(found.masks)}/ folders paired by name`,
       ],
     };
   },
-  async plan(root, cache): Promise<DatasetPlan> {
-    const found = (await locate(root, cache)) ?? {
+  async plan(located, root, cache) {
+    const found = located ?? {
       images: path.join(root, 'images'),
       masks: path.join(root, 'masks'),
     };
@@ -170,7 +160,6 @@ export const folderPairsFormat: FormatModule = {
       splits = [await pairFolder(found.images, found.masks, 'all', root, cache)];
     }
     return {
-      format: 'folder-pairs',
       root,
       pairing: { kind: 'basename', annotationSuffix: '' },
       splits,
@@ -178,4 +167,4 @@ export const folderPairsFormat: FormatModule = {
       defaultVoidId: null,
     };
   },
-};
+});

@@ -8,12 +8,10 @@ import path from 'node:path';
 import type { DirCache } from '../dir-cache';
 import {
   holdsFolders,
-  notDetected,
+  locatedFormat,
   rootOrChild,
   splitFoldersOf,
   stemPairedSplit,
-  type DatasetPlan,
-  type FormatModule,
   type StemRule,
 } from '../plan';
 
@@ -28,23 +26,21 @@ const RULE: StemRule = {
 const locate = (root: string, cache: DirCache): Promise<string | null> =>
   rootOrChild(root, cache, (dir) => holdsFolders(cache, dir, ['img_dir', 'ann_dir']));
 
-export const mmsegFormat: FormatModule = {
+export const mmsegFormat = locatedFormat({
   format: 'mmseg',
   layout: 'img_dir/{train,val,test}/ with ann_dir/{train,val,test}/ index PNGs',
-  async detect(root, cache) {
-    const found = await locate(root, cache);
-    if (!found) return notDetected('mmseg');
+  locate,
+  async detect(found, cache) {
     const splits = await splitFoldersOf(cache, path.join(found, 'img_dir'));
     return {
-      format: 'mmseg',
       confidence: splits.length > 0 ? 0.95 : 0.6,
       reasons: [
         `img_dir/ and ann_dir/ (MMSegmentation)${splits.length ? ` with ${splits.join(', ')}` : ''}`,
       ],
     };
   },
-  async plan(root, cache): Promise<DatasetPlan> {
-    const base = (await locate(root, cache)) ?? root;
+  async plan(found, root, cache) {
+    const base = found ?? root;
     const splits = [];
     for (const name of await splitFoldersOf(cache, path.join(base, 'img_dir'))) {
       const imageDir = path.join(base, 'img_dir', name);
@@ -53,7 +49,6 @@ export const mmsegFormat: FormatModule = {
       splits.push(await stemPairedSplit(cache, folders, RULE));
     }
     return {
-      format: 'mmseg',
       root: base,
       pairing: { kind: 'basename', annotationSuffix: '' },
       splits,
@@ -62,4 +57,4 @@ export const mmsegFormat: FormatModule = {
       encoding: 'index',
     };
   },
-};
+});

@@ -6,13 +6,7 @@ import path from 'node:path';
 import type { ClassDef } from '../../../shared/dataset/descriptor';
 import { vocColor } from '../../../shared/dataset/palette';
 import { readListLines, stem, type DirCache } from '../dir-cache';
-import {
-  holdsFolders,
-  notDetected,
-  type DatasetPlan,
-  type FormatModule,
-  type PlannedSplit,
-} from '../plan';
+import { holdsFolders, locatedFormat, type PlannedSplit } from '../plan';
 
 const VOC_NAMES = [
   'background',
@@ -120,22 +114,20 @@ export async function vocSplits(
   return splits;
 }
 
-export const vocFormat: FormatModule = {
+export const vocFormat = locatedFormat({
   format: 'voc',
   layout: 'JPEGImages/, SegmentationClass/ and ImageSets/Segmentation/*.txt',
-  async detect(root, cache) {
-    const found = await locate(root, cache);
-    if (!found) return notDetected('voc');
+  locate,
+  async detect(found, cache) {
     const reasons = ['JPEGImages/ and SegmentationClass/ folders'];
     const lists = await cache.files(path.join(found, 'ImageSets', 'Segmentation'));
     if (lists.length) reasons.push(`ImageSets/Segmentation lists ${lists.join(', ')}`);
-    return { format: 'voc', confidence: lists.length ? 0.97 : 0.85, reasons };
+    return { confidence: lists.length ? 0.97 : 0.85, reasons };
   },
-  async plan(root, cache): Promise<DatasetPlan> {
-    const base = (await locate(root, cache)) ?? root;
+  async plan(found, root, cache) {
+    const base = found ?? root;
     const splits = await vocSplits(base, cache, (id) => path.join(base, 'JPEGImages', `${id}.jpg`));
     return {
-      format: 'voc',
       root: base,
       pairing: { kind: 'name-list', annotationSuffix: '' },
       splits,
@@ -145,4 +137,4 @@ export const vocFormat: FormatModule = {
       encoding: 'palette',
     };
   },
-};
+});

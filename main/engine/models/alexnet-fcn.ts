@@ -12,7 +12,7 @@
  */
 import { TrainingConfig } from '../../../shared/training/config';
 import type { Tf } from '../../native/backend';
-import { resizeHalfPixel, type LayersModel, type SymbolicTensor } from './common';
+import { classifierConv, resizeHalfPixel, type LayersModel, type SymbolicTensor } from './common';
 import type { PresetDefinition } from './preset';
 
 interface ConvSpec {
@@ -73,15 +73,7 @@ function buildAlexnetFcn(
         .apply(x) as SymbolicTensor;
     }
   }
-  x = tf.layers
-    .conv2d({
-      filters: opts.numClasses,
-      kernelSize: 1,
-      padding: 'valid',
-      kernelInitializer: 'zeros',
-      name: ALEXNET_CLASSIFIER,
-    })
-    .apply(x) as SymbolicTensor;
+  x = classifierConv(tf, x, opts.numClasses, ALEXNET_CLASSIFIER);
   const logits = resizeHalfPixel(tf, x, opts.height, opts.width, 'logits');
   return tf.model({ inputs: input, outputs: logits, name: 'seed_alexnet_fcn' });
 }

@@ -26,6 +26,27 @@ export function spatialShape(x: SymbolicTensor): [number, number] {
 }
 
 /**
+ * The 1x1 conv from the last features to one logit map per class. Its kernel starts at zero
+ * only as a placeholder: the preset's initialiser fills every weight by name.
+ */
+export function classifierConv(
+  tf: Tf,
+  x: SymbolicTensor,
+  numClasses: number,
+  name: string,
+): SymbolicTensor {
+  return tf.layers
+    .conv2d({
+      filters: numClasses,
+      kernelSize: 1,
+      padding: 'valid',
+      kernelInitializer: 'zeros',
+      name,
+    })
+    .apply(x) as SymbolicTensor;
+}
+
+/**
  * Bilinear resize of a feature map to exactly (height, width) with standard Layers only (so the
  * model saves and loads in the Layers format without custom classes): UpSampling2D by the
  * ceiling factor, then a centred Cropping2D for any excess.

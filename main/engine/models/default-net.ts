@@ -12,7 +12,13 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { TrainingConfig } from '../../../shared/training/config';
 import type { Tf } from '../../native/backend';
 import { installFastBatchNorm, installFastRelu } from './fast-bn';
-import { resizeTo, spatialShape, type LayersModel, type SymbolicTensor } from './common';
+import {
+  classifierConv,
+  resizeTo,
+  spatialShape,
+  type LayersModel,
+  type SymbolicTensor,
+} from './common';
 import type { PresetDefinition } from './preset';
 
 export interface DefaultNetOptions {
@@ -135,14 +141,7 @@ function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   x = resizeTo(tf, x, ...spatialShape(skip4), 'dec4');
   x = tf.layers.add({ name: 'dec4_skip' }).apply([x, skip4]) as SymbolicTensor;
   x = block(x, 3, 'dec4_b1');
-  x = tf.layers
-    .conv2d({
-      filters: opts.numClasses,
-      kernelSize: 1,
-      kernelInitializer: 'zeros',
-      name: 'classifier',
-    })
-    .apply(x) as SymbolicTensor;
+  x = classifierConv(tf, x, opts.numClasses, 'classifier');
   const logits = resizeTo(tf, x, opts.height, opts.width, 'logits');
   return tf.model({ inputs: input, outputs: logits, name: 'segstudio_default' });
 }
