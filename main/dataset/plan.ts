@@ -181,43 +181,61 @@ export interface StemRule {
   readonly suffixes: readonly string[];
   /** Extension of the image an orphan annotation is reported to lack (`.png`, `.jpg`). */
   readonly imageExt: string;
-  /**
-   * Whether an unused annotation whose id has an image (an image with two annotation files)
-   * is still listed as an orphan sample, rather than passed over.
-   */
-  readonly listSecondAnnotations: boolean;
+}
+
+/** A split's samples paired by name, and the annotation files no sample reads. */
+export interface StemPairs {
+  readonly samples: PlannedSample[];
+  /** An image's second annotation file (`a.png` beside `a_mask.png`): named, never read. */
+  readonly problems: Problem[];
 }
 
 /**
  * Images (id -> file) paired with annotations (name stem -> file) by id plus the first
- * matching suffix; an image without one expects `annotationDir/ID.png`; an annotation no image
- * took is listed after them as a sample whose image is missing.
+ * matching suffix; an image without one expects `annotationDir/ID.png`. An annotation no image
+ * took is listed after them as a sample whose image is missing, unless its id has an image
+ * (that image has two annotation files): then it is a `left_out` problem of that sample, which
+ * keeps the first one.
  */
 export function pairByStem(
   images: ReadonlyMap<string, string>,
   annotations: ReadonlyMap<string, string>,
   p: SplitFolders & StemRule,
-): PlannedSample[] {
-  const used = new Set<string>();
+): StemPairs {
+  const used = new Map<string, string>();
   const samples: PlannedSample[] = [];
+  const problems: Problem[] = [];
+  const rel = (file: string): string => path.relative(p.root, file) || file;
   for (const [id, image] of images) {
     const key = p.suffixes.map((s) => `${id}${s}`).find((k) => annotations.has(k));
-    if (key) used.add(key);
+    if (key) used.set(id, annotations.get(key)!);
     samples.push({
       sample: id,
       image,
       annotation: key ? annotations.get(key)! : path.join(p.annotationDir, `${id}.png`),
     });
   }
+  const taken = new Set(used.values());
   for (const [key, annotation] of annotations) {
-    if (used.has(key)) continue;
+    if (taken.has(annotation)) continue;
     const suffix = p.suffixes.find((s) => s && key.endsWith(s)) ?? '';
     const id = key.slice(0, key.length - suffix.length);
-    if (!p.listSecondAnnotations && images.has(id)) continue;
+    const read = used.get(id);
+    if (read) {
+      problems.push({
+        split: p.split,
+        sample: id,
+        path: annotation,
+        reason: 'left_out',
+        detail: `annotation ${rel(annotation)} is a second annotation of image ${rel(images.get(id)!)}, which reads ${rel(read)}; it is not used`,
+        image: images.get(id)!,
+      });
+      continue;
+    }
     const expected = path.join(p.imageDir, `${id}${p.imageExt}`);
     samples.push(orphanAnnotation(p.split, id, expected, annotation, p.root));
   }
-  return samples;
+  return { samples, problems };
 }
 
 /** One split whose image and annotation folders hold files paired by `rule` (ADE20K, MMSeg). */
@@ -229,6 +247,6 @@ export async function stemPairedSplit(
   const images = await imagesByStem(cache, folders.imageDir);
   const annotations = await imagesByStem(cache, folders.annotationDir);
   const { split: name, imageDir, annotationDir } = folders;
-  const samples = pairByStem(images, annotations, { ...folders, ...rule });
-  return { name, imageDir, annotationDir, samples, problems: [] };
+  const { samples, problems } = pairByStem(images, annotations, { ...folders, ...rule });
+  return { name, imageDir, annotationDir, samples, problems };
 }

@@ -10,7 +10,7 @@ import type { DirCache } from '../dir-cache';
 import { locatedFormat, stemPairedSplit, type PlannedSplit, type StemRule } from '../plan';
 
 /** `images/X/ID.jpg` pairs with `annotations/X/ID.png`. */
-const RULE: StemRule = { suffixes: [''], imageExt: '.jpg', listSecondAnnotations: false };
+const RULE: StemRule = { suffixes: [''], imageExt: '.jpg' };
 
 const SPLITS: readonly (readonly [string, string])[] = [
   ['training', 'train'],

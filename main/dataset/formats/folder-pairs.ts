@@ -18,7 +18,6 @@ const MASK_DIRS = ['masks', 'labels', 'annotations', 'targets', 'gt', 'Segmentat
 const RULE: StemRule = {
   suffixes: ['', '_mask', '_label', '_labels', '_gt', '_GT', '_seg', '_annotation'],
   imageExt: '.png',
-  listSecondAnnotations: false,
 };
 /** How deep the walk goes below `images/` (a loop of links cannot recurse: links are not walked). */
 const MAX_DEPTH = 8;
@@ -84,14 +83,18 @@ async function pairFolder(
   const masks = await walk(cache, maskDir);
   const rel = (p: string): string => path.relative(root, p) || p;
   const folders = { split, imageDir, annotationDir: maskDir, root };
-  const samples = pairByStem(images.byId, masks.byId, { ...folders, ...RULE });
-  const problems: Problem[] = [...images.others, ...masks.others].map((file) =>
-    leftOut(
-      split,
-      file,
-      `${rel(file)} is not an image file name, so it is not part of the dataset`,
+  const paired = pairByStem(images.byId, masks.byId, { ...folders, ...RULE });
+  const { samples } = paired;
+  const problems: Problem[] = [
+    ...paired.problems,
+    ...[...images.others, ...masks.others].map((file) =>
+      leftOut(
+        split,
+        file,
+        `${rel(file)} is not an image file name, so it is not part of the dataset`,
+      ),
     ),
-  );
+  ];
   return { name: split, imageDir, annotationDir: maskDir, samples, problems };
 }
 

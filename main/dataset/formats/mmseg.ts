@@ -19,8 +19,6 @@ import {
 const RULE: StemRule = {
   suffixes: ['', '_mask', '_labelTrainIds', '_gtFine_labelTrainIds', '_labelIds', '_seg'],
   imageExt: '.jpg',
-  // An image with two annotation files keeps the first; the second is listed on its own.
-  listSecondAnnotations: true,
 };
 
 const locate = (root: string, cache: DirCache): Promise<string | null> =>
