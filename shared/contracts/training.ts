@@ -76,12 +76,20 @@ export const EpochMetrics = z.object({
 });
 export type EpochMetrics = z.infer<typeof EpochMetrics>;
 
-export const CheckpointInfo = z.object({
-  runName: z.string(),
-  kind: CheckpointKind,
+/**
+ * Where a run stands between steps: completed epochs, steps done in the current epoch, steps in
+ * total. Shared by checkpoints and the worker's RunPosition.
+ */
+export const STEP_POSITION = {
   epoch: z.number().int(),
   stepInEpoch: z.number().int(),
   globalStep: z.number().int(),
+};
+
+export const CheckpointInfo = z.object({
+  runName: z.string(),
+  kind: CheckpointKind,
+  ...STEP_POSITION,
   mIoU: z.number().nullable(),
   savedAt: z.number(),
   reason: z.string(),

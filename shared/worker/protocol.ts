@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CheckpointKind } from '../contracts/common';
 import { DatasetDescriptor } from '../dataset/descriptor';
-import { CheckpointInfo, EpochMetrics, StepProgress } from '../contracts/training';
+import { CheckpointInfo, EpochMetrics, STEP_POSITION, StepProgress } from '../contracts/training';
 
 /** Stop training automatically after this many optimizer steps in total (as if paused). */
 const StopAfterSteps = z.number().int().min(1).nullable().default(null);
@@ -96,9 +96,7 @@ const NumTensors = z.number().int().min(0);
  */
 export const RunPosition = z.object({
   runName: z.string(),
-  epoch: z.number().int(),
-  stepInEpoch: z.number().int(),
-  globalStep: z.number().int(),
+  ...STEP_POSITION,
   totalSteps: z.number().int(),
   loss: z.number().nullable(),
   checkpoint: CheckpointInfo.nullable(),

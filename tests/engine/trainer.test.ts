@@ -18,6 +18,30 @@ async function weightsOf(t: Trainer): Promise<Map<string, Float32Array>> {
   return new Map((await t.getWeights()).map((w) => [w.name, w.data]));
 }
 
+type StepResult = Awaited<ReturnType<Trainer['step']>>;
+
+/** Steps `t` to its last epoch; the mean loss of each epoch. `onEpoch` runs at each epoch end. */
+async function trainToEnd(
+  t: Trainer,
+  onEpoch: (last: StepResult) => Promise<void> = async () => undefined,
+): Promise<number[]> {
+  const epochLoss: number[] = [];
+  let sum = 0;
+  let n = 0;
+  while (!t.finished) {
+    const r = await t.step();
+    sum += r.loss;
+    n++;
+    if (r.epochEnded) {
+      await onEpoch(r);
+      epochLoss.push(sum / n);
+      sum = 0;
+      n = 0;
+    }
+  }
+  return epochLoss;
+}
+
 const CASES = [
   {
     name: 'default preset, 64x64, augmentation + class weights',
@@ -99,23 +123,12 @@ describe.skipIf(FALLBACK)('Trainer: learning and memory', () => {
     const t = await Trainer.create(smallDefaultConfig({ epochs: 6 }), {
       train: new SyntheticSource(16),
     });
-    const epochLoss: number[] = [];
     const tensorsAfterEpoch: number[] = [];
-    let sum = 0;
-    let n = 0;
-    while (!t.finished) {
-      const r = await t.step();
-      sum += r.loss;
-      n++;
-      if (r.epochEnded) {
-        // Checkpoints (and their tensor reads) must not leak either.
-        await t.saveCheckpoint(memRun.dir, 'epoch', { metric: -r.loss });
-        epochLoss.push(sum / n);
-        tensorsAfterEpoch.push(tf.memory().numTensors);
-        sum = 0;
-        n = 0;
-      }
-    }
+    const epochLoss = await trainToEnd(t, async (r) => {
+      // Checkpoints (and their tensor reads) must not leak either.
+      await t.saveCheckpoint(memRun.dir, 'epoch', { metric: -r.loss });
+      tensorsAfterEpoch.push(tf.memory().numTensors);
+    });
     t.dispose();
     console.log('default epoch losses', epochLoss.map((l) => l.toFixed(3)).join(' '));
     expect(epochLoss).toHaveLength(6);
@@ -136,19 +149,7 @@ describe.skipIf(FALLBACK)('Trainer: learning and memory', () => {
       },
       { train: new SyntheticSource(8, 96) },
     );
-    const epochLoss: number[] = [];
-    let sum = 0;
-    let n = 0;
-    while (!t.finished) {
-      const r = await t.step();
-      sum += r.loss;
-      n++;
-      if (r.epochEnded) {
-        epochLoss.push(sum / n);
-        sum = 0;
-        n = 0;
-      }
-    }
+    const epochLoss = await trainToEnd(t);
     t.dispose();
     console.log('alexnet epoch losses', epochLoss.map((l) => l.toFixed(3)).join(' '));
     expect(epochLoss[5]!).toBeLessThan(epochLoss[0]! * 0.85);

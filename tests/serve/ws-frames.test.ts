@@ -88,6 +88,16 @@ interface RawOutcome {
   readonly closeCode: number | null;
 }
 
+/** The headers of a valid, authenticated WebSocket upgrade to the running server. */
+const upgradeHeaders = (): string[] => [
+  `Host: 127.0.0.1:${serve.url.port}`,
+  'Upgrade: websocket',
+  'Connection: Upgrade',
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+  'Sec-WebSocket-Version: 13',
+  `Authorization: Bearer ${serve.token}`,
+];
+
 /** Authenticated upgrade on a raw socket, then `bytes`; collects until the server hangs up. */
 function sendRaw(bytes: Buffer): Promise<RawOutcome> {
   return new Promise((resolve, reject) => {
@@ -95,19 +105,7 @@ function sendRaw(bytes: Buffer): Promise<RawOutcome> {
     let received = Buffer.alloc(0);
     let upgraded = false;
     socket.on('connect', () =>
-      socket.write(
-        [
-          'GET /ws HTTP/1.1',
-          `Host: 127.0.0.1:${serve.url.port}`,
-          'Upgrade: websocket',
-          'Connection: Upgrade',
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-          'Sec-WebSocket-Version: 13',
-          `Authorization: Bearer ${serve.token}`,
-          '',
-          '',
-        ].join('\r\n'),
-      ),
+      socket.write(['GET /ws HTTP/1.1', ...upgradeHeaders(), '', ''].join('\r\n')),
     );
     socket.on('data', (chunk) => {
       received = Buffer.concat([received, chunk]);
@@ -131,14 +129,7 @@ function sendRaw(bytes: Buffer): Promise<RawOutcome> {
 /** An authenticated upgrade request whose `override` lines replace the standard ones. */
 function rawHandshake(override: string[]): Promise<string> {
   const names = override.map((h) => h.split(':')[0]!.toLowerCase());
-  const lines = [
-    `Host: 127.0.0.1:${serve.url.port}`,
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-    'Sec-WebSocket-Version: 13',
-    `Authorization: Bearer ${serve.token}`,
-  ].filter((h) => !names.includes(h.split(':')[0]!.toLowerCase()));
+  const lines = upgradeHeaders().filter((h) => !names.includes(h.split(':')[0]!.toLowerCase()));
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(serve.url.port), '127.0.0.1');
     let received = '';
