@@ -136,7 +136,12 @@ describe('Evaluate', () => {
 
   it('shows as many failure cases as asked, spread or not, and comes back from one', async () => {
     const cases = page.locator('[data-testid^="failure-case-"][data-sample]');
-    // The two val images are neighbouring frames of one drive: spread out, one is shown.
+    // By default every image can be a case: both val images are shown.
+    await expect.poll(() => cases.count()).toBe(2);
+    // They are neighbouring frames of one drive: spread out, one is shown.
+    await page
+      .getByTestId('failure-spread')
+      .selectOption({ label: 'one per 5 neighbouring frames' });
     await expect.poll(() => cases.count()).toBe(1);
     await page.getByTestId('failure-spread').selectOption({ label: 'every image' });
     await expect.poll(() => cases.count()).toBe(2);

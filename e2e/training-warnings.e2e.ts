@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childPids } from '../tests/support/serve-process';
+import { descendantPids } from '../tests/support/serve-process';
 import { CAMVID } from '../tests/support/datasets';
 import {
   openBrowser,
@@ -52,9 +52,9 @@ function datasetWithUnusableVal(): string {
   return dir;
 }
 
-/** The serve process's training worker (a forked child running training-worker.cjs). */
+/** The serve process's training worker (a process below it running training-worker.cjs). */
 function trainingWorkerPid(servePid: number): number | null {
-  for (const pid of childPids(servePid)) {
+  for (const pid of descendantPids(servePid)) {
     try {
       if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('training-worker')) return pid;
     } catch {

@@ -140,3 +140,16 @@ export function childPids(pid: number): number[] {
   }
   return out;
 }
+
+/**
+ * Every process below `pid` (children, grandchildren, ...): the CLI runs under a launcher that
+ * filters libtensorflow's start-up lines, so a command's workers are its grandchildren.
+ */
+export function descendantPids(pid: number): number[] {
+  const found: number[] = [];
+  for (let next = [pid]; next.length > 0;) {
+    next = next.flatMap((p) => childPids(p));
+    found.push(...next);
+  }
+  return found;
+}

@@ -10,11 +10,14 @@ import { failureOrder } from './review-queue';
 
 export const DEFAULT_FAILURE_COUNT = 24;
 
-/** The spreads the view offers, by gap (frames of one sequence between two picks). */
+/**
+ * The spreads the view offers, by gap (frames of one sequence between two picks). The first is
+ * the default: the count asked for is the count shown; spreading is the user's choice.
+ */
 export const FAILURE_SPREADS = [
+  { gap: 0, label: 'every image' },
   { gap: 5, label: 'one per 5 neighbouring frames' },
   { gap: Number.POSITIVE_INFINITY, label: 'one per sequence' },
-  { gap: 0, label: 'every image' },
 ] as const;
 
 export function sequenceOf(sample: string): string {
