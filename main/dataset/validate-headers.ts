@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Problem, ProblemReason } from '../../shared/dataset/descriptor';
+import { isInside, realpathOrNull } from '../fs/inside';
 import { mapLimit } from './concurrency';
 import { readImageHeader, type ColorType, type HeaderResult, type ImageHeader } from './headers';
 import type { PlannedSample, PlannedSplit } from './plan';
@@ -86,20 +87,44 @@ function checkOne(
   return ok ? h : null;
 }
 
+/** Where `file` really is when a link takes it outside `realRoot`, else null (also when missing). */
+async function linksOutside(file: string, realRoot: string): Promise<string | null> {
+  const real = await realpathOrNull(file);
+  return real && !isInside(realRoot, real) ? real : null;
+}
+
 async function checkSample(
   planned: PlannedSample,
   split: string,
   options: HeaderCheckOptions,
+  realRoot: string,
 ): Promise<CheckedSample> {
   const problems: Problem[] = [];
   if (planned.problem) return { record: null, annotationColor: null, problems: [planned.problem] };
   const rel = (p: string): string => path.relative(options.root, p) || p;
+  const reporter = (file: string) => (reason: ProblemReason, detail: string) =>
+    problems.push({ split, sample: planned.sample, path: file, reason, detail });
+  // A file that links outside the dataset is never read (not even its header): every
+  // consumer (training, prediction, the media route) then skips the sample by this problem.
+  const outside = await Promise.all(
+    [planned.image, planned.annotation].map((f) => linksOutside(f, realRoot)),
+  );
+  outside.forEach((target, i) => {
+    const file = i === 0 ? planned.image : planned.annotation;
+    if (target)
+      reporter(file)(
+        'outside_dataset',
+        `${i === 0 ? 'image' : 'annotation'} ${rel(file)} links to ${target}, outside the dataset folder; it is not read`,
+      );
+  });
+  if (problems.length > 0) {
+    const withImage = outside[0] ? problems : problems.map((p) => ({ ...p, image: planned.image }));
+    return { record: null, annotationColor: null, problems: withImage };
+  }
   const [imageResult, annotationResult] = await Promise.all([
     readImageHeader(planned.image, rel(planned.image)),
     readImageHeader(planned.annotation, rel(planned.annotation)),
   ]);
-  const reporter = (file: string) => (reason: ProblemReason, detail: string) =>
-    problems.push({ split, sample: planned.sample, path: file, reason, detail });
   const image = checkOne(
     imageResult,
     'image',
@@ -153,10 +178,11 @@ export async function checkSplitHeaders(
   split: PlannedSplit,
   options: HeaderCheckOptions,
 ): Promise<CheckedSample[]> {
+  const realRoot = (await realpathOrNull(options.root)) ?? path.resolve(options.root);
   return mapLimit(
     split.samples,
     options.concurrency ?? 24,
-    (s) => checkSample(s, split.name, options),
+    (s) => checkSample(s, split.name, options, realRoot),
     options.onSample,
     options.signal,
   );

@@ -14,6 +14,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isInside, realpathOrNull } from '../fs/inside';
 
 export const SAMPLE_LAYERS = [
   'image',
@@ -132,21 +133,6 @@ function isSafeSegment(segment: string): boolean {
   // Windows silently drops trailing dots/spaces, so `..` could hide as `.. ` or `...`.
   if (/^[. ]+$/.test(segment) || /[. ]$/.test(segment)) return false;
   return true;
-}
-
-/** True when `candidate` is `root` itself or inside it (never a sibling like `root-evil`). */
-export function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  // A file named `..foo` inside the root is fine; only a leading `..` component escapes.
-  return relative === '' || (relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative));
-}
-
-async function realpathOrNull(p: string): Promise<string | null> {
-  try {
-    return await fs.realpath(p);
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -10,7 +10,7 @@ import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { detectFormat, type DatasetIndex } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
 import { createImagesProject } from '../labels/images-project';
-import { isInside } from '../media/resolve';
+import { isInside } from '../fs/inside';
 import { writeProjectFile, type ProjectFile } from './project-store';
 
 export type IndexOpener = (

@@ -90,6 +90,7 @@ export const PROBLEM_REASONS = [
   'unsupported_mask',
   'labels_file',
   'left_out',
+  'outside_dataset',
 ] as const;
 export const ProblemReason = z.enum(PROBLEM_REASONS);
 export type ProblemReason = z.infer<typeof ProblemReason>;

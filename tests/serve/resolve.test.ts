@@ -6,13 +6,13 @@ import {
   createMediaResolver,
   decodeMediaSegments,
   exportMediaPath,
-  isInside,
   mediaPath,
   SAMPLE_LAYERS,
   type MediaProvider,
   type MediaResolver,
   type SampleLayerFile,
 } from '../../main/media/resolve';
+import { isInside } from '../../main/fs/inside';
 
 // A real tree: the allowed dataset root, a look-alike sibling, secrets above, and symlinks
 // pointing inside and outside.

@@ -19,6 +19,7 @@ export const PROBLEM_TEXT: Record<ProblemReason, string> = {
   unsupported_mask: 'Annotation format not supported',
   labels_file: 'Labels file cannot be used',
   left_out: 'Left out of the dataset (not part of its layout)',
+  outside_dataset: 'File links outside the dataset folder',
 };
 
 /** Long text for the report; unknown reasons (a newer host) fall back to readable words. */
