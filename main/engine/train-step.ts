@@ -70,3 +70,24 @@ export async function optimizerStep(
     tf.dispose([xs, ys, ws]);
   }
 }
+
+/** What `Trainer.step()` reports about the optimizer step it just took. */
+export interface StepResult {
+  /** Optimizer steps completed, including this one. */
+  readonly globalStep: number;
+  /** Epoch (0-based) and index within it of the step just taken. */
+  readonly epoch: number;
+  readonly stepInEpoch: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  /** True if this step was the last of its epoch (time to evaluate / checkpoint). */
+  readonly epochEnded: boolean;
+  /** True if this was the last step of the run. */
+  readonly finished: boolean;
+  readonly loss: number;
+  readonly lr: number;
+  readonly batchSize: number;
+  /** Wall time of the whole step, and the part spent waiting for data. */
+  readonly stepSeconds: number;
+  readonly dataWaitSeconds: number;
+}

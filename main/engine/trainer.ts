@@ -31,31 +31,11 @@ import {
   type ResumeOptions,
 } from './resume';
 import { Rng } from './rng';
-import { optimizerStep } from './train-step';
+import { optimizerStep, type StepResult } from './train-step';
 
 export type { ResumedCheckpoint, ResumeOptions } from './resume';
-export { NonFiniteLossError } from './train-step';
+export { NonFiniteLossError, type StepResult } from './train-step';
 import { BudgetClock } from './time-budget';
-
-export interface StepResult {
-  /** Optimizer steps completed, including this one. */
-  readonly globalStep: number;
-  /** Epoch (0-based) and index within it of the step just taken. */
-  readonly epoch: number;
-  readonly stepInEpoch: number;
-  readonly stepsPerEpoch: number;
-  readonly totalSteps: number;
-  /** True if this step was the last of its epoch (time to evaluate / checkpoint). */
-  readonly epochEnded: boolean;
-  /** True if this was the last step of the run. */
-  readonly finished: boolean;
-  readonly loss: number;
-  readonly lr: number;
-  readonly batchSize: number;
-  /** Wall time of the whole step, and the part spent waiting for data. */
-  readonly stepSeconds: number;
-  readonly dataWaitSeconds: number;
-}
 
 export interface TrainerOptions {
   readonly train: SampleSource;
