@@ -4,6 +4,12 @@
  */
 import type { PerImageMetric } from '../../../shared/contracts/evaluation';
 
+/** One cell of the confusion matrix, by training index: truth class `truth` predicted as `predicted`. */
+export interface ConfusionCell {
+  readonly truth: number;
+  readonly predicted: number;
+}
+
 export interface ConfusedImage {
   readonly sample: string;
   readonly pixels: number;
