@@ -70,13 +70,19 @@ function inVal(name: string, fraction: number): boolean {
   return h / 0x1_0000_0000 < fraction;
 }
 
-export async function createImagesProject(input: {
+/** What a project made from a folder of images is made of. */
+export interface ImagesProjectInput {
   readonly imagesDir: string;
   readonly projectDir: string;
   readonly classes: readonly string[];
   readonly valFraction: number;
+  /** Where the class list came from (a file, the command line, the app). */
   readonly labelsSource: string;
-}): Promise<{ descriptor: DatasetDescriptor; index: DatasetIndex; skipped: string[] }> {
+}
+
+export async function createImagesProject(
+  input: ImagesProjectInput,
+): Promise<{ descriptor: DatasetDescriptor; index: DatasetIndex; skipped: string[] }> {
   const root = path.resolve(input.imagesDir);
   const files = await listImages(root);
   const images: ImagesFile = { version: 1, splits: { train: [], val: [] } };

@@ -9,7 +9,7 @@ import type { DatasetFormat } from '../../shared/dataset/formats';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { detectFormat, type DatasetIndex } from '../dataset/index';
 import { UserFacingError } from '../ipc/dispatcher';
-import { createImagesProject } from '../labels/images-project';
+import { createImagesProject, type ImagesProjectInput } from '../labels/images-project';
 import { isInside } from '../fs/inside';
 import { writeProjectFile, type ProjectFile } from './project-store';
 
@@ -70,14 +70,9 @@ export async function createProjectFromDataset(input: {
  * Lists the readable images (the others are returned in `skipped`, each with its reason) into
  * `PROJECT/labels/images.json` and writes `segstudio-project.json`; the images are only read.
  */
-export async function createProjectFromImages(input: {
-  readonly imagesDir: string;
-  readonly projectDir: string;
-  readonly classes: readonly string[];
-  readonly valFraction: number;
-  /** Where the class list came from (a file, the command line, the app). */
-  readonly labelsSource: string;
-}): Promise<{ file: ProjectFile; index: DatasetIndex; skipped: string[] }> {
+export async function createProjectFromImages(
+  input: ImagesProjectInput,
+): Promise<{ file: ProjectFile; index: DatasetIndex; skipped: string[] }> {
   const made = await createImagesProject(input);
   const file: ProjectFile = {
     version: 1,
