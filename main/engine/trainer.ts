@@ -36,6 +36,7 @@ import { optimizerStep, type StepResult } from './train-step';
 export type { ResumedCheckpoint, ResumeOptions } from './resume';
 export { NonFiniteLossError, type StepResult } from './train-step';
 import { BudgetClock } from './time-budget';
+import { WeightAverage } from './weight-average';
 
 export interface TrainerOptions {
   readonly train: SampleSource;
@@ -70,6 +71,7 @@ export class Trainer {
 
   private readonly source: SampleSource;
   private readonly adam: Adam;
+  private readonly average: WeightAverage | null; // config.emaDecay > 0 (weight-average.ts)
   private readonly weightsByName: Map<string, tfjs.LayerVariable>;
   private readonly log: (message: string) => void;
   private epochValue = 0;
@@ -116,6 +118,8 @@ export class Trainer {
       variable: this.weightsByName.get(name)!.read() as tfjs.Variable,
     }));
     this.adam = new Adam(tf, params, config.optimizer);
+    const { emaDecay } = config;
+    this.average = emaDecay > 0 ? new WeightAverage(tf, this.weightsByName, emaDecay) : null;
     this.order = epochOrder(config.seed, 0, source.count);
     this.lastLr = learningRateAt(config.optimizer.lr, config.schedule, 0, this.totalSteps);
   }
@@ -234,6 +238,7 @@ export class Trainer {
       lr,
       globalStep: this.globalStepValue + 1,
     });
+    this.average?.update();
 
     this.globalStepValue += 1;
     const stepSeconds = (performance.now() - started) / 1000;
@@ -286,7 +291,12 @@ export class Trainer {
     return out;
   }
 
-  /** Current model weights by stable name (includes BatchNorm moving statistics). */
+  /** Runs `fn` (validation, not training) with the run's judged weights (the EMA if on). */
+  withEvalWeights<T>(fn: () => Promise<T>): Promise<T> {
+    return this.average ? this.average.withAverage(fn) : fn();
+  }
+
+  /** Current training weights by stable name (includes BatchNorm moving statistics). */
   getWeights(): Promise<NamedArray[]> {
     return Promise.resolve(namedWeights(this.model));
   }
@@ -353,7 +363,10 @@ export class Trainer {
       lastLoss: this.lastLoss,
       ...(this.budget && { budget: this.budget.state() }),
     };
-    return { state, model: await this.getWeights(), optimizer: await this.adam.getSlots() };
+    // With an EMA the model is the average; the training weights ride with the optimizer's.
+    const model = this.average ? await this.average.averaged() : await this.getWeights();
+    const optimizer = [...(await this.adam.getSlots()), ...(this.average?.raw() ?? [])];
+    return { state, model, optimizer };
   }
 
   /**
@@ -370,6 +383,9 @@ export class Trainer {
     });
     this.loadWeights(payload.model);
     this.adam.setState(state.optimizer.iterations, payload.optimizer);
+    if (this.average && !this.average.restore(payload.optimizer, state.globalStep)) {
+      this.log(`${where} has no training weights beside its average: continuing from the average`);
+    }
     this.loader.clear();
     this.epochValue = state.epoch;
     this.globalStepValue = state.globalStep;
@@ -426,6 +442,7 @@ export class Trainer {
     this.disposed = true;
     this.loader.clear();
     this.adam.dispose();
+    this.average?.dispose();
     this.model.dispose();
   }
 }

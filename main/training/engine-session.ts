@@ -179,12 +179,15 @@ class EngineSession implements TrainingSession {
     // Per-epoch validation compares at the model's input size: fast, and good enough to rank
     // checkpoints; `evaluate` reports at the annotations' own resolution. The validation loss
     // is the training loss (same class weights, void ignored) on the unaugmented val split.
-    const { result, loss } = await validateModel(this.trainer.model, this.val, {
-      normalization: this.trainer.config.normalization,
-      batchSize: this.trainer.config.batchSize,
-      classWeights: this.trainer.classWeights,
-      onUndecodable: (i, err) => this.reportUndecodable(i, err),
-    });
+    const val = this.val;
+    const { result, loss } = await this.trainer.withEvalWeights(() =>
+      validateModel(this.trainer.model, val, {
+        normalization: this.trainer.config.normalization,
+        batchSize: this.trainer.config.batchSize,
+        classWeights: this.trainer.classWeights,
+        onUndecodable: (i, err) => this.reportUndecodable(i, err),
+      }),
+    );
     this.trainer.budget?.validationEnded((performance.now() - started) / 1000);
     return {
       valLoss: loss,

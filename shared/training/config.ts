@@ -98,6 +98,11 @@ export const TrainingConfig = z.object({
   freezeFeatures: z.boolean().default(false),
   /** default preset only: channel width multiplier of the encoder-decoder. */
   widthMultiplier: z.number().positive().max(4).default(1),
+  /**
+   * Decay of an exponential moving average of the weights (per optimizer step); 0 = off. When
+   * on, the average is what the run validates, keeps as `best` and exports.
+   */
+  emaDecay: z.number().min(0).lt(1).default(0),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 
