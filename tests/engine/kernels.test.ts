@@ -1,8 +1,8 @@
 /**
  * The training step's custom kernels (libtensorflow's FusedBatchNormV3/GradV3, ReluGrad,
- * ScaleAndTranslate/Grad and TensorScatterSub wired with customGrad, and the JS fallbacks)
- * against tfjs' own layers and autodiff: same values, same gradients, same moving statistics,
- * no tensor left behind. (The loss, on both paths: tests/engine/loss.test.ts.)
+ * ScaleAndTranslate/Grad wired with customGrad, and the JS fallbacks) against tfjs' own layers
+ * and autodiff: same values, same gradients, same moving statistics, no tensor left behind.
+ * (The loss: tests/engine/loss.test.ts.)
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';

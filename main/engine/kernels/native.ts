@@ -1,7 +1,7 @@
 /**
  * Direct access to libtensorflow kernels through tfjs-node's binding, for the few fused ops the
  * training step needs and tfjs does not expose (FusedBatchNormV3 and its gradient, ReluGrad,
- * ScaleAndTranslate and its gradient, TensorScatterSub).
+ * ScaleAndTranslate and its gradient).
  * Each call is one JS -> C transition instead of the chain
  * of small tfjs ops these are otherwise built from.
  *
@@ -83,8 +83,6 @@ export interface NativeOps {
     scale: readonly [number, number],
     translation: readonly [number, number],
   ): tfjs.Tensor4D;
-  /** A copy of the flat `tensor` with `updates[i]` subtracted at `indices[i]` (int32, rank 1). */
-  scatterSub(tensor: tfjs.Tensor1D, indices: tfjs.Tensor1D, updates: tfjs.Tensor1D): tfjs.Tensor1D;
 }
 
 const cache = new WeakMap<object, NativeOps | null>();
@@ -167,15 +165,6 @@ function makeOps(tf: Tf, backend: NodeBackend): NativeOps {
           tf.tensor1d([...translation], 'float32'),
         ]),
       ) as tfjs.Tensor4D;
-    },
-    scatterSub(tensor, indices, updates) {
-      return tf.tidy(() =>
-        backend.executeSingleOutput(
-          'TensorScatterSub',
-          [float, { name: 'Tindices', type: b.TF_ATTR_TYPE, value: b.TF_INT32 }],
-          [tensor, tf.expandDims(indices, 1), updates],
-        ),
-      ) as tfjs.Tensor1D;
     },
   };
 }
