@@ -343,6 +343,7 @@ async function runLoop() {
     ]);
     const comparison = await stage('compare', 'compare', () => product.compareReports(a, b));
 
+    const settings = await call('training:settings', { runName: source });
     const loop = stages.filter((s) => LOOP_STAGES.includes(s.key));
     const sum = (key) => loop.reduce((n, s) => n + s[key], 0);
     const pct = (v) => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
@@ -359,13 +360,17 @@ async function runLoop() {
     );
     say(`mask saves: ${saved.map((s) => `${Math.round(s.millis)} ms`).join(', ')}`);
     say(
+      `source run ${source}: ${settings.width}x${settings.height}, ${settings.epochs ?? '-'} epochs, batch ${settings.batch}; fine-tune ${tuned}: ${opts.ftEpochs} epochs from its best checkpoint`,
+    );
+    say(
       `${compareSplit} mIoU: ${source} ${pct(comparison.mIoU.a)} -> ${tuned} ${pct(comparison.mIoU.b)} (${comparison.improved} classes up, ${comparison.worsened} down)`,
     );
     const round = (v, d = 2) => (v === null ? null : Math.round(v * 10 ** d) / 10 ** d);
     output = {
       benchmark: 'label-loop',
-      size: values.run ? null : values.size,
-      source_epochs: values.run ? null : opts.epochs,
+      // The source run's own settings (an imported run's too); the fine-tune takes them over.
+      size: `${settings.width}x${settings.height}`,
+      source_epochs: settings.epochs,
       fine_tune_epochs: opts.ftEpochs,
       samples: { train: listOf(datasetDir, 'train').length, val: listOf(datasetDir, 'val').length },
       stages: Object.fromEntries(
