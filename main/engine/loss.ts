@@ -1,6 +1,7 @@
 /** The training loss: masked, class-weighted softmax cross-entropy with its own gradient. */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../native/backend';
+import { nativeOps } from './kernels/native';
 
 /**
  * Softmax cross-entropy averaged over the per-pixel weights:
@@ -9,9 +10,10 @@ import type { Tf } from '../native/backend';
  * contributes and class weighting normalises like PyTorch's weighted CrossEntropyLoss.
  *
  * Implemented with an analytic gradient ((softmax - onehot) * w / sum w) around one Softmax
- * kernel: about twice as fast on the CPU as differentiating logSoftmax * oneHot, and less CPU
- * than libtensorflow's SparseSoftmaxCrossEntropyWithLogits at 12 and at 101 classes (see
- * bench/RESULTS.md), which matters at full resolution. The value reads p_y with one GatherNd
+ * kernel (oneDNN's on the native backend, see `NativeOps.softmax`): about twice as fast on the
+ * CPU as differentiating logSoftmax * oneHot, and less CPU than libtensorflow's
+ * SparseSoftmaxCrossEntropyWithLogits at 12 and at 101 classes (see bench/RESULTS.md), which
+ * matters at full resolution. The value reads p_y with one GatherNd
  * (one element per pixel, no full-size pass); the one-hot map is made only in the gradient,
  * where (p - onehot) * s is three cheap parallel passes. A scatter of s into p * s
  * (TensorScatterSub) costs more: its update loop is single-threaded (bench/RESULTS.md).
@@ -26,12 +28,14 @@ export function maskedCrossEntropy(
   const shape = logits.shape;
   const numClasses = shape[3];
   const pixels = shape[0] * shape[1] * shape[2];
+  const ops = nativeOps(tf);
   const fn = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
     const lg = args[0] as tfjs.Tensor4D;
     const y = args[1] as tfjs.Tensor3D;
     const wt = args[2] as tfjs.Tensor3D;
     const save = args[3] as tfjs.GradSaveFunc;
-    const probs = tf.softmax(tf.reshape(lg, [pixels, numClasses]));
+    const flatLogits = tf.reshape(lg, [pixels, numClasses]) as tfjs.Tensor2D;
+    const probs = ops ? ops.softmax(flatLogits) : tf.softmax(flatLogits);
     const flatW = tf.reshape(wt, [pixels]);
     const flatY = tf.reshape(y, [pixels]);
     const pY = tf.gatherND(probs, tf.stack([tf.range(0, pixels, 1, 'int32'), flatY], 1));

@@ -1,7 +1,8 @@
 /**
  * The training step's custom kernels (libtensorflow's FusedBatchNormV3/GradV3, ReluGrad,
- * ScaleAndTranslate/Grad wired with customGrad, and the JS fallbacks) against tfjs' own layers
- * and autodiff: same values, same gradients, same moving statistics, no tensor left behind.
+ * ScaleAndTranslate/Grad wired with customGrad, oneDNN's softmax, and the JS fallbacks) against
+ * tfjs' own layers and autodiff: same values, same gradients, same moving statistics, no tensor
+ * left behind.
  * (The loss: tests/engine/loss.test.ts.)
  */
 import type * as tfjs from '@tensorflow/tfjs';
@@ -28,6 +29,18 @@ describe('native kernels', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     expect(nativeOps(tf)).not.toBeNull();
     expect(withKernelPath('js', () => nativeOps(tf))).toBeNull();
+  });
+
+  it("softmax (oneDNN's kernel) matches TensorFlow's Softmax, with large logits too", () => {
+    const ops = nativeOps(tf)!;
+    const x = tf.tidy(() =>
+      tf.concat([tf.randomNormal([300, 101], 0, 3, 'float32', 21), tf.fill([2, 101], 80)]),
+    ) as tfjs.Tensor2D;
+    const before = tf.memory().numTensors;
+    const [fast, ref] = [ops.softmax(x), tf.softmax(x)];
+    expect(maxDiff(fast, ref)).toBeLessThan(1e-6);
+    tf.dispose([fast, ref, x]);
+    expect(tf.memory().numTensors).toBe(before - 1);
   });
 
   for (const path of ['native', 'js'] as const) {

@@ -1,7 +1,7 @@
 /**
  * Direct access to libtensorflow kernels through tfjs-node's binding, for the few fused ops the
  * training step needs and tfjs does not expose (FusedBatchNormV3 and its gradient, ReluGrad,
- * ScaleAndTranslate and its gradient).
+ * ScaleAndTranslate and its gradient, oneDNN's softmax).
  * Each call is one JS -> C transition instead of the chain
  * of small tfjs ops these are otherwise built from.
  *
@@ -83,6 +83,12 @@ export interface NativeOps {
     scale: readonly [number, number],
     translation: readonly [number, number],
   ): tfjs.Tensor4D;
+  /**
+   * Softmax over the last axis of a [rows, classes] matrix, by oneDNN's kernel (`_MklSoftmax`)
+   * where libtensorflow has it, else TensorFlow's own Softmax. Same values to float rounding;
+   * at 9.2 M rows x 101 classes 0.10 s against 0.25 s (bench/RESULTS.md).
+   */
+  softmax(x: tfjs.Tensor2D): tfjs.Tensor2D;
 }
 
 const cache = new WeakMap<object, NativeOps | null>();
@@ -111,6 +117,13 @@ function makeOps(tf: Tf, backend: NodeBackend): NativeOps {
     { name: 'kernel_type', type: b.TF_ATTR_STRING, value: 'triangle' },
     { name: 'antialias', type: b.TF_ATTR_BOOL, value: false },
   ];
+  // oneDNN's softmax is an internal op of oneDNN builds, reached under its name-change label;
+  // a build without it (or an input it refuses) fails once and TensorFlow's Softmax is used.
+  const mklSoftmax: OpAttr[] = [
+    float,
+    { name: '_kernel', type: b.TF_ATTR_STRING, value: 'MklNameChangeOp' },
+  ];
+  let mklSoftmaxWorks = true;
   // Training mode with exponential_avg_factor 1 ignores the population inputs: pass empty ones.
   let empty: tfjs.Tensor1D | null = null;
   const emptyStats = (): tfjs.Tensor1D => {
@@ -165,6 +178,16 @@ function makeOps(tf: Tf, backend: NodeBackend): NativeOps {
           tf.tensor1d([...translation], 'float32'),
         ]),
       ) as tfjs.Tensor4D;
+    },
+    softmax(x) {
+      if (mklSoftmaxWorks) {
+        try {
+          return backend.executeSingleOutput('_MklSoftmax', mklSoftmax, [x]) as tfjs.Tensor2D;
+        } catch {
+          mklSoftmaxWorks = false;
+        }
+      }
+      return tf.softmax(x);
     },
   };
 }
