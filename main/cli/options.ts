@@ -1,7 +1,8 @@
 /** Option specs and parsers shared by several segstudio commands. */
 import { existsSync } from 'node:fs';
-import { CheckpointKind } from '../../shared/contracts/common';
+import { CheckpointKind, type SplitCounts } from '../../shared/contracts/common';
 import { DatasetFormat, unknownFormatMessage } from '../../shared/dataset/formats';
+import { countsOf, type SplitIndex } from '../dataset/index';
 import { CliError, stringOption, type CommandContext, type OptionSpec } from './framework';
 
 /** `--size WxH` (train, bench, seed .pt sources). */
@@ -81,11 +82,9 @@ export function datasetLayoutOf(values: CommandContext['values']): DatasetLayout
   return { ...(format?.success && { format: format.data }), ...(labelsFile && { labelsFile }) };
 }
 
-/** Listed and usable samples per split, the table inspect and project init report. */
+/** Listed, usable and unlabeled samples per split, the table inspect and project init report. */
 export function splitCounts(
-  splits: Readonly<Record<string, { listed: number; usable: number }>>,
-): Record<string, { listed: number; usable: number }> {
-  return Object.fromEntries(
-    Object.entries(splits).map(([name, s]) => [name, { listed: s.listed, usable: s.usable }]),
-  );
+  splits: Readonly<Record<string, SplitIndex>>,
+): Record<string, SplitCounts> {
+  return Object.fromEntries(Object.entries(splits).map(([name, s]) => [name, countsOf(s)]));
 }

@@ -1,3 +1,4 @@
+import type { SplitCounts } from '../../shared/contracts/common';
 import type { DatasetDescriptor, Problem } from '../../shared/dataset/descriptor';
 import { ClassMapper } from './classes';
 import type { MaskKeys } from './decode';
@@ -19,10 +20,15 @@ export interface SplitIndex {
   /** The usable samples only, in list order: the ones with a current mask. */
   readonly samples: readonly SampleRecord[];
   /**
-   * Images without any mask yet (a project made from a folder of images): their
-   * `annotation` is ''. Through a label source, the ones with an edit move into `samples`.
+   * Images without any mask yet (a project made from a folder of images, or a dataset image
+   * with no annotation file): their `annotation` is ''. Not counted in `usable`. Through a label source, the ones with an edit move into `samples`.
    */
   readonly unlabeled?: readonly SampleRecord[];
+}
+
+/** What a split's report shows: listed, usable and unlabeled samples. */
+export function countsOf(split: SplitIndex): SplitCounts {
+  return { listed: split.listed, usable: split.usable, unlabeled: split.unlabeled?.length ?? 0 };
 }
 
 /** `split` with the unlabeled images that now have an edit counted as samples. */
@@ -109,6 +115,16 @@ export class DatasetIndex {
       throw new Error(`No split "${name}" (have ${Object.keys(this.splits).join(', ') || 'none'})`);
     }
     return split;
+  }
+
+  /**
+   * "N unlabeled samples not used" for a split with images that have no mask yet (training,
+   * evaluation and prediction use only samples with a mask), else null.
+   */
+  unlabeledNote(split: string): string | null {
+    const n = this.splits[split]?.unlabeled?.length ?? 0;
+    if (n === 0) return null;
+    return `${n} unlabeled sample${n === 1 ? '' : 's'} not used (split ${split}: no annotation file or edit yet)`;
   }
 
   source(split: string): SampleSource {

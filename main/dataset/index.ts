@@ -5,7 +5,8 @@
  *   detectFormat(dir)                      -> { format, confidence, reasons, candidates }
  *   openDataset(dir, { format?, labelsFile?, descriptor?, deep?, maxPixels?, onProgress? })
  *                                          -> DatasetIndex { descriptor, splits, problems, source(split) }
- *       splits[NAME] = { listed, usable, samples: SampleRecord[] (usable only) }
+ *       splits[NAME] = { listed, usable, samples: SampleRecord[] (usable only),
+ *                        unlabeled?: SampleRecord[] (images without an annotation file) }
  *       problems     = [{ split, sample, path, reason (stable code), detail (sentence), image? }]
  *         (image: the sample's image when its header checked out, so it can still be previewed)
  *       source(split) implements SampleSource (./source.ts): RGB image + training-index label,
@@ -30,7 +31,7 @@
 export { detectFormat, type FormatGuess } from './detect';
 export { DatasetError } from './errors';
 export { openDataset, DEFAULT_MAX_PIXELS, type OpenOptions } from './open';
-export { DatasetIndex, type SplitIndex } from './dataset-index';
+export { countsOf, DatasetIndex, type SplitIndex } from './dataset-index';
 export { scanKey, type SampleRecord, type ProgressFn, type IndexPhase } from './records';
 export { saveDescriptor, loadDescriptor, DESCRIPTOR_FILE } from './descriptor-store';
 export {

@@ -108,7 +108,10 @@ function withVoid(classes: ClassDef[], voidId: number | null): ClassDef[] {
   return classes;
 }
 
-/** Pass 1 over every split: usable records, every problem, and each usable mask's colour type. */
+/**
+ * Pass 1 over every split: usable records, unlabeled images (no annotation file), every
+ * problem, and each usable mask's colour type.
+ */
 async function checkAllHeaders(
   plan: DatasetPlan,
   options: OpenOptions,
@@ -116,6 +119,7 @@ async function checkAllHeaders(
   progress: ProgressFn,
 ): Promise<{
   records: Map<string, SampleRecord[]>;
+  unlabeled: Map<string, SampleRecord[]>;
   problems: Problem[];
   annotations: AnnotationHeader[];
 }> {
@@ -123,6 +127,7 @@ async function checkAllHeaders(
   let done = 0;
   progress(0, total, 'headers');
   const records = new Map<string, SampleRecord[]>();
+  const unlabeled = new Map<string, SampleRecord[]>();
   const problems: Problem[] = [];
   const annotations: AnnotationHeader[] = [];
   for (const split of plan.splits) {
@@ -135,15 +140,21 @@ async function checkAllHeaders(
     });
     problems.push(...split.problems);
     const usable: SampleRecord[] = [];
+    const withoutMask: SampleRecord[] = [];
     for (const c of checked) {
       problems.push(...c.problems);
       if (!c.record) continue;
+      if (c.record.annotation === '') {
+        withoutMask.push(c.record);
+        continue;
+      }
       usable.push(c.record);
       annotations.push({ file: c.record.annotation, color: c.annotationColor });
     }
     records.set(split.name, usable);
+    unlabeled.set(split.name, withoutMask);
   }
-  return { records, problems, annotations };
+  return { records, unlabeled, problems, annotations };
 }
 
 function deepOptions(options: OpenOptions): DeepPassOptions {
@@ -270,10 +281,12 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   const splits: Record<string, SplitIndex> = {};
   for (const split of plan.splits) {
     const samples = records.get(split.name) ?? [];
+    const unlabeled = headers.unlabeled.get(split.name) ?? [];
     splits[split.name] = {
       listed: split.samples.length + listedProblems(split),
       usable: samples.length,
       samples,
+      ...(unlabeled.length > 0 && { unlabeled }),
     };
   }
   return new DatasetIndex(descriptor, splits, problems, scans);

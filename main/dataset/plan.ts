@@ -17,7 +17,13 @@ export interface PlannedSample {
   /** Base name, e.g. `0001TP_006690`. */
   readonly sample: string;
   readonly image: string;
+  /**
+   * Where the annotation should be; '' when nothing names one (a one-column list line). An
+   * image whose annotation does not exist is an unlabeled sample, unless `annotationNamed`.
+   */
   readonly annotation: string;
+  /** A list line names this annotation file itself, so its absence is `missing_annotation`. */
+  readonly annotationNamed?: boolean;
   /** Set when the sample is already known to be unusable (e.g. an unresolved list line). */
   readonly problem?: Problem;
 }

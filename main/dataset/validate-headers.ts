@@ -2,8 +2,11 @@
  * The open-time check for every sample: both headers (plus each file's last bytes) are read,
  * never the pixels. This finds missing, empty, unreadable, non-image and truncated files,
  * 16-bit masks, EXIF rotation, pixel bombs and size mismatches. Every check runs on every
- * sample, so one sample can report several problems; none stops the scan.
+ * sample, so one sample can report several problems; none stops the scan. An image whose
+ * annotation file does not exist at all (and no list line names one) is not a problem: it is
+ * an unlabeled sample, kept with `annotation: ''` for the editor, Label next and pre-labelling.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Problem, ProblemReason } from '../../shared/dataset/descriptor';
 import { isInside, realpathOrNull } from '../fs/inside';
@@ -21,6 +24,7 @@ export interface HeaderCheckOptions {
 }
 
 export interface CheckedSample {
+  /** A usable sample, or an unlabeled one (`annotation` is ''), or null when it has problems. */
   readonly record: SampleRecord | null;
   readonly annotationColor: ColorType | null;
   readonly problems: Problem[];
@@ -89,8 +93,36 @@ function checkOne(
 
 /** Where `file` really is when a link takes it outside `realRoot`, else null (also when missing). */
 async function linksOutside(file: string, realRoot: string): Promise<string | null> {
+  if (file === '') return null;
   const real = await realpathOrNull(file);
   return real && !isInside(realRoot, real) ? real : null;
+}
+
+/**
+ * Whether the sample simply has no annotation yet: its expected file does not exist (not
+ * even as a dangling link) and no list line names it. A list line that names a file which is
+ * gone stays a `missing_annotation` problem: the list says there should be one.
+ */
+async function hasNoAnnotation(planned: PlannedSample, result: HeaderResult): Promise<boolean> {
+  if (result.ok || result.reason !== 'missing_image' || planned.annotationNamed) return false;
+  return (await fs.lstat(planned.annotation).catch(() => null)) === null;
+}
+
+function unlabeledRecord(planned: PlannedSample, split: string, image: ImageHeader): SampleRecord {
+  return {
+    id: planned.sample,
+    split,
+    image: planned.image,
+    annotation: '',
+    width: image.width,
+    height: image.height,
+    imageKind: image.kind,
+    annotationKind: 'png',
+    imageBytes: image.bytes,
+    annotationBytes: 0,
+    imageMtimeMs: image.mtimeMs,
+    annotationMtimeMs: 0,
+  };
 }
 
 async function checkSample(
@@ -123,7 +155,7 @@ async function checkSample(
   }
   const [imageResult, annotationResult] = await Promise.all([
     readImageHeader(planned.image, rel(planned.image)),
-    readImageHeader(planned.annotation, rel(planned.annotation)),
+    planned.annotation === '' ? null : readImageHeader(planned.annotation, rel(planned.annotation)),
   ]);
   const image = checkOne(
     imageResult,
@@ -132,6 +164,10 @@ async function checkSample(
     options.maxPixels,
     reporter(planned.image),
   );
+  if (!annotationResult || (await hasNoAnnotation(planned, annotationResult))) {
+    if (!image) return { record: null, annotationColor: null, problems };
+    return { record: unlabeledRecord(planned, split, image), annotationColor: null, problems };
+  }
   const annotation = checkOne(
     annotationResult,
     'annotation',

@@ -1,7 +1,12 @@
 import type { ClassInfo } from '../../shared/contracts/common';
 import { projectContract, type ProjectSummary } from '../../shared/contracts/project';
 import type { DatasetDescriptor, Problem } from '../../shared/dataset/descriptor';
-import { cachedClassStatistics, DatasetIndex, type ClassStatistics } from '../dataset/index';
+import {
+  cachedClassStatistics,
+  countsOf,
+  DatasetIndex,
+  type ClassStatistics,
+} from '../dataset/index';
 import type { EventHub } from '../ipc/dispatcher';
 import type { LabelStore } from '../labels/store';
 import { cachedClassPresence } from './class-presence';
@@ -171,7 +176,7 @@ export class Workspace {
     const d = state.index.descriptor;
     const splits: ProjectSummary['splits'] = {};
     for (const [name, split] of Object.entries(state.index.splits)) {
-      splits[name] = { listed: split.listed, usable: split.usable };
+      splits[name] = countsOf(split);
     }
     return {
       projectDir: state.projectDir,

@@ -33,6 +33,8 @@ function valSource(index: DatasetIndex, run: RunFile, log: Log): SampleSource | 
     log('warn', `No usable "${run.valSplit}" split: epochs end without validation metrics`);
     return null;
   }
+  const unlabeled = index.unlabeledNote(run.valSplit);
+  if (unlabeled) log('info', unlabeled);
   // Not a skipping source: one that replaced a bad sample by the next would count that one
   // twice; validate() leaves undecodable samples out instead (each counted once, or never).
   return index.source(run.valSplit);

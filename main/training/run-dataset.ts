@@ -41,7 +41,7 @@ export async function openRunDataset(run: RunFile): Promise<DatasetIndex> {
 }
 
 /** Where a skipped sample is reported (the session's log: `warn` reaches the user). */
-export type SkipLog = (level: 'warn', message: string) => void;
+export type SkipLog = (level: 'info' | 'warn', message: string) => void;
 
 /** A split's samples for training: one that fails to decode is skipped with a warning. */
 export function skippingSource(index: DatasetIndex, split: string, log: SkipLog): SampleSource {
@@ -55,8 +55,9 @@ export function skippingSource(index: DatasetIndex, split: string, log: SkipLog)
 
 /**
  * The samples of `split`; `role` (train, evaluation, ...) names it in the error. With `log`
- * (training), undecodable samples are skipped with a warning; without it (evaluation,
- * prediction, where a replaced sample would skew the numbers) the error names the file.
+ * (training), undecodable samples are skipped with a warning and the unlabeled ones not used
+ * are counted; without it (evaluation, prediction, where a replaced sample would skew the
+ * numbers) the error names the file.
  */
 export function splitSource(
   index: DatasetIndex,
@@ -69,6 +70,12 @@ export function splitSource(
     throw new Error(`The dataset has no ${role} split "${split}" (splits: ${have})`);
   }
   const source = log ? skippingSource(index, split, log) : index.source(split);
-  if (source.count === 0) throw new Error(`The ${role} split "${split}" has no usable samples`);
+  const unlabeled = index.unlabeledNote(split);
+  if (source.count === 0) {
+    throw new Error(
+      `The ${role} split "${split}" has no usable samples${unlabeled ? ` (${unlabeled})` : ''}`,
+    );
+  }
+  if (log && unlabeled) log('info', unlabeled);
   return source;
 }

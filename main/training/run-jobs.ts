@@ -58,7 +58,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
     return {
       ...result,
       checkpoint: restored.checkpoint,
-      note: restored.note,
+      note: [restored.note, index.unlabeledNote(split)].filter(Boolean).join('; ') || null,
       masks: {
         checkpointCreatedAt: restored.manifest.createdAt,
         globalStep: restored.manifest.globalStep,

@@ -28,7 +28,15 @@ export const SCORES = {
   meanClassAccuracy: z.number().nullable(),
 };
 
-export const SplitCounts = z.object({ listed: z.number().int(), usable: z.number().int() });
+/**
+ * Samples a split lists, how many are usable (have a mask and no problem) and how many are
+ * unlabeled images (no annotation file: not problems, but not trained or evaluated on).
+ */
+export const SplitCounts = z.object({
+  listed: z.number().int(),
+  usable: z.number().int(),
+  unlabeled: z.number().int(),
+});
 export type SplitCounts = z.infer<typeof SplitCounts>;
 
 export const Problem = z.object({

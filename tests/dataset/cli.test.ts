@@ -48,8 +48,8 @@ describe('segstudio inspect (real CLI process)', () => {
     const result = lastJsonLine<InspectJson>(run.stdout);
     expect(result.format).toBe('pair-list');
     expect(result.splits).toEqual({
-      train: { listed: 367, usable: 367 },
-      val: { listed: 101, usable: 101 },
+      train: { listed: 367, usable: 367, unlabeled: 0 },
+      val: { listed: 101, usable: 101, unlabeled: 0 },
     });
     expect(result.classes).toHaveLength(12);
     expect(result.classes.filter((c) => !c.void)).toHaveLength(11);
@@ -76,7 +76,7 @@ describe('segstudio inspect (real CLI process)', () => {
     const human = inspect([data]);
     expect(human.status).toBe(0);
     expect(human.stdout).toContain('format    pair-list');
-    expect(human.stdout).toMatch(/train\s+19\s+3/);
+    expect(human.stdout).toMatch(/train\s+20\s+3\s+1\n/);
     expect(human.stdout).toContain('size_mismatch (1)');
     expect(human.stdout).toContain('train/small_ann: annotation trainannot/small_ann.png is 32x22');
     const json = lastJsonLine<InspectJson>(
@@ -152,19 +152,20 @@ describe('segstudio inspect (real CLI process)', () => {
   it('reports a bad list line (even the first one) and keeps the good lines', async () => {
     const data = await pairList('bad-line');
     const list = path.join(data, 'train.txt');
-    writeFileSync(list, `images/f0.png\r\n${readFileSync(list, 'utf8')}`);
+    writeFileSync(list, `images/f0.png masks/f0.png extra\r\n${readFileSync(list, 'utf8')}`);
     const run = inspect([data, '--json']);
     expect(run.status).toBe(0);
     const result = lastJsonLine<InspectJson>(run.stdout);
     expect(result.format).toBe('pair-list');
-    expect(result.splits).toEqual({ train: { listed: 3, usable: 2 } });
+    expect(result.splits).toEqual({ train: { listed: 3, usable: 2, unlabeled: 0 } });
     expect(result.problems).toEqual([
       {
         split: 'train',
         sample: 'f0',
         path: list,
         reason: 'bad_list_line',
-        detail: 'train.txt line 1: expected "IMAGE ANNOTATION", got "images/f0.png"',
+        detail:
+          'train.txt line 1: expected "IMAGE ANNOTATION" (or "IMAGE" for an unlabeled image), got "images/f0.png masks/f0.png extra"',
       },
     ]);
   });

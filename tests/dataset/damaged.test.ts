@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset, type DatasetIndex } from '../../main/dataset/index';
-import { DAMAGED_EXPECTED, DAMAGED_GOOD, H, makeDamaged, W } from './fixtures/damaged';
+import {
+  DAMAGED_EXPECTED,
+  DAMAGED_GOOD,
+  DAMAGED_UNLABELED,
+  H,
+  makeDamaged,
+  W,
+} from './fixtures/damaged';
 import { photoPng } from './fixtures/images';
 import { corruptPng } from './fixtures/png';
 import { write } from './fixtures/write';
@@ -29,10 +36,28 @@ describe('a damaged dataset', () => {
     for (const [sample, reason] of Object.entries(DAMAGED_EXPECTED)) {
       expect({ sample, reasons: bySample.get(sample) }).toEqual({ sample, reasons: [reason] });
     }
-    expect(bySample.get('only_one_column')).toEqual(['bad_list_line']);
+    expect(bySample.get('three_columns')).toEqual(['bad_list_line']);
     expect(deep.splits['train']!.samples.map((s) => s.id)).toEqual(DAMAGED_GOOD);
-    const listed = DAMAGED_GOOD.length + Object.keys(DAMAGED_EXPECTED).length + 1;
+    const listed =
+      DAMAGED_GOOD.length + Object.keys(DAMAGED_EXPECTED).length + DAMAGED_UNLABELED.length + 1;
     expect(deep.splits['train']).toMatchObject({ listed, usable: DAMAGED_GOOD.length });
+  });
+
+  it('keeps an image listed without an annotation as an unlabeled sample, not a problem', () => {
+    for (const index of [quick, deep]) {
+      const unlabeled = index.splits['train']!.unlabeled ?? [];
+      expect(unlabeled.map((s) => [s.id, s.annotation, s.width, s.height])).toEqual(
+        DAMAGED_UNLABELED.map((id) => [id, '', W, H]),
+      );
+      expect(unlabeled[0]!.image).toBe(path.join(root, 'train', `${DAMAGED_UNLABELED[0]}.png`));
+      for (const id of DAMAGED_UNLABELED) {
+        expect(index.problems.filter((p) => p.sample === id)).toEqual([]);
+        expect(index.findSample(id)).toBeUndefined();
+      }
+      expect(index.unlabeledNote('train')).toBe(
+        '1 unlabeled sample not used (split train: no annotation file or edit yet)',
+      );
+    }
   });
 
   it('names the file and says what is wrong', () => {
@@ -51,7 +76,8 @@ describe('a damaged dataset', () => {
     expect(detail('bomb')).toContain('20000x20000');
     expect(detail('rotated')).toContain('orientation 6');
     expect(detail('empty_img')).toContain('0 bytes');
-    expect(problem('only_one_column').detail).toContain('train.txt line');
+    expect(problem('three_columns').detail).toContain('train.txt line');
+    expect(detail('missing_ann')).toBe('annotation trainannot/missing_ann.png does not exist');
   });
 
   it('finds the file-level problems from headers alone; value problems need the mask pass', () => {

@@ -81,7 +81,7 @@ describe('exports from other tools', () => {
       [2, 'car', [0, 0, 142]],
       [3, 'person', [220, 20, 60]],
     ]);
-    expect(result.splits).toEqual({ default: { listed: 4, usable: 3 } });
+    expect(result.splits).toEqual({ default: { listed: 4, usable: 3, unlabeled: 0 } });
     expect(countsOf(result)).toEqual(expectedOf(trees['cvat']!));
     // frame_000: 100 background + 82 road + 18 car; frame_001: 168 road + 32 person;
     // frame_002: 100 background + 100 car (a palette mask).
@@ -154,8 +154,8 @@ describe('exports from other tools', () => {
       color: [128, 64, 128],
     });
     expect(result.splits).toEqual({
-      train: { listed: 2, usable: 2 },
-      val: { listed: 1, usable: 1 },
+      train: { listed: 2, usable: 2, unlabeled: 0 },
+      val: { listed: 1, usable: 1, unlabeled: 0 },
     });
     expect(countsOf(result)).toEqual(expectedOf(trees['cityscapes']!));
     // Ignored labels present: 1 ego vehicle (40 px), 0 unlabeled (10 px), 15 bridge (100 px).

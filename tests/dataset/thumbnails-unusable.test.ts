@@ -17,7 +17,10 @@ import { tempDir, treeFingerprint } from '../support/folders';
 const W = 40;
 const H = 30;
 
-/** CamVid-style pair list: two good samples, one whose annotation is missing, one text "image". */
+/**
+ * CamVid-style pair list: two good samples, one whose listed annotation is missing (a
+ * problem), one text "image", and one image listed alone (unlabeled: no mask yet).
+ */
 async function makeDataset(root: string): Promise<void> {
   write(
     path.join(root, 'labels.json'),
@@ -42,6 +45,8 @@ async function makeDataset(root: string): Promise<void> {
   write(path.join(root, 'train', 'text_img.png'), 'not a picture\n');
   write(path.join(root, 'trainannot', 'text_img.png'), greyMaskPng(W, H, [0, 1]));
   pair('text_img');
+  write(path.join(root, 'train', 'no_mask.png'), photo);
+  lines.push('/SegNet/CamVid/train/no_mask.png');
   write(path.join(root, 'train.txt'), `${lines.join('\n')}\n`);
 }
 
@@ -70,6 +75,17 @@ describe('thumbnails of unusable samples', () => {
     expect(Math.max(meta.width, meta.height)).toBe(20);
     // cached: the same file again
     expect(await thumbnail(index, 'no_ann', cacheDir, 20, { split: 'train' })).toBe(file);
+  });
+
+  it('previews an unlabeled sample (no annotation file) from its image, with no mask', async () => {
+    expect(index.problems.filter((p) => p.sample === 'no_mask')).toEqual([]);
+    expect(index.findLabelable('no_mask', 'train')?.annotation).toBe('');
+    const file = await thumbnail(index, 'no_mask', cacheDir, 20, { split: 'train' });
+    const meta = await sharp(file).metadata();
+    expect([meta.format, Math.max(meta.width, meta.height)]).toEqual(['jpeg', 20]);
+    await expect(
+      thumbnail(index, 'no_mask', cacheDir, 20, { split: 'train', kind: 'mask' }),
+    ).rejects.toThrow('No sample "no_mask" with a usable annotation');
   });
 
   it('refuses a mask thumbnail for it, and any thumbnail for an unreadable image', async () => {
@@ -120,5 +136,21 @@ describe('Browse media for an unusable sample', () => {
     expect(await services.media.resolve('sample/train/text_img/thumb')).toMatchObject({
       ok: false,
     });
+  });
+
+  it('serves an unlabeled sample\u2019s thumbnail and image, and counts it unlabeled', async () => {
+    expect(await services.media.resolve('sample/train/no_mask/thumb')).toMatchObject({
+      ok: true,
+      contentType: 'image/jpeg',
+    });
+    expect(await services.media.resolve('sample/train/no_mask/image')).toMatchObject({
+      ok: true,
+      file: path.join(root, 'train', 'no_mask.png'),
+    });
+    expect(await services.media.resolve('sample/train/no_mask/gt')).toMatchObject({ ok: false });
+    const status = await call<{ samples: { id: string; state: string }[] }>('labels:status', {});
+    expect(status.samples.find((s) => s.id === 'no_mask')?.state).toBe('unlabeled');
+    const summary = await call<{ splits: Record<string, unknown> }>('project:current', {});
+    expect(summary.splits['train']).toEqual({ listed: 5, usable: 2, unlabeled: 1 });
   });
 });

@@ -12,12 +12,11 @@ import { createServeHost } from '../../main/serve/host';
 import { createAppServices } from '../../main/services/index';
 import { ensureBuilt } from '../support/build';
 import { serviceCalls } from '../support/services';
-import { lastJsonLine, runSegstudio } from '../support/cli';
+import { lastJsonLine, runSegstudio, trainProjectRun } from '../support/cli';
 import { makeMiniCamvid } from '../support/datasets';
 import { tempDir } from '../support/folders';
 
 const segstudio = (...args: string[]) => runSegstudio(args, {}, 240_000);
-const TRAIN = ['--size', '64x64', '--batch', '2', '--epochs', '1', '--val', 'none', '--seed', '3'];
 
 interface Status {
   counts: Record<string, number>;
@@ -104,17 +103,7 @@ describe('segstudio project init / labels / train --project on a dataset', () =>
     const ids = (await readIdMask(exportFile(out, edited))).ids;
     expect(ids.every((v) => v === 4)).toBe(true);
 
-    const train = segstudio(
-      'train',
-      '--project',
-      projectDir,
-      '--run',
-      'r1',
-      ...TRAIN,
-      '--steps',
-      '1',
-      '--json',
-    );
+    const train = trainProjectRun(projectDir, 'r1', '--val', 'none', '--steps', '1', '--json');
     expect(train.status, train.stderr).toBe(0);
     const run = await readRunFile(path.join(projectDir, 'runs', 'r1'));
     expect(run.dataset.labelsDir).toBe(path.join(projectDir, 'labels'));
@@ -178,7 +167,7 @@ describe('segstudio project init from images, prelabel and rank', () => {
     );
     expect(labelled.counts).toMatchObject({ unlabeled: 5, labeled: 2, edited: 2 });
 
-    const train = segstudio('train', '--project', projectDir, '--run', 'r1', ...TRAIN, '--json');
+    const train = trainProjectRun(projectDir, 'r1', '--val', 'none', '--json');
     expect(train.status, train.stderr).toBe(0);
     // Two labelled images, batch 2: one step per epoch (the unlabeled ones are skipped).
     expect(lastJsonLine<{ totalSteps: number }>(train.stdout).totalSteps).toBe(1);

@@ -31,3 +31,27 @@ export function runSegstudio(
 export function lastJsonLine<T>(stdout: string): T {
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
 }
+
+/** A tiny run of `segstudio train --project` (64x64, batch 2, one epoch); `extra` adds options. */
+export function trainProjectRun(projectDir: string, run: string, ...extra: string[]): CliRun {
+  return runSegstudio(
+    [
+      'train',
+      '--project',
+      projectDir,
+      '--run',
+      run,
+      '--size',
+      '64x64',
+      '--batch',
+      '2',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      ...extra,
+    ],
+    {},
+    240_000,
+  );
+}

@@ -8,6 +8,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -104,4 +105,24 @@ export function copyCamvidSubset(counts: { train: number; val: number }, prefix:
     writeFileSync(path.join(dir, `${split}.txt`), `${lines.join('\n')}\n`);
   }
   return dir;
+}
+
+/**
+ * Turns the last `count` samples of `split` in a CamVid-layout copy into unlabeled images:
+ * their annotation files are deleted and their list lines keep only the image (an image no
+ * mask exists for). Returns their ids in list order.
+ */
+export function unlabelLastOf(dir: string, split: string, count: number): string[] {
+  const list = path.join(dir, `${split}.txt`);
+  const lines = readFileSync(list, 'utf8').split('\n').filter(Boolean);
+  const ids: string[] = [];
+  const kept = lines.map((line, i) => {
+    if (i < lines.length - count) return line;
+    const [image, annotation] = line.trim().split(/\s+/);
+    rmSync(path.join(dir, `${split}annot`, path.basename(annotation!)));
+    ids.push(path.basename(image!, '.png'));
+    return image!;
+  });
+  writeFileSync(list, `${kept.join('\n')}\n`);
+  return ids;
 }

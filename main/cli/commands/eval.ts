@@ -110,8 +110,12 @@ export const evalCommand: CliCommand = {
         );
       }
       const samples = index.source(split);
+      const unlabeled = index.unlabeledNote(split);
       if (samples.count === 0)
-        throw new CliError(`split "${split}" of ${datasetDir} has no usable samples`);
+        throw new CliError(
+          `split "${split}" of ${datasetDir} has no usable samples${unlabeled ? ` (${unlabeled})` : ''}`,
+        );
+      if (unlabeled) out.info(unlabeled);
       let warnings: string[];
       try {
         warnings = checkClassesMatch(source.fields, samples.classes, `dataset ${datasetDir}`);

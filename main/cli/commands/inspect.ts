@@ -154,10 +154,10 @@ export const inspectCommand: CliCommand = {
         `masks     ${d.encoding}${d.rgbMapping ? ` (${d.rgbMapping})` : ''}, classes from ${d.labelsSource}, void id ${d.voidId ?? 'none'}`,
         `checked   ${result.checked} of ${samples} samples in ${seconds.toFixed(1)}s`,
         '',
-        `${'split'.padEnd(width)}  listed  usable`,
+        `${'split'.padEnd(width)}  listed  usable  unlabeled`,
         ...Object.entries(splits).map(
           ([n, s]) =>
-            `${n.padEnd(width)}  ${String(s.listed).padStart(6)}  ${String(s.usable).padStart(6)}`,
+            `${n.padEnd(width)}  ${String(s.listed).padStart(6)}  ${String(s.usable).padStart(6)}  ${String(s.unlabeled).padStart(9)}`,
         ),
         '',
         `classes: ${d.classes.filter((c) => !c.void).length}${d.voidId === null ? '' : ` + void ${d.voidId}`}`,

@@ -1,7 +1,9 @@
 /**
  * Pair lists (CamVid/SegNet): each line `IMAGE ANNOTATION`. The paths are often absolute paths
  * from the machine that wrote the list (`/SegNet/CamVid/train/x.png`), so each one is
- * re-rooted against the list file's folder by the longest suffix that exists here.
+ * re-rooted against the list file's folder by the longest suffix that exists here. A line
+ * with only `IMAGE` lists an image that has no annotation yet (an unlabeled sample); a line
+ * that names an annotation which does not exist is a `missing_annotation` problem.
  */
 import path from 'node:path';
 import type { Problem } from '../../../shared/dataset/descriptor';
@@ -79,14 +81,15 @@ async function planList(listFile: string, cache: DirCache): Promise<PlannedSplit
   const listName = path.basename(listFile);
   for (const { line, text } of await readListLines(listFile)) {
     const tokens = text.split(/\s+/);
-    const [imageWritten, annotationWritten] = tokens;
-    if (tokens.length !== 2 || !imageWritten || !annotationWritten) {
+    const [imageWritten, annotationWritten = ''] = tokens;
+    const imageOnly = tokens.length === 1 && isImageName(text);
+    if (!imageWritten || (!imageOnly && (tokens.length !== 2 || !annotationWritten))) {
       problems.push({
         split,
         sample: stem(tokens[0] ?? ''),
         path: listFile,
         reason: 'bad_list_line',
-        detail: `${listName} line ${line}: expected "IMAGE ANNOTATION", got "${text}"`,
+        detail: `${listName} line ${line}: expected "IMAGE ANNOTATION" (or "IMAGE" for an unlabeled image), got "${text}"`,
       });
       continue;
     }
@@ -94,16 +97,19 @@ async function planList(listFile: string, cache: DirCache): Promise<PlannedSplit
     const image =
       (await rerootPath(imageWritten, listDir, cache)) ??
       (await expectedPath(imageWritten, listDir, cache));
-    const annotation =
-      (await rerootPath(annotationWritten, listDir, cache)) ??
-      (await expectedPath(annotationWritten, listDir, cache));
-    const unresolved = [image ? null : imageWritten, annotation ? null : annotationWritten].filter(
-      (p): p is string => p !== null,
-    );
+    const annotation = imageOnly
+      ? ''
+      : ((await rerootPath(annotationWritten, listDir, cache)) ??
+        (await expectedPath(annotationWritten, listDir, cache)));
+    const unresolved = [
+      image ? null : imageWritten,
+      annotation !== null ? null : annotationWritten,
+    ].filter((p): p is string => p !== null);
     samples.push({
       sample,
       image: image ?? path.join(listDir, path.basename(imageWritten)),
       annotation: annotation ?? path.join(listDir, path.basename(annotationWritten)),
+      annotationNamed: !imageOnly,
       ...(unresolved.length > 0 && {
         problem: {
           split,
