@@ -48,7 +48,13 @@ export {
   type ThumbnailKind,
   type ThumbnailOptions,
 } from './thumbnails';
-export { renderMaskPng, renderMaskRgb, type LabelMap } from './render-mask';
+export {
+  renderMaskPng,
+  renderMaskRgb,
+  renderOverlayThumbPng,
+  THUMB_SIZE,
+  type LabelMap,
+} from './render-mask';
 export { createDecodePool, type DecodePool } from './decode-pool';
 export type { MaskScan, MaskScanner } from './scan';
 export { SkippingSampleSource, type SkipReport } from './skipping-source';

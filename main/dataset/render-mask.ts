@@ -52,3 +52,30 @@ export async function renderMaskPng(
     .png()
     .toBuffer();
 }
+
+/** Longest side of a Browse thumbnail and of the class overlays drawn over it. */
+export const THUMB_SIZE = 192;
+
+/**
+ * A label map (training indices) as the overlay Browse draws over a thumbnail: RGBA in the
+ * classes' colours, void and unknown values transparent so the image shows through, resized
+ * (nearest, never blending two classes) to fit inside `size` like the thumbnail itself.
+ */
+export async function renderOverlayThumbPng(
+  mask: LabelMap,
+  classes: readonly SourceClass[],
+  size = THUMB_SIZE,
+): Promise<Buffer> {
+  const rgb = renderMaskRgb(mask, classes);
+  const known = new Set(classes.map((c) => c.index));
+  const rgba = new Uint8Array(mask.width * mask.height * 4);
+  for (let p = 0; p < mask.label.length; p++) {
+    rgba.set(rgb.subarray(p * 3, p * 3 + 3), p * 4);
+    const value = mask.label[p]!;
+    rgba[p * 4 + 3] = value !== IGNORE_LABEL && known.has(value) ? 255 : 0;
+  }
+  return sharp(rgba, { raw: { width: mask.width, height: mask.height, channels: 4 } })
+    .resize(size, size, { fit: 'inside', kernel: 'nearest' })
+    .png()
+    .toBuffer();
+}

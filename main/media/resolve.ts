@@ -20,6 +20,7 @@ export const SAMPLE_LAYERS = [
   'image',
   'thumb',
   'gt',
+  'gtThumb',
   'gtIndex',
   'pred',
   'predIndex',

@@ -55,6 +55,7 @@ export function baseRows(index: DatasetIndex): BaseRow[] {
         height: s.height,
         problemReasons: reasons.get(key(split, s.id)) ?? [],
         thumb: thumbPath(split, s.id),
+        maskOverlay: mediaPath('sample', split, s.id, 'gtThumb'),
       });
     }
   }
@@ -70,6 +71,7 @@ export function baseRows(index: DatasetIndex): BaseRow[] {
       height: null,
       problemReasons: reasons.get(k) ?? [],
       thumb: thumbPath(p.split, p.sample),
+      maskOverlay: mediaPath('sample', p.split, p.sample, 'gtThumb'),
     });
   }
   rowCache.set(index, rows);

@@ -7,6 +7,8 @@ import { UserFacingError } from '../ipc/dispatcher';
 import { stateOf } from '../labels/samples';
 import type { LabelStore } from '../labels/store';
 import { mediaPath } from '../media/resolve';
+import { builtEntry } from '../paths';
+import { forkNodeWorker } from '../worker/port';
 import { classPresence, reuseScans, type PresenceResult } from './class-presence';
 import type { ServiceContext } from './context';
 import { parseQuery, runQuery, runQueryCached, type QueryContext } from './dataset-query';
@@ -14,6 +16,7 @@ import { latestPerImageIoU, type PerImageIoU } from './eval-reports';
 import { startJob } from './jobs';
 import type { SampleLayerLookup } from './media';
 import { predictionFile, sampleLayerFile } from './sample-layers';
+import { createOverlayPredictions } from './overlay-predictions';
 import { createPredictions } from './predictions';
 import type { OpenProject } from './project-session';
 import type { ProjectState, Workspace } from './workspace';
@@ -75,6 +78,11 @@ export function createDatasetService(workspace: Workspace): DatasetService {
   const predictions = createPredictions({
     events: workspace.events,
     ...(workspace.host.spawnWorker && { spawnWorker: workspace.host.spawnWorker }),
+  });
+  const overlays = createOverlayPredictions({
+    events: workspace.events,
+    spawnWorker: workspace.host.spawnWorker ?? forkNodeWorker,
+    workerEntry: () => builtEntry('training-worker'),
   });
   const predictionsReady = async (project: OpenProject, run: string, split: string) => {
     const ready = predictions.ensure(project, run, split).catch(() => undefined);
@@ -235,6 +243,13 @@ export function createDatasetService(workspace: Workspace): DatasetService {
         },
       };
       return detail;
+    },
+    async overlayPredictions({ run, from, samples }) {
+      const { state, project } = workspace.require();
+      // Rows of problems (no usable image) have nothing to predict from: they get no overlay.
+      const known = samples.filter((s) => state.index.findLabelable(s.id, s.split));
+      if (!known.length) return { checkpoint: null, overlays: [] };
+      return overlays.ensure(project, { run, from, samples: known });
     },
     async computeStatistics() {
       const { state, project } = workspace.require();

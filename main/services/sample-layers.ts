@@ -8,7 +8,9 @@ import {
   IGNORE_LABEL,
   previewableImage,
   renderMaskPng,
+  renderOverlayThumbPng,
   thumbnail,
+  THUMB_SIZE,
   type DatasetIndex,
 } from '../dataset/index';
 import type { SampleRecord } from '../dataset/records';
@@ -28,9 +30,10 @@ import type { OpenProject } from './project-session';
  * index, 255 = void), `<cache>/predictions/<run>/<split>/<id>.png` (predictions.ts, for reports
  * without kept masks), the same `pred/` file without a stamp,
  * `<runsDir>/<run>/predictions/<split>/<id>.png`. The cache and `predictions/` masks are in the
- * dataset's own mask encoding, decoded exactly like the truth.
+ * dataset's own mask encoding, decoded exactly like the truth. `gtThumb` is the current mask
+ * (edits included) at thumbnail size with void transparent, the overlay Browse draws.
  */
-export const THUMB_SIZE = 192;
+export { THUMB_SIZE };
 
 const CORRECT: readonly number[] = [46, 160, 67];
 const WRONG: readonly number[] = [220, 50, 47];
@@ -205,6 +208,15 @@ export function sampleLayerFile(
         produce: () =>
           cached(path.join(layersDir, `gt-${layerKey(gtKey)}.png`), async () =>
             renderMaskPng(await groundTruth(index, sample), index.mapper.classes),
+          ),
+        roots: cacheRoots,
+      };
+    case 'gtThumb':
+      return {
+        sources: [mask],
+        produce: () =>
+          cached(path.join(layersDir, `gtt-${layerKey([...gtKey, THUMB_SIZE])}.png`), async () =>
+            renderOverlayThumbPng(await groundTruth(index, sample), index.mapper.classes),
           ),
         roots: cacheRoots,
       };

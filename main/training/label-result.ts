@@ -19,5 +19,7 @@ export const LabelsJobResult = z.discriminatedUnion('job', [
     skipped: z.number().int(),
   }),
   z.object({ job: z.literal('uncertainty'), map: UncertaintyMap }),
+  /** Overlay PNGs written, one per sample that could be predicted, and the slot's checkpoint. */
+  z.object({ job: z.literal('overlays'), checkpoint: z.string(), files: z.array(DraftFile) }),
 ]);
 export type LabelsJobResult = z.infer<typeof LabelsJobResult>;

@@ -2,7 +2,7 @@
  * The training worker's `labels` job: a run's checkpoint (best unless `from` says) over a
  * project's labelable samples. `rank` returns entropies; `uncertainty` one sample's per-pixel
  * entropy map; `drafts` writes predicted class-id PNGs into a folder the main process gave
- * and lists them, so only the main process writes the project's labels (its saves and a
+ * and lists them, `overlays` thumbnail-sized colour PNGs of chosen samples (Browse), so only the main process writes the project's labels (its saves and a
  * person's are serialised there, and a person's label always wins).
  */
 import path from 'node:path';
@@ -10,6 +10,7 @@ import type { CheckpointKind } from '../../shared/contracts/common';
 import type { DatasetDescriptor } from '../../shared/dataset/descriptor';
 import { sourceClasses } from '../dataset/classes';
 import { decodeRgb } from '../dataset/decode';
+import { renderOverlayThumbPng } from '../dataset/render-mask';
 import { openDataset } from '../dataset/open';
 import { entropyMap, predictWithUncertainty } from '../engine/predict-uncertainty';
 import { writeFileAtomic } from '../fs/atomic';
@@ -37,11 +38,12 @@ export async function labelsJob(
     runDir: string;
     projectDir: string;
     descriptor: DatasetDescriptor;
-    job: 'rank' | 'drafts' | 'uncertainty';
+    job: 'rank' | 'drafts' | 'uncertainty' | 'overlays';
     split?: string | undefined;
     outDir?: string | undefined;
     from?: CheckpointKind | undefined;
     sample?: { split: string; id: string } | undefined;
+    samples?: { split: string; id: string }[] | undefined;
   },
   onProgress: (done: number, total: number) => void,
 ): Promise<LabelsJobResult> {
@@ -85,6 +87,24 @@ export async function labelsJob(
           checkpoint: restored.checkpoint,
         },
       };
+    }
+    if (command.job === 'overlays') {
+      if (!command.outDir) throw new Error('the overlays job needs an output folder');
+      const wanted = command.samples ?? [];
+      const files: DraftFile[] = [];
+      for (const [n, key] of wanted.entries()) {
+        const record = index.findLabelable(key.id, key.split);
+        // A sample without a usable image has no prediction; the others still get theirs.
+        const image = record ? await decodeRgb(record.image).catch(() => null) : null;
+        if (record && image) {
+          const predicted = await predictWithUncertainty(model.model, model.manifest, image);
+          const file = path.join(command.outDir, `${n}.png`);
+          await writeFileAtomic(file, await renderOverlayThumbPng(predicted, index.mapper.classes));
+          files.push({ ...key, file });
+        }
+        onProgress(n + 1, wanted.length);
+      }
+      return { job: 'overlays', checkpoint: restored.checkpoint, files };
     }
     if (command.job === 'rank') {
       return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from '../ipc/contract';
-import { ClassInfo, Problem, Rgb } from './common';
+import { CheckpointKind, ClassInfo, Problem, Rgb, RunName } from './common';
 
 export const SampleSort = z.enum(['name', 'iou-asc', 'iou-desc']);
 
@@ -35,6 +35,11 @@ export const SampleRow = z.object({
   edited: z.boolean().optional(),
   /** Media path of the thumbnail (prefix with the host's media base). */
   thumb: z.string(),
+  /**
+   * Media path of the current mask (an edit wins over the dataset's file) at thumbnail size in
+   * the classes' colours, void transparent: Browse's mask overlay. Missing for a sample without one.
+   */
+  maskOverlay: z.string(),
 });
 export type SampleRow = z.infer<typeof SampleRow>;
 
@@ -90,6 +95,28 @@ export const datasetContract = defineContract({
         query: SampleQuery.optional(),
       }),
       output: SampleDetail,
+    },
+    /**
+     * Browse's prediction overlay: `run`'s prediction (checkpoint `from`, best by default,
+     * the last one while a run has no best) of each sample as a thumbnail-sized colour PNG,
+     * predicted by the engine on first request and cached per run, checkpoint and sample
+     * (a new checkpoint predicts again). Resolves once all of them are there; samples whose
+     * image cannot be read (or that are not in the dataset) have no overlay. `checkpoint` is
+     * null when the run has no checkpoint yet.
+     */
+    overlayPredictions: {
+      input: z.object({
+        run: RunName,
+        from: CheckpointKind.default('best'),
+        samples: z
+          .array(z.object({ split: z.string().max(64), id: z.string().max(512) }))
+          .min(1)
+          .max(200),
+      }),
+      output: z.object({
+        checkpoint: z.object({ kind: CheckpointKind, globalStep: z.number().int() }).nullable(),
+        overlays: z.array(z.object({ split: z.string(), id: z.string(), media: z.string() })),
+      }),
     },
     /** Starts (or returns cached) per-class pixel statistics for every split. */
     computeStatistics: { input: z.object({}), output: z.array(ClassInfo) },

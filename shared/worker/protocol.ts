@@ -66,7 +66,9 @@ export const WorkerCommand = z.discriminatedUnion('type', [
    * Labelling jobs on a project with a run's checkpoint (`from`, best by default): `rank`
    * replies with the unlabeled/draft samples and their mean pixel entropy; `drafts` writes one
    * predicted class-id PNG per sample that may be pre-labelled into `outDir` and replies with
-   * the list; `uncertainty` replies with the per-pixel entropy map of one `sample`.
+   * the list; `uncertainty` replies with the per-pixel entropy map of one `sample`;
+   * `overlays` writes each of `samples`' prediction as a thumbnail-sized colour PNG (void
+   * transparent, Browse's prediction overlay) into `outDir` and lists them.
    * The worker never writes the project's labels: the main process saves the drafts.
    */
   z.object({
@@ -76,11 +78,15 @@ export const WorkerCommand = z.discriminatedUnion('type', [
     projectDir: z.string().min(1),
     /** The project's descriptor as it is now (class edits included). */
     descriptor: DatasetDescriptor,
-    job: z.enum(['rank', 'drafts', 'uncertainty']),
+    job: z.enum(['rank', 'drafts', 'uncertainty', 'overlays']),
     split: z.string().min(1).optional(),
     outDir: z.string().min(1).optional(),
     from: CheckpointKind.optional(),
     sample: z.object({ split: z.string().min(1), id: z.string().min(1) }).optional(),
+    samples: z
+      .array(z.object({ split: z.string().min(1), id: z.string().min(1) }))
+      .max(1000)
+      .optional(),
   }),
 ]);
 export type WorkerCommand = z.input<typeof WorkerCommand>;

@@ -38,7 +38,14 @@ const PRED_OUT = 'scene_train_003';
 const ALL_INSIDE = 'scene_train_004';
 
 /** Layers made from a mask or a prediction (pred layers are made from the image too). */
-const FROM_MASK: readonly SampleLayer[] = ['gt', 'gtIndex', 'pred', 'predIndex', 'error'];
+const FROM_MASK: readonly SampleLayer[] = [
+  'gt',
+  'gtThumb',
+  'gtIndex',
+  'pred',
+  'predIndex',
+  'error',
+];
 const FROM_PRED: readonly SampleLayer[] = ['pred', 'predIndex', 'error'];
 
 function linkOut(inside: string, outside: string): void {

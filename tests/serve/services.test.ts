@@ -250,6 +250,14 @@ describe('dataset service on the sample', () => {
     // Training indices 0..5 and 255 for the void seam; nothing else.
     expect(new Set(data).size).toBeGreaterThan(3);
     expect([...new Set(data)].every((v) => v <= 5 || v === 255)).toBe(true);
+ 
+    // Browse's mask overlay: the same mask at thumbnail size, the void seam transparent.
+    const overlay = await services.media.resolve(detail.maskOverlay);
+    if (!overlay.ok) throw new Error('maskOverlay');
+    const rgba = await sharp(overlay.file).raw().toBuffer({ resolveWithObject: true });
+    expect([rgba.info.width, rgba.info.height, rgba.info.channels]).toEqual([192, 144, 4]);
+    const alphas = new Set(rgba.data.filter((_, i) => i % 4 === 3));
+    expect([...alphas].sort((a, b) => a - b)).toEqual([0, 255]);
   });
 
   it('computes class statistics with progress, then filters by contained class', async () => {

@@ -1,7 +1,8 @@
 /**
  * What the sample viewer reads under the cursor: the shown sample's ground-truth and
  * prediction index maps (its index PNGs), the class ids at the hovered point, that pixel, the
- * legend of the classes present, and why the lookup is unavailable. Call `clear()` when another
+ * legend of the classes present, and why the lookup is unavailable (and the maps themselves,
+ * for drawing the layers again with classes hidden). Call `clear()` when another
  * sample starts loading and `load(detail)` once it is shown; a load that finishes after the
  * sample changed again is dropped.
  */
@@ -28,7 +29,13 @@ export function useClassLookup(
   detail: Ref<SampleDetail | null>,
   hover: Ref<HoverPoint>,
   classes: () => ClassInfo[],
-): { lookup: ClassLookup; load(d: SampleDetail): Promise<void>; clear(): void } {
+): {
+  lookup: ClassLookup;
+  /** The shown sample's index maps (null until loaded, or when it has none). */
+  maps: { gt: Ref<IndexMap | null>; pred: Ref<IndexMap | null> };
+  load(d: SampleDetail): Promise<void>;
+  clear(): void;
+} {
   const gtMap = shallowRef<IndexMap | null>(null);
   const predMap = shallowRef<IndexMap | null>(null);
   const error = ref<string | null>(null);
@@ -74,5 +81,5 @@ export function useClassLookup(
     }),
     error,
   });
-  return { lookup, load, clear };
+  return { lookup, maps: { gt: gtMap, pred: predMap }, load, clear };
 }

@@ -1,9 +1,10 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef, triggerRef, watch } from 'vue';
-import type { ClassInfo, Problem } from '../../../shared/contracts/common';
+import type { CheckpointKind, ClassInfo, Problem } from '../../../shared/contracts/common';
 import type { SampleDetail, SampleQuery, SampleRow } from '../../../shared/contracts/dataset';
 import { api } from '../api';
 import { createDebouncer } from '../lib/debounce';
+import type { ThumbOverlayKind } from '../lib/thumb-overlays';
 import { useNoticeStore } from './notices';
 import { useProjectStore } from './project';
 
@@ -21,6 +22,11 @@ export interface BrowseFilters {
   sort: 'name' | 'iou-asc' | 'iou-desc';
   /** '' = any label state; `edited` = masks saved in the app. */
   labelState: '' | NonNullable<SampleQuery['labelState']>;
+  /** What Browse draws over each thumbnail (not a filter, but it belongs to the project too). */
+  overlay: ThumbOverlayKind;
+  /** The run (and its checkpoint) whose prediction the `prediction` overlay shows. */
+  overlayRun: string;
+  overlayFrom: CheckpointKind;
 }
 
 const IOU_BANDS: Record<BrowseFilters['iouBand'], [number, number] | null> = {
@@ -116,6 +122,9 @@ export const useDatasetStore = defineStore('dataset', () => {
       search: '',
       sort: 'name',
       labelState: '',
+      overlay: 'none',
+      overlayRun: '',
+      overlayFrom: 'best',
     };
   }
   const filters = reactive<BrowseFilters>(defaultFilters());
