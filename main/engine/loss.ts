@@ -1,7 +1,20 @@
 /** The training loss: masked, class-weighted softmax cross-entropy with its own gradient. */
 import type * as tfjs from '@tensorflow/tfjs';
+import type { LossConfig } from '../../shared/training/config';
 import type { Tf } from '../native/backend';
 import { nativeOps } from './kernels/native';
+
+/** OHEM's selection: pixels with p_true below `threshold`, unless fewer than `minKept` are. */
+export interface HardPixels {
+  readonly threshold: number;
+  /** Fraction of the labelled pixels; with fewer hard ones every labelled pixel counts. */
+  readonly minKept: number;
+}
+
+/** The `HardPixels` of a loss config, or null for plain cross-entropy. */
+export function hardPixelsOf(loss: LossConfig): HardPixels | null {
+  return loss.type === 'ohem' ? { threshold: loss.ohemThreshold, minKept: loss.ohemMinKept } : null;
+}
 
 /**
  * Softmax cross-entropy averaged over the per-pixel weights:
@@ -17,13 +30,15 @@ import { nativeOps } from './kernels/native';
  * (one element per pixel, no full-size pass); the one-hot map is made only in the gradient,
  * where (p - onehot) * s is three cheap parallel passes. A scatter of s into p * s
  * (TensorScatterSub) costs more: its update loop is single-threaded (bench/RESULTS.md).
- * Labels must be in [0, C) (void pixels carry label 0 and weight 0).
+ * Labels must be in [0, C) (void pixels carry label 0 and weight 0). With `hard` (OHEM) the
+ * weights of easy pixels become 0 for this batch; the selection is a constant of the gradient.
  */
 export function maskedCrossEntropy(
   tf: Tf,
   logits: tfjs.Tensor4D,
   labels: tfjs.Tensor3D,
   weights: tfjs.Tensor3D,
+  hard: HardPixels | null = null,
 ): tfjs.Scalar {
   const shape = logits.shape;
   const numClasses = shape[3];
@@ -36,9 +51,10 @@ export function maskedCrossEntropy(
     const save = args[3] as tfjs.GradSaveFunc;
     const flatLogits = tf.reshape(lg, [pixels, numClasses]) as tfjs.Tensor2D;
     const probs = ops ? ops.softmax(flatLogits) : tf.softmax(flatLogits);
-    const flatW = tf.reshape(wt, [pixels]);
+    const givenW = tf.reshape(wt, [pixels]) as tfjs.Tensor1D;
     const flatY = tf.reshape(y, [pixels]);
     const pY = tf.gatherND(probs, tf.stack([tf.range(0, pixels, 1, 'int32'), flatY], 1));
+    const flatW = hard ? hardPixelWeights(tf, pY as tfjs.Tensor1D, givenW, hard) : givenW;
     // -log p_y; the clamp only bounds the reported value (at 69) when p_y underflows to 0.
     const nll = tf.neg(tf.log(tf.maximum(pY, 1e-30)));
     const total = tf.maximum(tf.sum(flatW), 1e-6);
@@ -54,6 +70,23 @@ export function maskedCrossEntropy(
     return { value, gradFunc };
   });
   return fn(logits, labels, weights) as tfjs.Scalar;
+}
+
+function hardPixelWeights(
+  tf: Tf,
+  pY: tfjs.Tensor1D,
+  weights: tfjs.Tensor1D,
+  hard: HardPixels,
+): tfjs.Tensor1D {
+  const labelled = tf.cast(tf.greater(weights, 0), 'float32');
+  const isHard = tf.mul(tf.cast(tf.less(pY, hard.threshold), 'float32'), labelled);
+  // 1 when enough pixels are hard (keep only those), 0 otherwise (keep every labelled one).
+  const enough = tf.cast(
+    tf.greaterEqual(tf.sum(isHard), tf.mul(tf.sum(labelled), hard.minKept)),
+    'float32',
+  );
+  const keep = tf.add(tf.mul(isHard, enough), tf.mul(labelled, tf.sub(1, enough)));
+  return tf.mul(weights, keep);
 }
 
 /** Reference implementation (autodiff through logSoftmax), for tests. */

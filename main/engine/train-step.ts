@@ -7,7 +7,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { TrainingConfig } from '../../shared/training/config';
 import type { Tf } from '../native/backend';
 import type { BatchArrays } from './data';
-import { maskedCrossEntropy } from './loss';
+import { hardPixelsOf, maskedCrossEntropy } from './loss';
 import type { LayersModel } from './models';
 import type { Adam } from './optimizer';
 
@@ -51,7 +51,7 @@ export async function optimizerStep(
     const { value, grads } = tf.tidy(() =>
       tf.variableGrads(() => {
         const logits = model.apply(xs, { training: true }) as tfjs.Tensor4D;
-        return maskedCrossEntropy(tf, logits, ys, ws);
+        return maskedCrossEntropy(tf, logits, ys, ws, hardPixelsOf(args.config.loss));
       }, adam.variables),
     );
     try {

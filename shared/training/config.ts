@@ -63,6 +63,18 @@ export const ClassWeightsConfig = z.union([
 ]);
 export type ClassWeightsConfig = z.infer<typeof ClassWeightsConfig>;
 
+export const LossConfig = z.object({
+  /**
+   * 'cross-entropy' over every labelled pixel, or 'ohem' (online hard example mining): only
+   * the pixels whose true-class probability is below `ohemThreshold` count, unless fewer than
+   * `ohemMinKept` (a fraction of the batch's labelled pixels) are, then all of them do.
+   */
+  type: z.enum(['cross-entropy', 'ohem']).default('cross-entropy'),
+  ohemThreshold: z.number().gt(0).max(1).default(0.7),
+  ohemMinKept: z.number().min(0).max(1).default(0.05),
+});
+export type LossConfig = z.infer<typeof LossConfig>;
+
 export const NormalizationConfig = z.object({
   /** Per-channel mean and std on [0, 1] RGB values: x = (rgb / 255 - mean) / std. */
   mean: z.tuple([z.number(), z.number(), z.number()]).default([0.485, 0.456, 0.406]),
@@ -83,6 +95,7 @@ export const TrainingConfig = z.object({
   schedule: LrScheduleConfig.prefault({}),
   augmentation: AugmentationConfig.prefault({}),
   classWeights: ClassWeightsConfig.default('none'),
+  loss: LossConfig.prefault({}),
   normalization: NormalizationConfig.prefault({}),
   /** Seeds weight init, data order and augmentation. Same seed + config = same run. */
   seed: z.number().int().min(0).max(0xffffffff).default(42),
