@@ -17,6 +17,12 @@ import { LabelsError } from './errors';
 import type { IdMask } from './payload';
 import type { LabelStore } from './store';
 
+/** Size, mtime, ctime and inode of a file (null when it is not one): same stamp, same bytes. */
+async function statStamp(file: string): Promise<string | null> {
+  const stat = await fs.stat(file).catch(() => null);
+  return stat?.isFile() ? `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}` : null;
+}
+
 /** Hashes already taken, by path, valid while the file's size, mtime and inode stay. */
 const hashes = new Map<string, { stamp: string; sha256: string }>();
 const HASHES_KEPT = 256;
@@ -28,9 +34,8 @@ const HASHES_KEPT = 256;
  */
 export async function fileSha256(file: string | null): Promise<string | null> {
   if (!file) return null;
-  const stat = await fs.stat(file).catch(() => null);
-  if (!stat?.isFile()) return null;
-  const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
+  const stamp = await statStamp(file);
+  if (!stamp) return null;
   const known = hashes.get(file);
   if (known?.stamp === stamp) return known.sha256;
   const bytes = await fs.readFile(file).catch(() => null);
@@ -139,6 +144,28 @@ export interface CurrentLabel {
  * erased (void / unlabeled) for an image that has none.
  */
 export async function datasetMask(index: DatasetIndex, record: SampleRecord): Promise<IdMask> {
+  const file = record.annotation;
+  const stamp = file ? await statStamp(file) : null;
+  const known = decodedMasks.get(file);
+  if (stamp && known?.stamp === stamp && known.index === index) return known.mask;
+  const mask = await decodeDatasetMask(index, record);
+  if (stamp) {
+    decodedMasks.delete(file);
+    if (decodedMasks.size >= DECODED_KEPT) decodedMasks.delete(decodedMasks.keys().next().value!);
+    decodedMasks.set(file, { stamp, index, mask });
+  }
+  return mask;
+}
+
+/**
+ * Dataset masks decoded lately, by path, valid while the stamp and the index stay: opening a
+ * sample and its first save from patches each needed it (seconds of CPU at 4096x3072).
+ * Shared with callers, who must not modify them.
+ */
+const decodedMasks = new Map<string, { stamp: string; index: DatasetIndex; mask: IdMask }>();
+const DECODED_KEPT = 2;
+
+async function decodeDatasetMask(index: DatasetIndex, record: SampleRecord): Promise<IdMask> {
   if (record.annotation === '') {
     const erase = eraseId(index);
     const ids =

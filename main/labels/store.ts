@@ -65,12 +65,22 @@ interface JournalRecord {
   readonly patches: MaskPatch[];
 }
 
+/** Samples whose current mask the store keeps in memory (12 MB each at 4096x3072). */
+const RECENT_MASKS = 2;
+
 export class LabelStore implements LabelSource {
   private entries: Record<string, LabelEntry> = {};
   private queue: Promise<unknown> = Promise.resolve();
   private changes = 0;
   /** Journal records per sample that apply to `revision` (what appendJournal reports). */
   private journalCounts = new Map<string, { revision: number; count: number }>();
+  /**
+   * The current masks of the last few samples saved or read, so a save from patches (every
+   * autosave after a stroke) does not decode the PNG just written: ~3 s of CPU for a
+   * 4096x3072 mask on a loaded machine. Valid while the entry names the same file and update
+   * time; callers must not modify them.
+   */
+  private recent = new Map<string, { file: string; updatedAt: number; mask: IdMask }>();
 
   private constructor(readonly layout: LabelsLayout) {}
 
@@ -169,6 +179,7 @@ export class LabelStore implements LabelSource {
       this.changes++;
       try {
         await this.writeIndex();
+        this.remember(key, entry, mask);
       } catch (err) {
         if (previous) this.entries[key] = previous;
         else
@@ -236,16 +247,29 @@ export class LabelStore implements LabelSource {
     });
   }
 
-  /** A saved revision's mask (the current one, or one of the kept versions). */
+  private remember(key: string, entry: LabelEntry, mask: IdMask): void {
+    if (!entry.file) return;
+    this.recent.delete(key);
+    if (this.recent.size >= RECENT_MASKS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, { file: entry.file, updatedAt: entry.updatedAt, mask });
+  }
+
+  /**
+   * A saved revision's mask (the current one, or one of the kept versions). The result may be
+   * shared with later calls: copy it before changing it.
+   */
   async readRevision(split: string, id: string, revision?: number): Promise<IdMask | null> {
     const entry = this.entry(split, id);
     if (!entry) return null;
-    const file =
-      revision === undefined || revision === entry.revision
-        ? entry.file
-        : entry.versions.find((v) => v.revision === revision)?.file;
+    const current = revision === undefined || revision === entry.revision;
+    const file = current ? entry.file : entry.versions.find((v) => v.revision === revision)?.file;
     if (!file) return null;
-    return readIdMask(path.join(this.layout.dir, file));
+    const key = entryKey(split, id);
+    const known = this.recent.get(key);
+    if (current && known?.file === file && known.updatedAt === entry.updatedAt) return known.mask;
+    const mask = await readIdMask(path.join(this.layout.dir, file));
+    if (current) this.remember(key, entry, mask);
+    return mask;
   }
 
   /** Appends the editor's patches since the last save; fsync'd so a kill -9 keeps them. */
