@@ -37,15 +37,13 @@ const MASK_OUT = 'scene_train_002';
 const PRED_OUT = 'scene_train_003';
 const ALL_INSIDE = 'scene_train_004';
 
-/** Layers made from a mask or a prediction (pred layers are made from the image too). */
-const FROM_MASK: readonly SampleLayer[] = [
-  'gt',
-  'gtThumb',
-  'gtIndex',
-  'pred',
-  'predIndex',
-  'error',
-];
+/**
+ * Layers made from a mask or a prediction (pred layers are made from the image too): every
+ * layer but the image and its thumbnail.
+ */
+const FROM_MASK: readonly SampleLayer[] = SAMPLE_LAYERS.filter(
+  (l) => l !== 'image' && l !== 'thumb',
+);
 const FROM_PRED: readonly SampleLayer[] = ['pred', 'predIndex', 'error'];
 
 function linkOut(inside: string, outside: string): void {
