@@ -170,6 +170,8 @@ export class ProgressReporter implements LoopCallback {
   private readonly speed = new SpeedMeter();
   private lastProgressAt = -Infinity;
   private lossSmoothed: number | null = null;
+  /** The latest step that the throttle kept quiet, reported on settle. */
+  private unreported: StepEnd | null = null;
 
   constructor(
     private readonly session: TrainingSession,
@@ -177,14 +179,29 @@ export class ProgressReporter implements LoopCallback {
     private readonly now: () => number,
   ) {}
 
-  onStepEnd({ outcome, position }: StepEnd): void {
+  onStepEnd(step: StepEnd): void {
+    const { outcome, position } = step;
     this.lossSmoothed =
       this.lossSmoothed === null ? outcome.loss : 0.95 * this.lossSmoothed + 0.05 * outcome.loss;
     this.speed.add(this.now(), outcome.images);
     const t = this.now();
-    if (!outcome.epochEnded && t - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
+    if (!outcome.epochEnded && t - this.lastProgressAt < PROGRESS_INTERVAL_MS) {
+      this.unreported = step;
+      return;
+    }
     this.lastProgressAt = t;
+    this.unreported = null;
     this.emit({ type: 'progress', progress: this.progress(outcome, position) });
+  }
+
+  /**
+   * The run stops where its final checkpoint is: the steps the throttle skipped since the last
+   * event are reported now, so every display (app header, CLI bar) ends on the checkpoint's step.
+   */
+  async onSettle(): Promise<void> {
+    const last = this.unreported;
+    this.unreported = null;
+    if (last) this.emit({ type: 'progress', progress: this.progress(last.outcome, last.position) });
   }
 
   private progress(outcome: StepOutcome, pos: RunPositionNow): StepProgress {

@@ -6,7 +6,7 @@ import { WorkerEvent as WorkerEventSchema } from '../../shared/worker/protocol';
 import { openEngineSession } from '../../main/training/engine-session';
 import { readRunFile, updateRunFile } from '../../main/training/run-folder';
 import { WorkerLoop } from '../../main/training/worker-loop';
-import { createRun } from './helpers';
+import { createRun, TINY } from './helpers';
 import { makeMiniCamvid } from '../support/datasets';
 import { tempDir } from '../support/folders';
 
@@ -81,6 +81,27 @@ describe('worker loop', () => {
     // Without a val split, epochs end without metrics but still get a metrics line.
     const metrics = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(JSON.parse(metrics[0]!)).toMatchObject({ epoch: 1, mIoU: null });
+  });
+
+  it('ends its progress on the step of the final checkpoint, even when the throttle skipped it', async () => {
+    const runDir = await createRun(runs, 'settled', dataset, {
+      ...TINY,
+      epochs: 1,
+      valSplit: null,
+    });
+    // A clock that never moves: after the first step, only epoch ends would pass the throttle.
+    const { loop, events } = loopWith(() => 0);
+    await loop.run(runDir, { kind: 'start' }, 3);
+    const paused = events.at(-1);
+    expect(paused).toMatchObject({ type: 'paused', position: { globalStep: 3 } });
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e.progress] : []));
+    const checkpoint = events
+      .flatMap((e) => (e.type === 'checkpoint' ? [e.checkpoint] : []))
+      .at(-1);
+    expect(checkpoint?.globalStep).toBe(3);
+    // What the header and the CLI bar show last is the checkpoint's step, not step 1.
+    expect(progress.at(-1)).toMatchObject({ globalStep: 3, stepInEpoch: 3, epoch: 1 });
+    expect(progress.map((p) => p.globalStep)).toEqual([1, 3]);
   });
 
   it('a start on a run that already has checkpoints is refused; a resume continues it', async () => {
