@@ -10,9 +10,9 @@ import type { ArchiveResult } from '../../shared/worker/protocol';
 import { isImageName } from '../dataset/dir-cache';
 import { evaluateModel, type EvalResult } from '../engine/evaluate';
 import { exportModel, exportModelArchive } from '../engine/export';
-import { predictFiles } from '../engine/predict';
+import { encodeDatasetMask, encodeOverlay, forEachPrediction, uniqueStem } from '../engine/predict';
 import { writeFileAtomic } from '../fs/atomic';
-import { createZip } from '../fs/zip';
+import { createZip, type ZipEntry } from '../fs/zip';
 import { createMaskWriter, type WrittenMasks } from './eval-masks';
 import { openRunDataset, splitSource } from './run-dataset';
 import { readRunFile } from './run-folder';
@@ -146,7 +146,7 @@ export interface PredictRunOptions {
 /**
  * Predicts every image of a split, or of `folder` when given, and writes one stored ZIP:
  * masks in the dataset's own encoding, or colour overlays. Input images are only read; the
- * work happens in a temp folder next to the archive, removed after.
+ * PNGs are made in memory and only the archive is written.
  */
 export async function predictRun(options: PredictRunOptions): Promise<ArchiveResult> {
   const { runDir, from, split, folder, encoding, archive, onProgress } = options;
@@ -159,7 +159,6 @@ export async function predictRun(options: PredictRunOptions): Promise<ArchiveRes
         return Array.from({ length: source.count }, (_, i) => source.imagePath(i));
       })();
   const restored = await restoreModel({ runDir, from });
-  const work = await fs.mkdtemp(path.join(path.dirname(archive), '.predict-'));
   try {
     const fields = runManifestFields({ run, index, restored });
     const manifest = {
@@ -168,20 +167,29 @@ export async function predictRun(options: PredictRunOptions): Promise<ArchiveRes
       ...(index.descriptor.rgbMapping && { rgbMapping: index.descriptor.rgbMapping }),
       normalization: restored.config.normalization,
     };
-    const files = await predictFiles(restored.model, manifest, images, work, {
-      ...(onProgress && { onProgress }),
-    });
-    const entries = await Promise.all(
-      files.map(async (f) => {
-        const file = encoding === 'dataset' ? f.mask : f.overlay;
-        return { name: path.basename(file), data: await fs.readFile(file) };
-      }),
+    // Only the kind asked for is encoded, straight into the archive's entries: no files per
+    // image (each one fsynced) to read back; the archive alone is written, atomically.
+    const entries: ZipEntry[] = [];
+    const used = new Set<string>();
+    await forEachPrediction(
+      restored.model,
+      manifest,
+      images,
+      async (predicted) => {
+        entries.push({
+          name: `${uniqueStem(predicted.file, used)}.png`,
+          data:
+            encoding === 'dataset'
+              ? await encodeDatasetMask(predicted.map, manifest)
+              : await encodeOverlay(predicted, manifest),
+        });
+      },
+      onProgress ? { onProgress } : {},
     );
     const zip = createZip(entries);
     await writeFileAtomic(archive, zip);
     return { path: archive, bytes: zip.length, count: entries.length, note: restored.note };
   } finally {
     restored.model.dispose();
-    await fs.rm(work, { recursive: true, force: true });
   }
 }

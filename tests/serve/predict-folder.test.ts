@@ -11,6 +11,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProducedFile } from '../../shared/contracts/common';
 import { readZip } from '../../main/fs/zip';
+import { maskKeysFromPng8, rgbOf } from '../../main/dataset/decode';
+import { decodePng8 } from '../../main/dataset/codecs/png-index';
+import { encodeOverlay, predictLabelMap } from '../../main/engine/predict';
+import { readRunFile } from '../../main/training/run-folder';
+import { openRunDataset } from '../../main/training/run-dataset';
+import { restoreModel, runManifestFields } from '../../main/training/run-model';
 import { ensureBuilt } from '../support/build';
 import { startMiniCamvidServices, type MiniCamvidServices } from '../support/services';
 
@@ -81,6 +87,47 @@ describe('export predicted masks for a folder', () => {
     });
     expect(path.basename(overlays.path)).toBe('tiny-folder-my_photos-overlays.zip');
     expect(readZip(readFileSync(overlays.path))).toHaveLength(3);
+  }, 120_000);
+
+  it('exports exactly what the model predicts for each image: masks and overlays', async () => {
+    const options = { runName: 'tiny', from: 'last', folder: images } as const;
+    const masks = await fixture.call<ProducedFile>('evaluation:exportPredictions', options);
+    const overlays = await fixture.call<ProducedFile>('evaluation:exportPredictions', {
+      ...options,
+      encoding: 'color',
+    });
+    const byName = (file: string) =>
+      new Map(readZip(readFileSync(file)).map((e) => [e.name, Buffer.from(e.data)]));
+    const maskEntries = byName(masks.path);
+    const overlayEntries = byName(overlays.path);
+    // The same run, checkpoint and manifest as the export, predicted here one image at a time.
+    const runDir = path.join(fixture.base, 'project', 'runs', 'tiny');
+    const run = await readRunFile(runDir);
+    const index = await openRunDataset(run);
+    const restored = await restoreModel({ runDir, from: 'last' });
+    try {
+      const fields = runManifestFields({ run, index, restored });
+      const manifest = {
+        classes: fields.classes,
+        maskEncoding: index.descriptor.encoding,
+        normalization: restored.config.normalization,
+      };
+      for (const name of ['a#b.png', 'street 0.png', 'street 1.png']) {
+        const image = await rgbOf(readFileSync(path.join(images, name)));
+        const map = await predictLabelMap(restored.model, manifest, image);
+        const png = await decodePng8(maskEntries.get(name)!);
+        expect(png, name).not.toBeNull();
+        const keys = maskKeysFromPng8(png!, index.descriptor.encoding);
+        expect([keys.width, keys.height]).toEqual([image.width, image.height]);
+        const ids = Array.from(map.label, (l) => fields.classes[l]!.id);
+        expect(Array.from(keys.keys), name).toEqual(ids);
+        const overlay = await rgbOf(overlayEntries.get(name)!);
+        const expected = await rgbOf(await encodeOverlay({ image, map }, manifest));
+        expect(Buffer.from(overlay.data).equals(Buffer.from(expected.data)), name).toBe(true);
+      }
+    } finally {
+      restored.model.dispose();
+    }
   }, 120_000);
 
   it('says which folder cannot be predicted and why', async () => {
