@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nativeOps } from '../../main/engine/kernels/native';
 import { resizeHalfPixel } from '../../main/engine/models/common';
 import { installFastBatchNorm, installFastRelu } from '../../main/engine/models/fast-bn';
+import { installPlainConv } from '../../main/engine/models/plain-conv';
 import { getTf } from '../../main/native/backend';
 import { withKernelPath } from '../support/kernels';
 
@@ -29,6 +30,45 @@ describe('native kernels', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     expect(nativeOps(tf)).not.toBeNull();
     expect(withKernelPath('js', () => nativeOps(tf))).toBeNull();
+  });
+
+  it('plain stem conv (installPlainConv) gives the Layers Conv2D output and kernel gradient', () => {
+    const make = (plain: boolean): tfjs.layers.Layer => {
+      const layer = tf.layers.conv2d({
+        filters: 4,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        useBias: false,
+        name: `stem_${plain}`,
+      });
+      layer.build([null, 9, 8, 3]);
+      layer.setWeights([tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 31)]);
+      if (plain)
+        installPlainConv(tf, layer, { strides: [2, 2], padding: 'same', dilationRate: [1, 1] });
+      return layer;
+    };
+    const x = tf.randomNormal([2, 9, 8, 3], 0, 1, 'float32', 32) as tfjs.Tensor4D;
+    const r = tf.randomNormal([2, 5, 4, 4], 0, 1, 'float32', 33);
+    const run = (layer: tfjs.layers.Layer): tfjs.Tensor[] =>
+      tf.tidy(() => {
+        const kernel = layer.trainableWeights[0]!.read() as tfjs.Variable;
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tfjs.Tensor, r)),
+          [kernel],
+        );
+        return [value, grads[kernel.name]!, layer.apply(x) as tfjs.Tensor];
+      });
+    const [plain, ref] = [run(make(true)), run(make(false))];
+    plain.forEach((t, i) => expect(maxDiff(t, ref[i]!)).toBeLessThan(1e-5));
+    expect(() =>
+      installPlainConv(tf, tf.layers.conv2d({ filters: 2, kernelSize: 1 }), {
+        strides: [1, 1],
+        padding: 'valid',
+        dilationRate: [1, 1],
+      }),
+    ).toThrow(/without bias/);
+    tf.dispose([...plain, ...ref, x, r]);
   });
 
   it("softmax (oneDNN's kernel) matches TensorFlow's Softmax, with large logits too", () => {

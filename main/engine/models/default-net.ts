@@ -12,6 +12,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { TrainingConfig } from '../../../shared/training/config';
 import type { Tf } from '../../native/backend';
 import { installFastBatchNorm, installFastRelu } from './fast-bn';
+import { installPlainConv } from './plain-conv';
 import {
   classifierConv,
   resizeTo,
@@ -45,6 +46,8 @@ function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   const separable = opts.separableBlocks ?? true;
   const ch = (c: number): number => Math.max(8, Math.round((c * m) / 4) * 4);
 
+  const input = tf.input({ shape: [opts.height, opts.width, 3], name: 'input', dtype: 'float32' });
+
   const reluLayer = (name: string): tfjs.layers.Layer => {
     const layer = tf.layers.reLU({ name });
     if (fastBatchNorm) installFastRelu(tf, layer);
@@ -70,21 +73,26 @@ function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
     kernel: number,
     stride: number,
     name: string,
-  ): SymbolicTensor =>
-    bnRelu(
-      tf.layers
-        .conv2d({
-          filters,
-          kernelSize: kernel,
-          strides: stride,
-          padding: 'same',
-          useBias: false,
-          kernelInitializer: 'zeros',
-          name,
-        })
-        .apply(x) as SymbolicTensor,
+  ): SymbolicTensor => {
+    const layer = tf.layers.conv2d({
+      filters,
+      kernelSize: kernel,
+      strides: stride,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: 'zeros',
       name,
-    );
+    });
+    // The stem reads the image: no gradient is wanted for its input (see plain-conv.ts).
+    if (x === input) {
+      installPlainConv(tf, layer, {
+        strides: [stride, stride],
+        padding: 'same',
+        dilationRate: [1, 1],
+      });
+    }
+    return bnRelu(layer.apply(x) as SymbolicTensor, name);
+  };
 
   /**
    * Depthwise-separable residual block: dw kxk -> 1x1 -> BN -> + x -> ReLU (with
@@ -117,7 +125,6 @@ function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
     return reluLayer(`${name}_out`).apply(y) as SymbolicTensor;
   };
 
-  const input = tf.input({ shape: [opts.height, opts.width, 3], name: 'input', dtype: 'float32' });
   // Encoder.
   let x = conv(input, ch(16), 3, 2, 'enc1_down'); // 1/2
   x = conv(x, ch(32), 3, 2, 'enc2_down'); // 1/4
