@@ -6,9 +6,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
-import { copyCamvidSubset } from '../tests/support/datasets';
-import { openBrowser, startServe, stop, type ServeHandle } from './harness';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { copyCamvidSubset, unlabelLastOf } from '../tests/support/datasets';
+import { openBrowser, startServe, startTinyRun, stop, type ServeHandle } from './harness';
 
 export { CAMVID } from '../tests/support/datasets';
 
@@ -27,21 +27,34 @@ export interface ServedCopy {
   readonly page: Page;
   /** Uncaught errors of the page so far; a test ends by expecting none. */
   readonly pageErrors: string[];
+  /** Per split, the ids of the frames made unlabeled (`unlabeled` option), in list order. */
+  readonly unlabeled: Readonly<Record<'train' | 'val', readonly string[]>>;
+}
+
+export interface CopyOptions {
+  /** The last this many frames of each split lose their annotation file (unlabeled samples). */
+  readonly unlabeled?: number;
 }
 
 /**
- * Adds this file's beforeAll and afterAll: `copyCamvid(count)` served in serve mode and opened
- * in Chromium; afterAll stops both and removes the copy. Read the fields inside tests only.
+ * Adds this file's beforeAll and afterAll: `copyCamvid(count)` (with `options.unlabeled`
+ * frames per split turned unlabeled) served in serve mode and opened in Chromium; afterAll
+ * stops both and removes the copy. Read the fields inside tests only.
  */
-export function serveCamvidCopy(count: number): ServedCopy {
-  const served = { pageErrors: [] as string[] } as {
+export function serveCamvidCopy(count: number, options: CopyOptions = {}): ServedCopy {
+  const unlabeled: Record<'train' | 'val', string[]> = { train: [], val: [] };
+  const served = { pageErrors: [] as string[], unlabeled } as {
     datasetDir: string;
     serve: ServeHandle;
     page: Page;
     pageErrors: string[];
+    unlabeled: Record<'train' | 'val', string[]>;
   };
   beforeAll(async () => {
     served.datasetDir = copyCamvid(count);
+    for (const split of ['train', 'val'] as const) {
+      served.unlabeled[split] = unlabelLastOf(served.datasetDir, split, options.unlabeled ?? 0);
+    }
     served.serve = await startServe({ args: [served.datasetDir] });
     ({ page: served.page } = await openBrowser(served.serve.url));
     served.page.on('pageerror', (e) => served.pageErrors.push(e.message));
@@ -51,6 +64,18 @@ export function serveCamvidCopy(count: number): ServedCopy {
     rmSync(served.datasetDir, { recursive: true, force: true });
   });
   return served;
+}
+
+/** Trains a one-epoch run of 64 x `height` from the Train view and waits for it to finish. */
+export async function trainTinyRun(app: ServedCopy, name: string, height = 48): Promise<void> {
+  const { page } = app;
+  await page.goto(`${app.serve.origin}/#/train`);
+  await page.getByTestId('train-form').waitFor();
+  await expect.poll(() => page.getByTestId('train-width').inputValue()).not.toBe('');
+  await startTinyRun(page, { name, epochs: 1, height });
+  await expect
+    .poll(() => page.getByTestId('run-state').innerText(), { timeout: 240_000 })
+    .toBe('finished');
 }
 
 /** Train sample ids of a copy, in list order. */

@@ -14,8 +14,9 @@ import {
   maskPixelsOf,
   POLL,
   serveCamvidCopy,
+  trainTinyRun,
 } from './editor-support';
-import { screenshot, startTinyRun } from './harness';
+import { screenshot } from './harness';
 
 const BASE = 'loop-base';
 const ROAD_RGB = [128, 64, 128];
@@ -32,19 +33,11 @@ async function shots(name: string): Promise<void> {
   await app.page.setViewportSize({ width: 1440, height: 900 });
 }
 
-async function trainTinyRun(): Promise<void> {
-  await app.page.goto(`${app.serve.origin}/#/train`);
-  await app.page.getByTestId('train-form').waitFor();
-  await expect.poll(() => app.page.getByTestId('train-width').inputValue()).not.toBe('');
-  await startTinyRun(app.page, { name: BASE, epochs: 1, height: 48 });
-  await expect.poll(() => text('run-state'), { timeout: 240_000 }).toBe('finished');
-}
-
 describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
   let failureOrder: string[] = [];
 
   it('opens the worst failure case in the editor with Fix label, paints and saves', async () => {
-    await trainTinyRun();
+    await trainTinyRun(app, BASE);
     await app.page.getByTestId('nav-evaluate').click();
     await app.page.getByTestId('pick-run').selectOption(BASE);
     await app.page.getByTestId('pick-split').selectOption('val');
