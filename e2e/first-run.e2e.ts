@@ -80,6 +80,9 @@ describe('Train form', () => {
     expect(shown).toContain('64 × 48');
     expect(await settings.locator('input, select').count()).toBe(0);
     await screenshot(page, 'train-form-run-settings');
+    // The form moved on from the name just used: Start again needs no new name typed.
+    expect(await field('runName').inputValue()).not.toBe(RUN);
+    expect(await field('runName').inputValue()).toMatch(/^run-\d{8}-\d{4}$/);
 
     await field('runName').fill('scratch');
     await field('width').fill('96');

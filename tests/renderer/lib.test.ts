@@ -14,6 +14,7 @@ import {
   rgbToHex,
 } from '../../renderer/src/lib/format';
 import { PROBLEM_TEXT, problemShort, problemText } from '../../renderer/src/lib/problems';
+import { freshRunName, timestampRunName } from '../../renderer/src/lib/run-names';
 import { smoothLoss, thinSeries } from '../../renderer/src/lib/series';
 import { PROBLEM_REASONS } from '../../shared/dataset/descriptor';
 
@@ -100,5 +101,20 @@ describe('problem wording', () => {
     }
     expect(problemText('from_a_newer_host')).toBe('from a newer host');
     expect(problemShort('missing_annotation')).toBe('missing annotation');
+  });
+});
+
+describe('run names the Train form proposes', () => {
+  it('says when the run began, to the minute', () => {
+    expect(timestampRunName(new Date(2026, 11, 2, 1, 5))).toBe('run-20261202-0105');
+  });
+
+  it('never proposes a name a run already has', () => {
+    expect(freshRunName('run-20261202-0105', [])).toBe('run-20261202-0105');
+    // The run just finished keeps its name; the form moves on to the next free one.
+    expect(freshRunName('run-20261202-0105', ['run-20261202-0105'])).toBe('run-20261202-0105-2');
+    expect(freshRunName('tiny-again', ['tiny', 'tiny-again', 'tiny-again-2', 'tiny-again-4'])).toBe(
+      'tiny-again-3',
+    );
   });
 });
