@@ -105,6 +105,38 @@ describe('Evaluate', () => {
     expect(await text('confusion-axis-true')).toMatch(/true class/);
     expect(await text('confusion-col-0')).toBe('Sky');
 
+    // The per-class header sticks inside its own box: scrolling the page takes it away with its
+    // rows, never leaving it over the rows of the page below. A short window, so the page is
+    // taller than it whatever the number of failure cases.
+    const viewport = page.viewportSize()!;
+    await page.setViewportSize({ width: viewport.width, height: 360 });
+    const header = await page.evaluate(() => {
+      const table = document.querySelector('[data-testid=per-class-table]')!;
+      let scroller = table.parentElement;
+      while (
+        scroller &&
+        !(
+          scroller.scrollHeight > scroller.clientHeight + 1 &&
+          /auto|scroll/.test(getComputedStyle(scroller).overflowY)
+        )
+      ) {
+        scroller = scroller.parentElement;
+      }
+      // Far enough that the table's top leaves the view, where a page-sticky header would stay.
+      const page = scroller ?? document.scrollingElement!;
+      const before = page.scrollTop;
+      page.scrollTop += table.getBoundingClientRect().top + 150;
+      const shown = {
+        th: table.querySelector('th')!.getBoundingClientRect().top,
+        table: table.getBoundingClientRect().top,
+      };
+      page.scrollTop = before;
+      return shown;
+    });
+    await page.setViewportSize(viewport);
+    expect(header.table).toBeLessThan(0);
+    expect(header.th).toBeCloseTo(header.table, 0);
+
     // Hover the cells until one off the diagonal has pixels (an untrained model has many).
     const box = (await page.getByTestId('confusion-canvas').boundingBox())!;
     const n = 11;
