@@ -5,7 +5,8 @@
 // Usage: node scripts/bench-editor.mjs [--runs N] [--trace DIR] [--cpu-prof DIR]
 //   (needs `npm run build` and chromium). --trace writes a Chromium trace of the first hover
 //   and paint strokes (hover.json, paint.json: open in chrome://tracing or DevTools);
-//   --cpu-prof writes the host's V8 CPU profile (.cpuprofile) to DIR.
+//   --cpu-prof writes the host's V8 CPU profile (.cpuprofile) to DIR; --screenshots DIR saves
+//   the painted 4096x3072 mask fitted (fit.png) and zoomed in on a stroke edge (zoom.png).
 // Prints a table, then one JSON line.
 /* global window, document, location, requestAnimationFrame, MutationObserver */
 import { spawn } from 'node:child_process';
@@ -28,7 +29,12 @@ import sharp from 'sharp';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
-  options: { runs: { type: 'string' }, trace: { type: 'string' }, 'cpu-prof': { type: 'string' } },
+  options: {
+    runs: { type: 'string' },
+    trace: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    screenshots: { type: 'string' },
+  },
 });
 const RUNS = Number(values.runs ?? 5);
 // CamVid as the tests find it: SEGSTUDIO_SHARED_DIR, else the shared/ folder beside the checkout.
@@ -360,6 +366,16 @@ async function main() {
       strokeSaves.push(await lastSaveMillis(page));
     }
     const frames = paint.frames;
+    if (values.screenshots) {
+      mkdirSync(values.screenshots, { recursive: true });
+      await page.screenshot({ path: path.join(values.screenshots, 'fit.png') });
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+      for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -600);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(values.screenshots, 'zoom.png') });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('zoom-fit').click();
+    }
     // Saving a 4096x3072 mask: replace one class everywhere (a whole-mask change).
     saveCpu.into = wholeSaveCpu;
     const saves = [];
