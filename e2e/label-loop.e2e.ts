@@ -171,8 +171,19 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     await app.page.getByTestId('nav-evaluate').click();
     await app.page.getByTestId('pick-run').selectOption(BASE);
     await app.page.getByTestId('pick-split').selectOption('val');
+    // Val fixes only change scores: the view says so and reaches train's failure cases in one click.
+    expect(await text('failure-split-note')).toMatch(
+      /not what a fine-tune learns \(it trains on train\)/,
+    );
+    await app.page.getByTestId('find-train-failures').click();
+    await expect.poll(() => app.page.getByTestId('pick-split').inputValue()).toBe('train');
+    await expect.poll(() => app.page.getByTestId('failure-split-note').count(), POLL).toBe(0);
+    await app.page.getByTestId('failure-case-0').waitFor({ timeout: 180_000 });
     await app.page.getByTestId('fine-tune').click();
     await expect.poll(() => app.page.getByTestId('fine-tune-name').inputValue()).toBe(`${BASE}-ft`);
+    expect(await text('fine-tune-corrections')).toMatch(
+      /^No corrected train sample yet: the fine-tune learns nothing new from your fixes; \d+ corrected val samples? only changes? how runs are scored\./,
+    );
     await app.page.getByTestId('fine-tune-epochs').fill('1');
     await app.page.getByTestId('fine-tune-start').click();
     await app.page.waitForURL(/#\/train/);
@@ -186,6 +197,8 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     expect(await app.page.getByTestId('compare-run-b').inputValue()).toBe(`${BASE}-ft`);
     expect(await text('compare-miou-a')).toMatch(/\d+\.\d%/);
     expect(await text('compare-miou-b')).toMatch(/\d+\.\d%/);
+    // Val labels were fixed since the source run's report: it was scored anew, not reused.
+    expect(await text('compare-miou-a')).not.toMatch(/still current/);
     expect(await text('compare-miou-delta')).toMatch(/^mIoU change[\s\S]*(\+|\u2212)?\d+\.\d pts/i);
     // CamVid's 11 classes, each with A, B and the change.
     expect(await app.page.locator('[data-testid^="compare-row-"]').count()).toBe(11);

@@ -14,10 +14,11 @@ import { UserFacingError, type EventHub } from '../ipc/dispatcher';
 import { exportMediaPath } from '../media/resolve';
 import { builtEntry } from '../paths';
 import { evalMaskPaths, WrittenMasks, type MaskStamp } from '../training/eval-masks';
-import { isRunFolder, runPaths } from '../training/run-folder';
+import { isRunFolder, readRunFile, runPaths } from '../training/run-folder';
 import { WorkerJobError, runWorkerJob, type WorkerJob } from '../training/worker-job';
 import { forkNodeWorker, type WorkerSpawner } from '../worker/port';
 import type { ServiceContext } from './context';
+import { evalBasis, sameBasis } from './eval-basis';
 import { startJob } from './jobs';
 import type { ProjectSession } from './project-session';
 
@@ -99,8 +100,19 @@ export function createEvaluationService(
   };
 
   return {
-    async evaluate({ runName, split, from }) {
+    async evaluate({ runName, split, from, reuse }) {
       const runDir = await runDirOf(runName);
+      const basis = await evalBasis(
+        session.require(),
+        runDir,
+        await readRunFile(runDir),
+        split,
+        from,
+      );
+      if (reuse) {
+        const cached = await readReport(runName, split);
+        if (cached && sameBasis(cached.basis, basis)) return { ...cached, reused: true };
+      }
       const value = await runJob(
         { type: 'evaluate', runDir, from, split },
         `Evaluate ${runName} on ${split}`,
@@ -108,7 +120,18 @@ export function createEvaluationService(
       );
       const result = WorkerEvalResult.parse(value);
       const { note: _note, masks, ...body } = result;
-      const report = EvalReport.parse({ ...body, runName, evaluatedAt: Date.now() });
+      // Kept only when the worker restored the very checkpoint the basis names.
+      const restored = basis?.checkpoint;
+      const sameCheckpoint =
+        restored?.slot === result.checkpoint &&
+        restored.globalStep === masks?.globalStep &&
+        restored.createdAt === masks.checkpointCreatedAt;
+      const report = EvalReport.parse({
+        ...body,
+        runName,
+        evaluatedAt: Date.now(),
+        ...(basis && sameCheckpoint && { basis }),
+      });
       await writeJsonAtomic(runPaths(runDir).evalReport(split), report);
       if (masks) {
         // After the report: the stamp says which report the evaluation's masks belong to.
@@ -121,7 +144,7 @@ export function createEvaluationService(
         };
         await writeJsonAtomic(evalMaskPaths(runDir, split).stamp, stamp);
       }
-      return report;
+      return { ...report, reused: false };
     },
 
     report: ({ runName, split }) => readReport(runName, split),

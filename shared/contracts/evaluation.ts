@@ -28,6 +28,26 @@ export const PerImageMetric = z.object({
 });
 export type PerImageMetric = z.infer<typeof PerImageMetric>;
 
+/**
+ * What a report was computed from (main/services/eval-basis.ts): the checkpoint, the run's
+ * settings and the split's labels. A cached report is reused only when all of it is unchanged.
+ */
+export const EvalBasis = z.object({
+  version: z.number().int(),
+  checkpoint: z.object({
+    slot: CheckpointKind,
+    globalStep: z.number().int(),
+    createdAt: z.string(),
+    weightsSha256: z.string(),
+  }),
+  /** SHA-256 of the run's request, config and dataset reference. */
+  settings: z.string(),
+  samples: z.number().int(),
+  /** SHA-256 over every sample of the split: its image and its current mask's version. */
+  labels: z.string(),
+});
+export type EvalBasis = z.infer<typeof EvalBasis>;
+
 export const EvalReport = z.object({
   runName: z.string(),
   checkpoint: z.string(),
@@ -38,6 +58,8 @@ export const EvalReport = z.object({
   confusion: z.array(z.array(z.number())),
   perImage: z.array(PerImageMetric),
   evaluatedAt: z.number(),
+  /** Absent in reports saved before it was kept, or when it could not be stated. */
+  basis: EvalBasis.optional(),
 });
 export type EvalReport = z.infer<typeof EvalReport>;
 
@@ -54,10 +76,15 @@ const Destination = z.string().min(1).max(4096).optional();
 export const evaluationContract = defineContract({
   service: 'evaluation',
   methods: {
-    /** Runs the model on a split (progress via project@job) and caches the report. */
+    /**
+     * Runs the model on a split (progress via project@job) and caches the report. With
+     * `reuse`, the cached report is returned instead (`reused: true`, no worker) when it is
+     * provably current: same checkpoint weights and step, same settings, no label or image of
+     * the split changed since.
+     */
     evaluate: {
-      input: EvalRef.extend({ from: FromBest }),
-      output: EvalReport,
+      input: EvalRef.extend({ from: FromBest, reuse: z.boolean().default(false) }),
+      output: EvalReport.extend({ reused: z.boolean() }),
     },
     /** The cached report of the latest evaluation, if any. */
     report: { input: EvalRef, output: EvalReport.nullable() },

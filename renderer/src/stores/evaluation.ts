@@ -46,21 +46,23 @@ export const useEvaluationStore = defineStore('evaluation', () => {
 
   /**
    * A report of `runName` on `split` from checkpoint `from` for the comparison view: the cached
-   * one when it is of that checkpoint (and `fresh` is false), else a new evaluation. Leaves the
-   * Evaluate view's `report` alone. Null (with a toast) when the run cannot be evaluated.
+   * one when it is of that checkpoint (and `fresh` is false), else an evaluation on the current
+   * labels, which reuses the cached report (`reused`) when the service can prove it current
+   * (same checkpoint, settings and labels). Leaves the Evaluate view's `report` alone. Null
+   * (with a toast) when the run cannot be evaluated.
    */
   async function reportFor(
     runName: string,
     split: string,
     from: CheckpointKind,
     fresh: boolean,
-  ): Promise<EvalReport | null> {
+  ): Promise<(EvalReport & { reused?: boolean }) | null> {
     try {
       if (!fresh) {
         const cached = await api.evaluation.report({ runName, split });
         if (cached && cached.checkpoint === from) return cached;
       }
-      return await api.evaluation.evaluate({ runName, split, from });
+      return await api.evaluation.evaluate({ runName, split, from, reuse: true });
     } catch (err) {
       notices.error(
         `Evaluating ${runName} on ${split}`,
