@@ -51,6 +51,8 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     await app.page.getByTestId('fix-label-0').click();
     await app.page.waitForURL(new RegExp(`#/label/val/${failureOrder[0]}\\?`));
     expect(app.page.url()).toMatch(/queue=failures/);
+    // A val fix is not what a fine-tune learns from: the editor says so.
+    expect(await text('editor-split-role')).toMatch(/^val: changes scores only$/);
     await expect.poll(saveState).toBe('saved');
     await expect.poll(() => text('queue-place')).toBe('failure case 1 / 6');
 

@@ -89,10 +89,11 @@ describe('training service', () => {
 describe('evaluation service', () => {
   it('evaluates in a worker, caches the report and exports metrics, model and predictions', async () => {
     expect(await call('evaluation:report', { runName: 'svc-run', split: 'val' })).toBeNull();
-    const report = await call<EvalReport>('evaluation:evaluate', {
-      runName: 'svc-run',
-      split: 'val',
-    });
+    const { reused, ...report } = await call<EvalReport & { reused: boolean }>(
+      'evaluation:evaluate',
+      { runName: 'svc-run', split: 'val' },
+    );
+    expect(reused).toBe(false);
     expect(report).toMatchObject({ runName: 'svc-run', split: 'val', checkpoint: 'best' });
     expect(report.perImage).toHaveLength(4);
     expect(report.perClass).toHaveLength(11);

@@ -5,7 +5,7 @@
 import { ref, watch, type Ref } from 'vue';
 import { api } from '../api';
 
-export function useTrainSplit(runName: Ref<string>): Ref<string> {
+export function useTrainSplit(runName: Readonly<Ref<string>>): Ref<string> {
   const trainSplit = ref('train');
   watch(
     runName,
