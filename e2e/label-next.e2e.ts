@@ -75,7 +75,12 @@ describe('Label next and Pre-label the rest as drafts', () => {
     expect([...ranked].sort()).toEqual([...app.unlabeled.val].sort());
     expect(samples[0]!.entropy).toBeGreaterThanOrEqual(samples[1]!.entropy);
 
+    // Evaluation leaves the unlabeled val images out and says so.
     await pickRun();
+    await app.page.getByTestId('evaluate').click();
+    await app.page.getByTestId('failure-case-1').waitFor({ timeout: 180_000 });
+    expect(await text('eval-note')).toContain('2 unlabeled samples not used (split val');
+    await expect.poll(() => app.page.locator('[data-testid^="failure-case-"]').count()).toBe(3);
     await app.page.getByTestId('label-next').click();
     await app.page.waitForURL(new RegExp(`#/label/val/${ranked[0]}\\?`), POLL);
     expect(app.page.url()).toMatch(/queue=label-next/);

@@ -56,8 +56,8 @@ export interface PredictedLabels {
   readonly label: Uint8Array;
 }
 
-/** EvalReport without the run metadata the caller knows (run name, checkpoint, timestamp). */
-export type EvalResult = Omit<EvalReport, 'runName' | 'checkpoint' | 'evaluatedAt'>;
+/** EvalReport without what the caller adds (run name, checkpoint, timestamp, its note). */
+export type EvalResult = Omit<EvalReport, 'runName' | 'checkpoint' | 'evaluatedAt' | 'note'>;
 
 export class EvaluationCancelled extends Error {
   constructor() {

@@ -119,7 +119,7 @@ export function createEvaluationService(
         'evaluate',
       );
       const result = WorkerEvalResult.parse(value);
-      const { note: _note, masks, ...body } = result;
+      const { note, masks, ...body } = result;
       // Kept only when the worker restored the very checkpoint the basis names.
       const restored = basis?.checkpoint;
       const sameCheckpoint =
@@ -131,6 +131,7 @@ export function createEvaluationService(
         runName,
         evaluatedAt: Date.now(),
         ...(basis && sameCheckpoint && { basis }),
+        ...(note && { note }),
       });
       await writeJsonAtomic(runPaths(runDir).evalReport(split), report);
       if (masks) {

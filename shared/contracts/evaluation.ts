@@ -60,6 +60,8 @@ export const EvalReport = z.object({
   evaluatedAt: z.number(),
   /** Absent in reports saved before it was kept, or when it could not be stated. */
   basis: EvalBasis.optional(),
+  /** What the user should know about it: a fallback checkpoint, unlabeled samples not used. */
+  note: z.string().optional(),
 });
 export type EvalReport = z.infer<typeof EvalReport>;
 
