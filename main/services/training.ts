@@ -10,6 +10,7 @@ import {
   EpochMetrics,
   type TrainRequest,
   trainingContract,
+  type LastStepNumbers,
   type RunHistory,
   type RunSummary,
 } from '../../shared/contracts/training';
@@ -228,7 +229,12 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
         readJsonLines(paths.steps, StepLossLine),
         readJsonLines(paths.metrics, EpochMetrics),
       ]);
-      return { runName, steps: steps.map(({ step, loss }) => ({ step, loss })), epochs };
+      return {
+        runName,
+        steps: steps.map(({ step, loss }) => ({ step, loss })),
+        epochs,
+        last: lastNumbersOf(steps),
+      };
     },
 
     async settings({ runName }) {
@@ -244,5 +250,22 @@ export function createTrainingService(deps: TrainingServiceDeps): TrainingServic
     handlers,
     runDir: (runName) => runDirOf(session.require(), runName),
     dispose: () => host.dispose(),
+  };
+}
+
+/** The header's numbers from the step log: its last line, the loss smoothed as live progress does. */
+function lastNumbersOf(lines: readonly StepLossLine[]): LastStepNumbers | null {
+  const last = lines[lines.length - 1];
+  if (!last) return null;
+  const lossSmoothed = lines.reduce<number | null>(
+    (s, l) => (s === null ? l.loss : 0.95 * s + 0.05 * l.loss),
+    null,
+  );
+  return {
+    step: last.step,
+    loss: last.loss,
+    lossSmoothed: lossSmoothed ?? last.loss,
+    lr: last.lr ?? null,
+    imgPerSec: last.imgPerSec ?? null,
   };
 }

@@ -15,11 +15,17 @@ import { appendJsonLines } from './jsonl';
 import { runPaths } from './run-folder';
 import type { RunPositionNow, StepOutcome, TrainingSession } from './session';
 
-/** Step-loss history line in steps.jsonl: mean loss of the `n` steps ending at `step`. */
+/**
+ * Step-loss history line in steps.jsonl: mean loss of the `n` steps ending at `step`, the
+ * learning rate of its last step and the images per second over its steps (older runs' lines
+ * have neither: a settled run's header shows them from its last line).
+ */
 export const StepLossLine = z.object({
   step: z.number().int(),
   loss: z.number(),
   n: z.number().int().min(1).optional(),
+  lr: z.number().optional(),
+  imgPerSec: z.number().optional(),
 });
 export type StepLossLine = z.infer<typeof StepLossLine>;
 
@@ -275,6 +281,10 @@ class SpeedMeter {
   }
 }
 
+function emptyBucket() {
+  return { sum: 0, n: 0, lr: 0, images: 0, seconds: 0 };
+}
+
 /**
  * Buffers step losses and appends them to steps.jsonl, one line per `every` steps (aligned on
  * absolute step numbers so resumed runs line up), flushed before each checkpoint and every few
@@ -283,7 +293,7 @@ class SpeedMeter {
 export class StepLog implements LoopCallback {
   private readonly every: number;
   private pending: StepLossLine[] = [];
-  private bucket: { sum: number; n: number } = { sum: 0, n: 0 };
+  private bucket = emptyBucket();
   private lastFlushAt: number;
 
   constructor(
@@ -295,9 +305,12 @@ export class StepLog implements LoopCallback {
     this.lastFlushAt = now();
   }
 
-  onStepEnd({ outcome, position }: StepEnd): void {
+  onStepEnd({ outcome, position, seconds }: StepEnd): void {
     this.bucket.sum += outcome.loss;
     this.bucket.n += 1;
+    this.bucket.lr = outcome.lr;
+    this.bucket.images += outcome.images;
+    this.bucket.seconds += seconds;
     if (position.globalStep % this.every === 0) this.closeBucket(position.globalStep);
   }
 
@@ -317,10 +330,13 @@ export class StepLog implements LoopCallback {
 
   private closeBucket(step: number): void {
     if (this.bucket.n === 0) return;
-    const line: StepLossLine = { step, loss: this.bucket.sum / this.bucket.n };
-    if (this.bucket.n > 1) line.n = this.bucket.n;
+    const { sum, n, lr, images, seconds } = this.bucket;
+    const line: StepLossLine = { step, loss: sum / n };
+    if (n > 1) line.n = n;
+    line.lr = lr;
+    if (seconds > 0) line.imgPerSec = images / seconds;
     this.pending.push(line);
-    this.bucket = { sum: 0, n: 0 };
+    this.bucket = emptyBucket();
   }
 
   private async flush(): Promise<void> {

@@ -7,8 +7,9 @@
  *                     with a manifest of sizes + hashes; torn ones fall back to an older one).
  *   metrics.jsonl     one EpochMetrics JSON object per line, appended by the worker at each
  *                     epoch end. On resume, lines past the restored checkpoint are dropped.
- *   steps.jsonl       step losses for charts: one `{step, loss}` line per STEP_LOG_EVERY
- *                     optimizer steps (mean loss over those steps), same truncation rule.
+ *   steps.jsonl       step losses for charts: one `{step, loss, n?, lr, imgPerSec}` line per
+ *                     few optimizer steps (mean loss, last lr and speed over those steps; the
+ *                     header of a settled run shows the last line), same truncation rule.
  *   eval/<split>.json cached EvalReport of the latest evaluation of that split.
  *
  * The checkpoints are the truth for resuming; run.json is the truth for listing runs.

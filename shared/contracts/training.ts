@@ -131,10 +131,25 @@ export const RunSettings = FormSettings.extend({
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
+/**
+ * A run's last logged numbers, for a header with no live progress (a settled run, a reopened
+ * app): lr and imgPerSec are null for runs logged before they were kept.
+ */
+export const LastStepNumbers = z.object({
+  step: z.number().int(),
+  loss: z.number(),
+  lossSmoothed: z.number(),
+  lr: z.number().nullable(),
+  imgPerSec: z.number().nullable(),
+});
+export type LastStepNumbers = z.infer<typeof LastStepNumbers>;
+
 export const RunHistory = z.object({
   runName: z.string(),
   steps: z.array(z.object({ step: z.number().int(), loss: z.number() })),
   epochs: z.array(EpochMetrics),
+  /** Null: nothing logged yet. */
+  last: LastStepNumbers.nullable(),
 });
 export type RunHistory = z.infer<typeof RunHistory>;
 

@@ -105,5 +105,11 @@ describe('training store', () => {
     expect(training.warningsOf('warned')).toEqual(
       expect.arrayContaining([noVal!.notice.message, restart!.notice.message]),
     );
+
+    // Reopened on the settled run (no live progress): the header's numbers come from its log.
+    await training.select('warned');
+    expect(training.lastLogged).toMatchObject({ step: 6, loss: expect.any(Number) });
+    expect(training.lastLogged?.lr).toBeGreaterThan(0);
+    expect(training.lastLogged?.imgPerSec).toBeGreaterThan(0);
   });
 });

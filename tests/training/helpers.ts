@@ -118,10 +118,16 @@ export async function lastWeights(runDir: string): Promise<readonly NamedArray[]
   return (await readCheckpoint(checkpointDir(runDir, 'last'))).payload.model;
 }
 
-/** Step losses as logged in steps.jsonl (one line per step for short runs). */
+/**
+ * Step losses as logged in steps.jsonl (one line per step for short runs), without the lines'
+ * speed, which follows the wall clock and so differs between two identical runs.
+ */
 export function stepLosses(runDir: string): { step: number; loss: number }[] {
   return readFileSync(path.join(runDir, 'steps.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { step: number; loss: number });
+    .map((line) => {
+      const { step, loss } = JSON.parse(line) as { step: number; loss: number };
+      return { step, loss };
+    });
 }

@@ -23,7 +23,7 @@ import type {
   TrainingSession,
   ValidationOutcome,
 } from '../../main/training/session';
-import { WorkerLoop } from '../../main/training/worker-loop';
+import { WorkerLoop, type StepLossLine } from '../../main/training/worker-loop';
 
 interface Shape {
   readonly epochs: number;
@@ -208,7 +208,10 @@ function fakeRun(shape: Shape) {
     clock,
     run,
     metrics: () => lines('metrics.jsonl') as EpochMetrics[],
-    steps: () => lines('steps.jsonl') as { step: number; loss: number }[],
+    /** The loss lines (lr and speed, which follow the wall clock, are checked on their own). */
+    steps: () =>
+      (lines('steps.jsonl') as StepLossLine[]).map(({ imgPerSec: _i, lr: _l, ...loss }) => loss),
+    stepNumbers: () => lines('steps.jsonl') as StepLossLine[],
   };
 }
 
@@ -244,6 +247,8 @@ describe('run loop against a fake session', () => {
     // Files: one metrics line per epoch, one loss line per step.
     expect(r.metrics().map((m) => m.epoch)).toEqual([1, 2]);
     expect(r.steps()).toEqual([1, 2, 3, 4, 5, 6].map((step) => ({ step, loss: lossAt(step) })));
+    // Each line keeps its step's learning rate: a reopened run's header shows it.
+    expect(r.stepNumbers().map((line) => line.lr)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01, 0.01]);
   });
 
   it('pauses once the run has stopAfterSteps steps, with a pause checkpoint at that step', async () => {

@@ -77,6 +77,10 @@ describe('training service', () => {
     const history = await call<RunHistory>('training:history', { runName: 'svc-run' });
     expect(history.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    // A settled run's header numbers (loss, LR, speed) come from its step log.
+    expect(history.last).toMatchObject({ step: 8, loss: expect.any(Number) });
+    expect(history.last?.lr).toBeGreaterThan(0);
+    expect(history.last?.imgPerSec).toBeGreaterThan(0);
     expect((await call<RunSummary[]>('training:runs'))[0]).toMatchObject({
       state: 'finished',
       globalStep: 8,

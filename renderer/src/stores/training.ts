@@ -4,6 +4,7 @@ import type { CheckpointKind } from '../../../shared/contracts/common';
 import type {
   CheckpointInfo,
   EpochMetrics,
+  LastStepNumbers,
   Preset,
   RunSettings,
   RunSummary,
@@ -49,6 +50,8 @@ export const useTrainingStore = defineStore('training', () => {
   const selectedRun = ref<string | null>(null);
   const lossPoints = shallowRef<LossPoint[]>([]);
   const epochs = shallowRef<EpochMetrics[]>([]);
+  /** The selected run's last logged numbers: the header's values when no live progress has them. */
+  const lastLogged = ref<LastStepNumbers | null>(null);
   const checkpoints = ref<CheckpointInfo[]>([]);
   /** What the selected run was started with (null while loading or when it cannot be read). */
   const settings = ref<RunSettings | null>(null);
@@ -156,6 +159,7 @@ export const useTrainingStore = defineStore('training', () => {
     selectedRun.value = runName;
     lossPoints.value = [];
     epochs.value = [];
+    lastLogged.value = null;
     checkpoints.value = [];
     settings.value = null;
     void api.training
@@ -174,6 +178,7 @@ export const useTrainingStore = defineStore('training', () => {
         ...lossPoints.value.filter((p) => p.step > lastHistoryStep),
       ];
       epochs.value = history.epochs;
+      lastLogged.value = history.last;
     } catch (err) {
       notices.error(`Loading the history of ${runName}`, err);
     }
@@ -185,9 +190,10 @@ export const useTrainingStore = defineStore('training', () => {
       const history = await api.training.history({ runName });
       if (selectedRun.value !== runName) return;
       // The step log may lag the live events by a flush: keep live points beyond it.
-      const lastLogged = history.steps[history.steps.length - 1]?.step ?? -1;
-      lossPoints.value = [...history.steps, ...lossPoints.value.filter((p) => p.step > lastLogged)];
+      const lastStep = history.steps[history.steps.length - 1]?.step ?? -1;
+      lossPoints.value = [...history.steps, ...lossPoints.value.filter((p) => p.step > lastStep)];
       if (history.epochs.length >= epochs.value.length) epochs.value = history.epochs;
+      lastLogged.value = history.last;
     } catch {
       // Keep the live points; the next state change retries.
     }
@@ -284,6 +290,7 @@ export const useTrainingStore = defineStore('training', () => {
     selectedSummary,
     lossPoints,
     epochs,
+    lastLogged,
     checkpoints,
     settings,
     unavailable,
