@@ -320,6 +320,16 @@ describe('workbench: train, evaluate, export', () => {
     await page.getByTestId('nav-export').click();
     await page.getByTestId('pick-run').selectOption(RUN);
     await page.getByTestId('pick-checkpoint').selectOption('last');
+    // No evaluation on train: the metrics card says so and what to do, and cannot export.
+    await page.getByTestId('pick-split').selectOption('train');
+    await waitForText(
+      'export-metrics-description',
+      /no evaluation on train yet: evaluate it first/,
+    );
+    expect(await page.getByTestId('export-metrics-run').isDisabled()).toBe(true);
+    expect(await page.getByTestId('export-metrics-evaluate').getAttribute('href')).toMatch(
+      /evaluate\?run=.*split=train/,
+    );
     // The archive is a browser download in serve mode...
     await page.getByTestId('model-archive').check();
     await page.getByTestId('export-model-run').click();
@@ -338,6 +348,7 @@ describe('workbench: train, evaluate, export', () => {
 
     // Predicted masks of the val split (a zip) and the metrics as CSV, both downloadable.
     await page.getByTestId('pick-split').selectOption('val');
+    await waitForText('export-metrics-description', /latest evaluation of .* on val \(last/);
     await page.getByTestId('export-predictions-run').click();
     const masks = page.getByTestId('export-predictions-download');
     await masks.waitFor({ timeout: 120_000 });
