@@ -75,6 +75,10 @@ describe('workbench: dataset views', () => {
     await toast.waitFor();
     expect(await toast.innerText()).toContain('Detecting the dataset format failed');
     expect(await toast.innerText()).toContain('does-not-exist');
+    // The toast sits in its tray under the page: it covers none of the page's controls.
+    const toastBox = (await toast.boundingBox())!;
+    const pageBox = (await page.locator('main.content').boundingBox())!;
+    expect(toastBox.y).toBeGreaterThanOrEqual(pageBox.y + pageBox.height);
     await toast.getByRole('button', { name: 'Dismiss' }).click();
 
     await page.getByTestId('dataset-path').fill(datasetDir);
