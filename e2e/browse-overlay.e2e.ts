@@ -99,6 +99,27 @@ describe('Browse overlay and per-class visibility', () => {
       await app.page.getByTestId(`class-visibility-${ROAD.id}`).getAttribute('aria-pressed'),
     ).toBe('false');
 
+    // The next sample, Road still hidden: its layer never shows the host's unfiltered mask.
+    await app.page.evaluate(() => {
+      const seen = window as unknown as { hostLayers?: string[] };
+      seen.hostLayers = [];
+      new MutationObserver(() => {
+        const img = document.querySelector<HTMLImageElement>('[data-testid="layer-gt"] img');
+        if (img && !img.src.startsWith('blob:')) seen.hostLayers!.push(img.src);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    const title = await app.page.getByTestId('sample-title').innerText();
+    await app.page.getByTestId('next-sample').click();
+    await expect.poll(() => app.page.getByTestId('sample-title').innerText()).not.toBe(title);
+    await expect.poll(() => gt.getAttribute('src'), POLL).toMatch(/^blob:/);
+    expect((await coloursOf(gt)).colours[ROAD.rgb]).toBeUndefined();
+    expect(
+      await app.page.evaluate(() => (window as unknown as { hostLayers: string[] }).hostLayers),
+    ).toEqual([]);
+    await app.page.getByTestId('prev-sample').click();
+    await expect.poll(() => app.page.getByTestId('sample-title').innerText()).toBe(title);
+    await expect.poll(() => gt.getAttribute('src'), POLL).toMatch(/^blob:/);
+
     await app.page.getByTestId(`class-visibility-${SKY.id}`).click({ modifiers: ['Shift'] });
     await expect
       .poll(
