@@ -60,11 +60,23 @@ export class DatasetIndex {
     readonly scans: ReadonlyMap<string, MaskScan> = new Map(),
     /** Where current masks come from (label-source.ts); the dataset's files by default. */
     readonly labels: LabelSource = datasetFileLabels,
+    /**
+     * Folders the dataset's files may lie in (`allowedRoots` in fs/inside.ts, decided at open):
+     * the media route, thumbnails and export confine the dataset's files to these.
+     */
+    readonly allowedRoots: readonly string[] = [descriptor.root],
   ) {}
 
   /** The same dataset read through another label source (a project's edits). */
   withLabels(labels: LabelSource): DatasetIndex {
-    return new DatasetIndex(this.descriptor, this.datasetSplits, this.problems, this.scans, labels);
+    return new DatasetIndex(
+      this.descriptor,
+      this.datasetSplits,
+      this.problems,
+      this.scans,
+      labels,
+      this.allowedRoots,
+    );
   }
 
   /**

@@ -23,6 +23,7 @@ import {
   findLabelsFile,
   readLabelsFile,
 } from './classes';
+import { allowedRoots, type AllowedRoots } from '../fs/inside';
 import { detectFormat } from './detect';
 import { DatasetError } from './errors';
 import { DirCache } from './dir-cache';
@@ -117,6 +118,7 @@ async function checkAllHeaders(
   options: OpenOptions,
   maxPixels: number,
   progress: ProgressFn,
+  allowed: AllowedRoots,
 ): Promise<{
   records: Map<string, SampleRecord[]>;
   unlabeled: Map<string, SampleRecord[]>;
@@ -133,6 +135,7 @@ async function checkAllHeaders(
   for (const split of plan.splits) {
     const checked = await checkSplitHeaders(split, {
       root: plan.root,
+      allowed,
       maxPixels,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       onSample: () => progress(++done, total, 'headers'),
@@ -190,7 +193,12 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
 
   // Classes first: an unusable labels file the user named fails before any file is read.
   const choice = await chooseClasses(plan, options, cache);
-  const headers = await checkAllHeaders(plan, options, maxPixels, progress);
+  // Decided once over every split's files, so a link from one split folder into another holds.
+  const allowed = await allowedRoots(
+    plan.root,
+    plan.splits.flatMap((s) => s.samples.flatMap((p) => [p.image, p.annotation])),
+  );
+  const headers = await checkAllHeaders(plan, options, maxPixels, progress, allowed);
   const { records } = headers;
   const problems = [...choice.problems, ...headers.problems];
 
@@ -289,5 +297,5 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
       ...(unlabeled.length > 0 && { unlabeled }),
     };
   }
-  return new DatasetIndex(descriptor, splits, problems, scans);
+  return new DatasetIndex(descriptor, splits, problems, scans, undefined, allowed.roots);
 }

@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Problem, ProblemReason } from '../../shared/dataset/descriptor';
-import { isInside, realpathOrNull } from '../fs/inside';
+import { isInside, realPathOutside, type AllowedRoots } from '../fs/inside';
 import { mapLimit } from './concurrency';
 import { readImageHeader, type ColorType, type HeaderResult, type ImageHeader } from './headers';
 import type { PlannedSample, PlannedSplit } from './plan';
@@ -17,6 +17,8 @@ import type { SampleRecord } from './records';
 
 export interface HeaderCheckOptions {
   readonly root: string;
+  /** Where the dataset's files may really lie (`allowedRoots` over every split's files). */
+  readonly allowed: AllowedRoots;
   readonly maxPixels: number;
   readonly concurrency?: number;
   readonly onSample?: (done: number) => void;
@@ -91,11 +93,17 @@ function checkOne(
   return ok ? h : null;
 }
 
-/** Where `file` really is when a link takes it outside `realRoot`, else null (also when missing). */
-async function linksOutside(file: string, realRoot: string): Promise<string | null> {
-  if (file === '') return null;
-  const real = await realpathOrNull(file);
-  return real && !isInside(realRoot, real) ? real : null;
+/** Why `file` (really at `target`, outside the allowed roots) is not read. */
+function outsideDetail(
+  role: string,
+  file: string,
+  name: string,
+  target: string,
+  allowed: AllowedRoots,
+): string {
+  const via = allowed.refused.find((r) => isInside(r.link, path.resolve(file)));
+  if (!via) return `${role} ${name} links to ${target}, outside the dataset folder; it is not read`;
+  return `${role} ${name} is reached through the folder link ${via.link} -> ${via.target}, ${via.reason}, which is not followed; it is not read (link the folder that holds the files instead)`;
 }
 
 /**
@@ -129,7 +137,6 @@ async function checkSample(
   planned: PlannedSample,
   split: string,
   options: HeaderCheckOptions,
-  realRoot: string,
 ): Promise<CheckedSample> {
   const problems: Problem[] = [];
   if (planned.problem) return { record: null, annotationColor: null, problems: [planned.problem] };
@@ -139,14 +146,14 @@ async function checkSample(
   // A file that links outside the dataset is never read (not even its header): every
   // consumer (training, prediction, the media route) then skips the sample by this problem.
   const outside = await Promise.all(
-    [planned.image, planned.annotation].map((f) => linksOutside(f, realRoot)),
+    [planned.image, planned.annotation].map((f) => realPathOutside(f, options.allowed.realRoots)),
   );
   outside.forEach((target, i) => {
     const file = i === 0 ? planned.image : planned.annotation;
     if (target)
       reporter(file)(
         'outside_dataset',
-        `${i === 0 ? 'image' : 'annotation'} ${rel(file)} links to ${target}, outside the dataset folder; it is not read`,
+        outsideDetail(i === 0 ? 'image' : 'annotation', file, rel(file), target, options.allowed),
       );
   });
   if (problems.length > 0) {
@@ -214,11 +221,10 @@ export async function checkSplitHeaders(
   split: PlannedSplit,
   options: HeaderCheckOptions,
 ): Promise<CheckedSample[]> {
-  const realRoot = (await realpathOrNull(options.root)) ?? path.resolve(options.root);
   return mapLimit(
     split.samples,
     options.concurrency ?? 24,
-    (s) => checkSample(s, split.name, options, realRoot),
+    (s) => checkSample(s, split.name, options),
     options.onSample,
     options.signal,
   );

@@ -20,6 +20,7 @@ import { encodeBmp } from '../dataset/codecs/bmp';
 import { pngChunkBeforeData } from '../dataset/codecs/png-index';
 import type { DatasetIndex, SampleRecord } from '../dataset/index';
 import { writeFileAtomic } from '../fs/atomic';
+import { isInside, realPathOutside, realRootsOf, realpathOrNull } from '../fs/inside';
 import { LabelsError } from './errors';
 import type { IdMask } from './payload';
 import { encodeIdPng, encodePng } from './png';
@@ -119,16 +120,34 @@ export function labelMap(descriptor: DatasetDescriptor): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Hard-links (or copies, across file systems) every file of `from` into `to`. */
-async function mirrorTree(from: string, to: string, skip: ReadonlySet<string>): Promise<void> {
+/**
+ * Hard-links (or copies, across file systems) every file of `from` into `to`. Links are followed
+ * only where the dataset's allowed roots say (fs/inside.ts): a linked split folder is mirrored
+ * like a real one, a link out of the roots is left out, and a folder link back into the folders
+ * being walked (a loop) is not entered.
+ */
+async function mirrorTree(
+  from: string,
+  to: string,
+  skip: ReadonlySet<string>,
+  realRoots: readonly string[],
+  walked: readonly string[] = [],
+): Promise<void> {
   await fs.mkdir(to, { recursive: true });
+  const chain = [...walked, (await realpathOrNull(from)) ?? from];
   for (const entry of await fs.readdir(from, { withFileTypes: true })) {
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
-    if (entry.isDirectory()) await mirrorTree(source, target, skip);
-    else if (entry.isFile() && !skip.has(source)) {
+    const real = entry.isSymbolicLink() ? await realpathOrNull(source) : source;
+    if (!real || (real !== source && (await realPathOutside(real, realRoots)))) continue;
+    const stats = real === source ? entry : await fs.stat(real);
+    if (stats.isDirectory()) {
+      if (!chain.some((dir) => isInside(real, dir))) {
+        await mirrorTree(source, target, skip, realRoots, chain);
+      }
+    } else if (stats.isFile() && !skip.has(source)) {
       await fs.rm(target, { force: true });
-      await fs.link(source, target).catch(() => fs.copyFile(source, target));
+      await fs.link(real, target).catch(() => fs.copyFile(real, target));
     }
   }
 }
@@ -166,7 +185,8 @@ export async function exportLabels(
   if (options.encoding === 'dataset') {
     const layout = store.layout;
     if (!options.inPlace) {
-      await mirrorTree(root, dir, new Set(edited.map((s) => s.annotation)));
+      const realRoots = await realRootsOf(index.allowedRoots);
+      await mirrorTree(root, dir, new Set(edited.map((s) => s.annotation)), realRoots);
     }
     let done = 0;
     for (const record of edited) {

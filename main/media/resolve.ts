@@ -14,7 +14,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isInside, realpathOrNull } from '../fs/inside';
+import { isInside, realRootsOf, realpathOrNull } from '../fs/inside';
 
 export const SAMPLE_LAYERS = [
   'image',
@@ -151,10 +151,7 @@ export async function confineToRoots(
   }
   const real = await realpathOrNull(absolute);
   if (!real) return refuse(404, 'no such file');
-  const realRoots = (await Promise.all(lexicalRoots.map(realpathOrNull))).filter(
-    (r): r is string => r !== null,
-  );
-  if (!realRoots.some((root) => isInside(root, real))) {
+  if (!(await realRootsOf(lexicalRoots)).some((root) => isInside(root, real))) {
     return refuse(403, 'links outside the allowed folders');
   }
   const stats = await fs.stat(real);

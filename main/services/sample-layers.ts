@@ -153,9 +153,9 @@ function unusableSampleLayer(
 ): SampleLayerFile | null {
   const image = index.findLabelable(id, split)?.image ?? previewableImage(index, id, split);
   if (!image) return null;
-  const sources = [{ file: image, roots: [index.descriptor.root] }];
+  const sources = [{ file: image, roots: index.allowedRoots }];
   if (layer === 'image')
-    return { sources, produce: () => Promise.resolve(image), roots: [index.descriptor.root] };
+    return { sources, produce: () => Promise.resolve(image), roots: index.allowedRoots };
   if (layer === 'thumb') {
     return {
       sources,
@@ -169,8 +169,8 @@ function unusableSampleLayer(
 /** The sample's current mask (an edit in the project, else the dataset's file) and its root. */
 function maskSource(project: OpenProject, index: DatasetIndex, sample: SampleRecord): ConfinedFile {
   const mask = index.currentMask(sample);
-  const root = mask.origin === 'edit' ? project.labelsDir : index.descriptor.root;
-  return { file: mask.file, roots: [root] };
+  const roots = mask.origin === 'edit' ? [project.labelsDir] : index.allowedRoots;
+  return { file: mask.file, roots };
 }
 
 /**
@@ -190,7 +190,7 @@ export function sampleLayerFile(
   const layersDir = path.join(project.cacheDir, 'layers');
   const classesKey = JSON.stringify(index.mapper.classes);
   const gtKey = [index.currentMask(sample).stamp, classesKey];
-  const image: ConfinedFile = { file: sample.image, roots: [index.descriptor.root] };
+  const image: ConfinedFile = { file: sample.image, roots: index.allowedRoots };
   const mask = maskSource(project, index, sample);
 
   switch (layer) {

@@ -95,6 +95,7 @@ export class Workspace {
       state.index.problems,
       state.index.scans,
       state.index.labels,
+      state.index.allowedRoots,
     );
     state.stats.clear();
     // Which values the classes explain may have changed: look at the masks' values again.

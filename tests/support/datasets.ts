@@ -4,11 +4,13 @@
  */
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -125,4 +127,19 @@ export function unlabelLastOf(dir: string, split: string, count: number): string
   });
   writeFileSync(list, `${kept.join('\n')}\n`);
   return ids;
+}
+
+/**
+ * Moves the split folders of a CamVid-layout copy into `elsewhere` and leaves a symbolic link
+ * to each in its place (`train -> ELSEWHERE/train`): a dataset whose files live on a big disk.
+ */
+export function linkSplitFolders(dir: string, elsewhere: string): void {
+  mkdirSync(elsewhere, { recursive: true });
+  for (const sub of ['train', 'trainannot', 'val', 'valannot']) {
+    const inside = path.join(dir, sub);
+    if (!existsSync(inside)) continue;
+    cpSync(inside, path.join(elsewhere, sub), { recursive: true });
+    rmSync(inside, { recursive: true });
+    symlinkSync(path.join(elsewhere, sub), inside, 'dir');
+  }
 }
