@@ -27,10 +27,11 @@ export function reportInputSize(
   out: Output,
   size: InputSize,
   imageSize: InputSize | null,
-  chosen: boolean,
+  /** The option that chose the size (`--size`, `--config`), or null for the dataset's default. */
+  chosenBy: string | null,
 ): void {
   const from = imageSize ? ` for the dataset's ${imageSize.width}x${imageSize.height} images` : '';
-  out.info(`input size ${size.width}x${size.height}${chosen ? ' (--size)' : ''}${from}`);
+  out.info(`input size ${size.width}x${size.height}${chosenBy ? ` (${chosenBy})` : ''}${from}`);
   const warning = imageSize && aspectWarning(imageSize, size);
   if (warning) out.warn(warning);
 }

@@ -19,10 +19,16 @@ function deepMerge(base: unknown, over: unknown): unknown {
 }
 
 /**
- * Full config from a preset name (`default` when absent) plus overrides (deep-merged; arrays
- * replace). Throws a ZodError on invalid input, including a preset name that does not exist.
+ * Full config from a preset name (`default` when absent) plus layers of overrides, each
+ * deep-merged onto the ones before it (objects merge field by field; arrays and scalars
+ * replace; an undefined value leaves the field as it was). The preset is the last layer's
+ * that names one. Throws a ZodError on invalid input, including a preset name that does not
+ * exist.
  */
-export function makeTrainingConfig(overrides: TrainingConfigOverrides = {}): TrainingConfig {
-  const preset = PresetName.parse(overrides.preset ?? 'default');
-  return TrainingConfig.parse(deepMerge(presetOf(preset).defaults, overrides));
+export function makeTrainingConfig(...layers: TrainingConfigOverrides[]): TrainingConfig {
+  let named: unknown = 'default';
+  for (const layer of layers) if (layer.preset !== undefined) named = layer.preset;
+  const preset = PresetName.parse(named);
+  const merged = layers.reduce<unknown>(deepMerge, presetOf(preset).defaults);
+  return TrainingConfig.parse(merged);
 }

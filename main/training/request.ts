@@ -14,39 +14,50 @@ const NO_AUGMENTATION = {
   colorJitter: { brightness: 0, contrast: 0, saturation: 0 },
 };
 
-/** Expands what the user set (Train form or CLI flags) onto the preset's full config. */
+/**
+ * Expands what the user set onto the preset's full config, in layers: the preset's defaults,
+ * the input size the dataset's images give (`imageSize`), then `file` (a `--config` file's
+ * fields, possibly partial; nested objects merge field by field), then the Train form's or
+ * the CLI's flags. A time budget with no epochs from the file or the flags lets the budget
+ * decide when the run ends.
+ */
 export function configFromRequest(
   request: ParsedTrainRequest,
   imageSize: InputSize | null = null,
+  file: TrainingConfigOverrides = {},
 ): TrainingConfig {
-  const base = defaultInputSize(request.preset, imageSize);
-  const overrides: TrainingConfigOverrides = { preset: request.preset, inputSize: base };
+  const base: TrainingConfigOverrides = {
+    preset: request.preset,
+    inputSize: defaultInputSize(request.preset, imageSize),
+  };
+  const flags: TrainingConfigOverrides = { preset: request.preset };
   if (request.width !== undefined || request.height !== undefined) {
-    overrides.inputSize = {
-      width: request.width ?? base.width,
-      height: request.height ?? base.height,
+    flags.inputSize = {
+      ...(request.width !== undefined && { width: request.width }),
+      ...(request.height !== undefined && { height: request.height }),
     };
   }
-  if (request.batch !== undefined) overrides.batchSize = request.batch;
-  if (request.epochs !== undefined) overrides.epochs = request.epochs;
-  if (request.timeBudgetSeconds !== undefined) {
-    overrides.timeBudgetSeconds = request.timeBudgetSeconds;
-    // The budget decides when the run ends; epochs given with it only bound it.
-    if (request.epochs === undefined) overrides.epochs = MAX_EPOCHS;
+  if (request.batch !== undefined) flags.batchSize = request.batch;
+  if (request.epochs !== undefined) flags.epochs = request.epochs;
+  if (request.timeBudgetSeconds !== undefined) flags.timeBudgetSeconds = request.timeBudgetSeconds;
+  const budget = flags.timeBudgetSeconds ?? file.timeBudgetSeconds ?? null;
+  // The budget decides when the run ends; epochs given with it only bound it.
+  if (budget !== null && flags.epochs === undefined && file.epochs === undefined) {
+    flags.epochs = MAX_EPOCHS;
   }
-  if (request.lr !== undefined) overrides.optimizer = { lr: request.lr };
-  if (request.seed !== undefined) overrides.seed = request.seed;
+  if (request.lr !== undefined) flags.optimizer = { lr: request.lr };
+  if (request.seed !== undefined) flags.seed = request.seed;
   if (request.checkpointEveryMinutes !== undefined) {
-    overrides.checkpointEveryMinutes = request.checkpointEveryMinutes;
+    flags.checkpointEveryMinutes = request.checkpointEveryMinutes;
   }
-  if (request.augment === false) overrides.augmentation = NO_AUGMENTATION;
+  if (request.augment === false) flags.augmentation = NO_AUGMENTATION;
   if (request.classWeights !== undefined) {
     // On = the preset's own frequency scheme (or inverse sqrt frequency if it has none).
     const own = presetOf(request.preset).defaults.classWeights;
     const scheme = typeof own === 'string' && own !== 'none' ? own : 'inverse-sqrt-frequency';
-    overrides.classWeights = request.classWeights ? scheme : 'none';
+    flags.classWeights = request.classWeights ? scheme : 'none';
   }
-  return makeTrainingConfig(overrides);
+  return makeTrainingConfig(base, file, flags);
 }
 
 /** Epoch bound of a run with a time budget and no --epochs (the config's maximum). */

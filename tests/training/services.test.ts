@@ -12,6 +12,8 @@ import type {
 import { readZip } from '../../main/fs/zip';
 import { createServeHost } from '../../main/serve/host';
 import { createAppServices } from '../../main/services/index';
+import { makeTrainingConfig } from '../../main/engine/config';
+import { readRunFile } from '../../main/training/run-folder';
 import { ensureBuilt } from '../support/build';
 import {
   serviceCalls,
@@ -52,6 +54,13 @@ describe('training service', () => {
       stopAfterSteps: 5,
     });
     expect(started).toMatchObject({ runName: 'svc-run', state: 'starting' });
+    // A partial request merges onto the preset's defaults, not the config schema's.
+    const { config } = await readRunFile(path.join(fixture.base, 'project', 'runs', 'svc-run'));
+    expect(config).toEqual(
+      makeTrainingConfig({ inputSize: { width: 64, height: 64 }, batchSize: 2, epochs: 2 }),
+    );
+    expect(config).toMatchObject({ widthMultiplier: 1.5, schedule: { type: 'poly' } });
+    expect(config.augmentation.flip).toBe(true);
     expect((await callError('training:start', { runName: 'svc-run' })).code).toBe('run_exists');
     await fixture.eventually(stateIs('paused'));
 

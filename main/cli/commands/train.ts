@@ -5,7 +5,6 @@ import { TrainRequest } from '../../../shared/contracts/training';
 import type { RunMode } from '../../../shared/training/state';
 import { builtEntry } from '../../paths';
 import { TrainingHost, type HostEvent, type RunOutcome } from '../../training/host';
-import { configFromRequest } from '../../training/request';
 import {
   RunFolderError,
   createRunFolder,
@@ -29,7 +28,7 @@ import { parseSize } from '../options';
 import { reportInputSize, trainImageSize } from '../train-size';
 import { parseDuration } from '../../../shared/training/time-budget';
 import { onShutdownRequest } from '../shutdown';
-import { applyTrainFlags, readTrainConfigFile } from '../train-config';
+import { readTrainConfigFile, resolveTrainConfig } from '../train-config';
 import { initRunFolder, projectTrainTarget } from '../train-project';
 
 /** A valid run name from the run folder's name (the CLI's RUN is a path). */
@@ -48,13 +47,19 @@ export const trainCommand: CliCommand = {
   notes: [
     'One of --dataset DIR or --project PROJECT is required, and --run.',
     '--init MODEL_DIR fine-tunes a model from `segstudio export`; --init RUN starts from its best checkpoint.',
+    '--config FILE may be partial: each field it gives replaces that one field of what train uses without it; --dry-run shows the result.',
   ],
   options: {
     config: {
       type: 'string',
       value: 'FILE',
-      description: "training config (JSON or YAML, or a run's run.json); flags given too win",
+      description:
+        "training config fields (JSON or YAML, or a run's run.json), each over what train uses without it; flags given too win",
       default: "the preset's defaults",
+    },
+    'dry-run': {
+      type: 'boolean',
+      description: 'print the full config the run would train with, then exit: nothing is made',
     },
     dataset: {
       type: 'string',
@@ -163,7 +168,7 @@ export const trainCommand: CliCommand = {
     const val = stringOption(values, 'val');
     const parsed = TrainRequest.safeParse({
       runName: runNameFor(runDir),
-      preset: stringOption(values, 'preset') ?? fileConfig?.preset ?? 'default',
+      preset: stringOption(values, 'preset') ?? fileConfig?.overrides.preset ?? 'default',
       trainSplit: stringOption(values, 'train') ?? 'train',
       valSplit: val === 'none' ? null : (val ?? 'val'),
       ...parseSize(stringOption(values, 'size')),
@@ -193,10 +198,16 @@ export const trainCommand: CliCommand = {
       throw new CliError('--init (seed .pt weights) needs --preset seed-alexnet-fcn', 2);
     }
     const imageSize = await trainImageSize(datasetRef, request.trainSplit);
-    const config = fileConfig
-      ? applyTrainFlags(fileConfig, request, values['preset'] !== undefined)
-      : configFromRequest(request, imageSize);
-    reportInputSize(out, config.inputSize, imageSize, request.width !== undefined || !!fileConfig);
+    const config = resolveTrainConfig(request, imageSize, fileConfig);
+    const sizeFrom =
+      request.width !== undefined ? '--size' : fileConfig?.overrides.inputSize ? '--config' : null;
+    reportInputSize(out, config.inputSize, imageSize, sizeFrom);
+    if (values['dry-run'] === true) {
+      out.result({ dryRun: true, run: runDir, runName: request.runName, config }, () =>
+        JSON.stringify(config, null, 2),
+      );
+      return 0;
+    }
     await createRunFolder(runDir, {
       initFrom: initRun ?? (init === undefined ? null : path.resolve(init)),
       ...(initRun && { sourceRun: path.basename(initRun) }),
