@@ -98,16 +98,8 @@ describe('segstudio train --config', () => {
   /** The config `segstudio train --dataset DATASET ARGS` would train with (--dry-run). */
   function dryRun(...args: string[]): TrainingConfig {
     const runDir = path.join(work.dir, 'dry');
-    const r = segstudio(
-      'train',
-      '--dataset',
-      dataset,
-      '--run',
-      runDir,
-      '--dry-run',
-      '--json',
-      ...args,
-    );
+    const command = ['train', '--dataset', dataset, '--run', runDir, '--dry-run', '--json'];
+    const r = segstudio(...command, ...args);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(runDir)).toBe(false);
     return lastJsonLine<{ config: TrainingConfig }>(r.stdout).config;
