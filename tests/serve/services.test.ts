@@ -250,7 +250,7 @@ describe('dataset service on the sample', () => {
     // Training indices 0..5 and 255 for the void seam; nothing else.
     expect(new Set(data).size).toBeGreaterThan(3);
     expect([...new Set(data)].every((v) => v <= 5 || v === 255)).toBe(true);
- 
+
     // Browse's mask overlay: the same mask at thumbnail size, the void seam transparent.
     const overlay = await services.media.resolve(detail.maskOverlay);
     if (!overlay.ok) throw new Error('maskOverlay');
