@@ -13,22 +13,14 @@
 // Prints a table, then one JSON line.
 /* global window, document, location, requestAnimationFrame, MutationObserver */
 import { spawn } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
+import { median, percentile, treeCpuMillis } from './lib/measure.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
@@ -133,15 +125,6 @@ const TRACE_CATEGORIES = [
   'toplevel',
 ];
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
-};
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
-};
-
 /** Navigates to the editor on split/id and resolves with ms until its mask is drawn. */
 async function openSample(page, id) {
   return page.evaluate(async (target) => {
@@ -188,35 +171,6 @@ async function lastSaveMillis(page) {
   const end = events.findLastIndex(([s]) => s === 'saved');
   const start = events.findLastIndex(([s], i) => s === 'saving' && i < end);
   return end > 0 && start >= 0 ? events[end][1] - events[start][1] : NaN;
-}
-
-/**
- * CPU time (user + system) of a process and all its descendants, from /proc, in ms; `skip`
- * leaves out those processes and theirs, `withRoot: false` the process itself.
- */
-function treeCpuMillis(pid, { skip = [], withRoot = true } = {}) {
-  if (!pid || !existsSync('/proc/self/stat')) return NaN;
-  const stats = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // Fields after the command (which may hold spaces) start at state; ppid is the 2nd.
-      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      stats.push({ pid: Number(name), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      // The process ended while listed.
-    }
-  }
-  const tree = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const s of stats) {
-      if (!tree.has(s.pid) && tree.has(s.ppid) && !skip.includes(s.pid)) grew = tree.add(s.pid);
-    }
-  }
-  if (!withRoot) tree.delete(pid);
-  return stats.filter((s) => tree.has(s.pid)).reduce((n, s) => n + s.ticks, 0) * 10;
 }
 
 /**

@@ -22,7 +22,7 @@
 // Prints a table of each stage's wall and CPU seconds (CPU of this process and every worker
 // process it started; stderr with --json), then one JSON line.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
 import sharp from 'sharp';
+import { processTable } from './lib/measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -88,21 +89,13 @@ if (!CAMVID) {
 // ---- CPU of this process tree (Linux /proc): own time plus reaped children's, per process ----
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 function treeCpuSeconds() {
-  const stats = new Map();
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
-      stats.set(Number(pid), { ppid: Number(f[1]), ticks: +f[11] + +f[12] + +f[13] + +f[14] });
-    } catch {
-      // The process ended while we looked: its time is in its parent's reaped total now.
-    }
-  }
+  const stats = new Map(processTable().map((s) => [s.pid, s]));
   let ticks = 0;
   const todo = [process.pid];
   while (todo.length) {
     const pid = todo.pop();
-    ticks += stats.get(pid)?.ticks ?? 0;
+    const own = stats.get(pid);
+    ticks += own ? own.ticks + own.reaped : 0;
     for (const [child, s] of stats) if (s.ppid === pid) todo.push(child);
   }
   return ticks / TICK;
