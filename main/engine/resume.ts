@@ -75,6 +75,7 @@ export function assertStateFits(
     a.inputSize.width !== b.inputSize.width ||
     a.inputSize.height !== b.inputSize.height ||
     a.widthMultiplier !== b.widthMultiplier ||
+    a.decoderStride !== b.decoderStride ||
     state.numClasses !== target.numClasses
   ) {
     throw new Error(`${target.where} was written for a different model (preset/size/classes)`);

@@ -112,6 +112,13 @@ export const TrainingConfig = z.object({
   /** default preset only: channel width multiplier of the encoder-decoder. */
   widthMultiplier: z.number().positive().max(4).default(1),
   /**
+   * default preset only: the finest scale of the decoder, 4 (1/4, the first layout) or 2 (one
+   * more stage at 1/2 with a skip from the stem, for thin objects). The schema default stays 4
+   * so that run.json files written before the field existed still build the network their
+   * checkpoints hold.
+   */
+  decoderStride: z.union([z.literal(2), z.literal(4)]).default(4),
+  /**
    * Decay of an exponential moving average of the weights (per optimizer step); 0 = off. When
    * on, the average is what the run validates, keeps as `best` and exports.
    */

@@ -4,8 +4,9 @@
  * Encoder: strided 3x3 conv downsamplers to 1/2, 1/4, 1/8 and 1/16, with depthwise-separable
  * residual blocks at 1/4, 1/8 and 1/16 (5x5 depthwise kernels at 1/16 for a large receptive
  * field; tfjs has no gradients for dilated convs, so depth and downsampling provide context).
- * Decoder: 1x1 projections + bilinear x2 upsampling with additive skips from 1/8 and 1/4, a
- * residual block at each scale, a 1x1 classifier and a bilinear upsample to the input size.
+ * Decoder: 1x1 projections + bilinear x2 upsampling with additive skips from 1/8 and 1/4 (and,
+ * with `decoderStride: 2`, from the stem at 1/2), a residual block at each scale, a 1x1
+ * classifier and a bilinear upsample to the input size.
  * BatchNorm + ReLU throughout. Output: logits [B, H, W, numClasses].
  */
 import type * as tfjs from '@tensorflow/tfjs';
@@ -28,6 +29,8 @@ export interface DefaultNetOptions {
   readonly numClasses: number;
   /** Channel multiplier (1 = 16/32/64/128 channels at 1/2, 1/4, 1/8, 1/16). */
   readonly widthMultiplier?: number;
+  /** Finest decoder scale: 4 (default) or 2 (a stage at 1/2 with a skip from the stem). */
+  readonly decoderStride?: 2 | 4;
   /** Use the analytic training-mode BatchNorm (default true); see fast-bn.ts. */
   readonly fastBatchNorm?: boolean;
   /**
@@ -126,8 +129,8 @@ function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   };
 
   // Encoder.
-  let x = conv(input, ch(16), 3, 2, 'enc1_down'); // 1/2
-  x = conv(x, ch(32), 3, 2, 'enc2_down'); // 1/4
+  const skip2 = conv(input, ch(16), 3, 2, 'enc1_down'); // 1/2
+  let x = conv(skip2, ch(32), 3, 2, 'enc2_down'); // 1/4
   x = block(x, 3, 'enc2_b1');
   const skip4 = block(x, 3, 'enc2_b2');
   x = conv(skip4, ch(64), 3, 2, 'enc3_down'); // 1/8
@@ -148,6 +151,14 @@ function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
   x = resizeTo(tf, x, ...spatialShape(skip4), 'dec4');
   x = tf.layers.add({ name: 'dec4_skip' }).apply([x, skip4]) as SymbolicTensor;
   x = block(x, 3, 'dec4_b1');
+  if (opts.decoderStride === 2) {
+    // Poles and signs are 2-5 px wide at 480x360, under one pixel at 1/4: this stage lets the
+    // classifier see the stem's 1/2-scale edges before the last upsample.
+    x = conv(x, ch(16), 1, 1, 'dec2_proj');
+    x = resizeTo(tf, x, ...spatialShape(skip2), 'dec2');
+    x = tf.layers.add({ name: 'dec2_skip' }).apply([x, skip2]) as SymbolicTensor;
+    x = block(x, 3, 'dec2_b1');
+  }
   x = classifierConv(tf, x, opts.numClasses, 'classifier');
   const logits = resizeTo(tf, x, opts.height, opts.width, 'logits');
   return tf.model({ inputs: input, outputs: logits, name: 'segstudio_default' });
@@ -172,6 +183,7 @@ export const defaultPreset: PresetDefinition = {
     // 24/48/96/192 channels (~464k parameters): +3.7 points val mIoU per epoch over 1.0 in
     // screening, for ~1.3x the step time at 240x180 (bench/RESULTS.md, "Default recipe").
     widthMultiplier: 1.5,
+    decoderStride: 2,
     optimizer: { lr: 2e-3, weightDecay: 1e-4 },
     schedule: { type: 'poly', warmupSteps: 100, power: 0.9, minLr: 1e-5 },
     augmentation: {
@@ -190,5 +202,6 @@ export const defaultPreset: PresetDefinition = {
       ...config.inputSize,
       numClasses,
       widthMultiplier: config.widthMultiplier,
+      decoderStride: config.decoderStride,
     }),
 };
