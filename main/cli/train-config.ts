@@ -76,9 +76,17 @@ export function resolveTrainConfig(
   file: TrainConfigFile | null,
 ): TrainingConfig {
   if (!file) return configFromRequest(request, imageSize);
+  return checkedConfig(file, () => configFromRequest(request, imageSize, file.overrides));
+}
+
+/**
+ * `build()`'s config (the file's fields merged on whatever the caller starts from), or a
+ * CliError naming the file and the first bad or unknown field.
+ */
+export function checkedConfig(file: TrainConfigFile, build: () => TrainingConfig): TrainingConfig {
   let config: TrainingConfig;
   try {
-    config = configFromRequest(request, imageSize, file.overrides);
+    config = build();
   } catch (err) {
     if (!(err instanceof ZodError)) throw err;
     const issue = err.issues[0];

@@ -95,12 +95,16 @@ export async function benchmarkTraining(opts: BenchOptions): Promise<BenchResult
   const source = new RandomSource(opts.batch, opts.width, opts.height, opts.classes);
   const trainer = await Trainer.create(
     {
+      // The PyTorch twin's step: plain cross-entropy, no class weights, no weight average.
+      // `opts.config` may ask for a recipe's extras (`segstudio bench --config FILE`).
+      classWeights: 'none',
+      loss: { type: 'cross-entropy' },
+      emaDecay: 0,
       ...opts.config,
       preset: opts.preset,
       inputSize: { width: opts.width, height: opts.height },
       batchSize: opts.batch,
       epochs: 100_000,
-      classWeights: 'none',
       ...(opts.widthMultiplier !== undefined && { widthMultiplier: opts.widthMultiplier }),
     },
     { train: source },

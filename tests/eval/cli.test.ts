@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +197,27 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     // The table (stderr with --json, like all human output).
     expect(run.stderr).toMatch(/median step\s+\d+\.\d{3} s/);
     expect(run.stderr).toMatch(/images\/s\s+\d/);
+  });
+
+  it('bench --config times a recipe (here the 1/4 decoder) and names the file of a bad field', async () => {
+    const args = ['bench', '--size', '64x64', '--batch', '1', '--steps', '1', '--warmup', '0'];
+    const run = (...extra: string[]): ReturnType<typeof segstudio> =>
+      segstudio([...args, ...extra, '--json']);
+    const plain = lastJsonLine<{ parameters: number; config_file: string | null }>(run().stdout);
+    expect(plain.config_file).toBeNull();
+    const recipe = path.join(dir, 'recipe.json');
+    await writeFile(recipe, JSON.stringify({ decoderStride: 4, emaDecay: 0.99 }));
+    const timed = run('--config', recipe);
+    expect(timed.status, timed.stderr).toBe(0);
+    const r = lastJsonLine<{ parameters: number; config_file: string | null }>(timed.stdout);
+    expect(r.config_file).toBe(recipe);
+    // The default's 1/2 stage (dec2_*) is gone: fewer weights than the plain default.
+    expect(r.parameters).toBeLessThan(plain.parameters);
+    const typo = path.join(dir, 'typo.json');
+    await writeFile(typo, JSON.stringify({ emaDecy: 0.99 }));
+    const bad = run('--config', typo);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--config .*typo\.json: unknown field emaDecy/);
   });
 
   it('bench without --json prints the table and still ends with the JSON line', () => {
