@@ -78,8 +78,10 @@ if (!existsSync(path.join(root, 'out', 'main', 'cli.cjs'))) {
 const shape = ['--preset', 'default', '--size', values.size, '--batch', values.batch];
 const pairs = [];
 for (let rep = 0; rep < reps; rep++) {
+  // --recipe: the same loss, class weights and weight average as the real epochs train with.
   const compute = run(`compute-only step (pair ${rep + 1}/${reps})`, [
     ...shape,
+    '--recipe',
     '--classes',
     '12',
     '--steps',

@@ -213,6 +213,9 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     expect(r.config_file).toBe(recipe);
     // The default's 1/2 stage (dec2_*) is gone: fewer weights than the plain default.
     expect(r.parameters).toBeLessThan(plain.parameters);
+    const own = run('--recipe');
+    expect(own.status, own.stderr).toBe(0);
+    expect(lastJsonLine<{ recipe: boolean }>(own.stdout).recipe).toBe(true);
     const typo = path.join(dir, 'typo.json');
     await writeFile(typo, JSON.stringify({ emaDecy: 0.99 }));
     const bad = run('--config', typo);

@@ -1,13 +1,21 @@
 import { writeFileSync } from 'node:fs';
+import type { TrainingConfigOverrides } from '../../../shared/training/config';
 import { PresetName } from '../../../shared/training/presets';
 import { openDataset } from '../../dataset/open';
 import { benchmarkTraining, type BenchResult } from '../../engine/bench';
 import { makeTrainingConfig } from '../../engine/config';
+import { presetOf } from '../../engine/models/registry';
 import { benchmarkEpochs, type EpochBenchRow } from '../../engine/bench-epochs';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import { warnIfFallback } from '../fallback-warning';
 import { parseSize } from '../options';
 import { checkedConfig, readTrainConfigFile } from '../train-config';
+
+/** The parts of `preset`'s default recipe that change a step's cost but not the network. */
+function recipeOf(preset: PresetName): TrainingConfigOverrides {
+  const { classWeights, loss, emaDecay } = presetOf(preset).defaults;
+  return { classWeights, loss, emaDecay };
+}
 
 function benchTable(r: Omit<BenchResult, 'topology'> & { frozen: boolean }): string[] {
   const rows: [string, string][] = [
@@ -75,8 +83,9 @@ export const benchCommand: CliCommand = {
     "Defaults: the preset's size and batch, 12 classes, 10 timed steps after 2 warm-up steps.",
     "--freeze keeps the seed model's AlexNet features frozen (the seed's own workload).",
     "A step is the PyTorch twin's: plain cross-entropy, no class weights, no weight average;",
-    '--config FILE times a recipe instead (its loss, class weights, emaDecay, width ...;',
-    '--preset, --size and --batch win over the file).',
+    "--recipe times the preset's own training recipe; --config FILE times the step of a",
+    'config file (its loss, class weights, emaDecay, width ...; --preset, --size and --batch',
+    'win over the file).',
     '--inference times forward passes of a batch (no gradients) instead of optimizer steps.',
     "--topology FILE writes the network's Layers topology (JSON) there, for the PyTorch twin.",
     '--dataset DIR [--epochs E] trains E whole epochs (default 2) on its train split instead',
@@ -105,6 +114,12 @@ export const benchCommand: CliCommand = {
       value: 'W',
       description: 'untimed warm-up steps first',
       default: '2',
+    },
+    recipe: {
+      type: 'boolean',
+      description:
+        "time the preset's own recipe (its loss, class weights, weight average) instead of the twin's step",
+      default: 'off',
     },
     config: {
       type: 'string',
@@ -177,9 +192,12 @@ export const benchCommand: CliCommand = {
       `bench ${preset.data} ${size.width}x${size.height} batch ${batch}, ${classes} classes, ${warmup} warm-up + ${steps} timed steps`,
     );
     const configPath = stringOption(values, 'config');
-    const recipe = configPath ? await readTrainConfigFile(configPath) : null;
-    if (recipe)
-      checkedConfig(recipe, () => makeTrainingConfig({ preset: preset.data }, recipe.overrides));
+    const configFile = configPath ? await readTrainConfigFile(configPath) : null;
+    if (configFile) {
+      checkedConfig(configFile, () =>
+        makeTrainingConfig({ preset: preset.data }, configFile.overrides),
+      );
+    }
     const bar = out.progress('bench', steps, 'step');
     const result = await benchmarkTraining({
       preset: preset.data,
@@ -188,7 +206,11 @@ export const benchCommand: CliCommand = {
       classes,
       steps,
       warmup,
-      config: { ...recipe?.overrides, ...(values['freeze'] === true && { freezeFeatures: true }) },
+      config: {
+        ...(values['recipe'] === true && recipeOf(preset.data)),
+        ...configFile?.overrides,
+        ...(values['freeze'] === true && { freezeFeatures: true }),
+      },
       mode: values['inference'] === true ? 'inference' : 'train',
       onStep: (i, seconds) => bar.update(i + 1, `${seconds.toFixed(3)} s/step`),
     }).catch((err: Error) => {
@@ -198,7 +220,12 @@ export const benchCommand: CliCommand = {
     const { topology, ...rest } = result;
     const topologyPath = stringOption(values, 'topology');
     if (topologyPath) writeFileSync(topologyPath, `${JSON.stringify(topology)}\n`);
-    const value = { ...rest, frozen: values['freeze'] === true, config_file: recipe?.path ?? null };
+    const value = {
+      ...rest,
+      frozen: values['freeze'] === true,
+      recipe: values['recipe'] === true,
+      config_file: configFile?.path ?? null,
+    };
     // Benchmarks print a table and a final JSON line (stdout) in both modes; with --json the
     // table goes to stderr like all human output.
     for (const line of benchTable(value)) out.info(line);
