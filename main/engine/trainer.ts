@@ -326,6 +326,8 @@ export class Trainer {
       variable.write(t);
       t.dispose();
     }
+    // The average follows the loaded weights (restore() then sets it from the checkpoint).
+    this.average?.restart();
   }
 
   /** Complete state for a checkpoint: JSON state + model weights + optimizer slots. */

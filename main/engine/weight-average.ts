@@ -96,6 +96,16 @@ export class WeightAverage {
   }
 
   /**
+   * Takes the model's current weights as the average and counts updates from zero again: call
+   * it after weights were written into the model from outside the optimizer (a fine-tune's
+   * starting weights), or the average would still hold the random initialisation.
+   */
+  restart(): void {
+    this.tf.tidy(() => this.shadow.assign(this.flatModel()));
+    this.updates = 0;
+  }
+
+  /**
    * After a checkpoint's model (the average) was loaded into the model: takes it as the
    * average and loads the training weights from `optimizerEntries`. Returns false (model and
    * average both left at the checkpoint's model) when the checkpoint has no raw weights, e.g.

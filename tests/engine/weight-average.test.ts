@@ -83,4 +83,29 @@ describe('Trainer with emaDecay', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'starting weights (a fine-tune, --init) are the average from step 0, not the random init',
+    async () => {
+      const donor = await Trainer.create(smallDefaultConfig({ seed: 99 }), {
+        train: new SyntheticSource(16),
+      });
+      await donor.step();
+      const initialWeights = await donor.getWeights();
+      donor.dispose();
+      const t = await Trainer.create(config, { train: new SyntheticSource(16), initialWeights });
+      expect(maxWeightDiff((await t.getState()).model, initialWeights)).toBe(0);
+      // One update from there: d * start + (1 - d) * trained, with d = min(DECAY, 1 / 10).
+      await t.step();
+      const raw = await t.getWeights();
+      const start = new Map(initialWeights.map((w) => [w.name, w.data]));
+      const expected = raw.map((w) => ({
+        ...w,
+        data: w.data.map((v, i) => 0.1 * start.get(w.name)![i]! + 0.9 * v),
+      }));
+      expect(maxWeightDiff((await t.getState()).model, expected)).toBeLessThanOrEqual(1e-6);
+      t.dispose();
+    },
+    TIMEOUT,
+  );
 });
