@@ -165,8 +165,9 @@ function buildDefaultNet(tf: Tf, opts: DefaultNetOptions): LayersModel {
 }
 
 /**
- * The CPU-efficient encoder-decoder trained from scratch at width 1.5: poly LR with warmup,
- * AdamW, scale / flip / colour augmentation and inverse-sqrt-frequency class weights.
+ * The CPU-efficient encoder-decoder trained from scratch at width 1.5 with a decoder stage at
+ * 1/2: poly LR with warmup, AdamW, scale / flip / colour augmentation, inverse-sqrt-frequency
+ * class weights, OHEM and an exponential moving average of the weights.
  *
  * Layout versions: 1 = before the Xception-style separable blocks, 2 = current.
  */
@@ -183,6 +184,7 @@ export const defaultPreset: PresetDefinition = {
     // 24/48/96/192 channels (~464k parameters): +3.7 points val mIoU per epoch over 1.0 in
     // screening, for ~1.3x the step time at 240x180 (bench/RESULTS.md, "Default recipe").
     widthMultiplier: 1.5,
+    // A decoder stage at 1/2 for poles and signs (bench/RESULTS.md, same section).
     decoderStride: 2,
     optimizer: { lr: 2e-3, weightDecay: 1e-4 },
     schedule: { type: 'poly', warmupSteps: 100, power: 0.9, minLr: 1e-5 },
@@ -192,6 +194,10 @@ export const defaultPreset: PresetDefinition = {
       colorJitter: { brightness: 0.2, contrast: 0.2, saturation: 0.2 },
     },
     classWeights: 'inverse-sqrt-frequency',
+    // OHEM + an average of the weights over the last ~200 steps: 60-minute runs in
+    // bench/RESULTS.md ("Recipe and decoder, 60-minute runs").
+    loss: { type: 'ohem', ohemThreshold: 0.7, ohemMinKept: 0.05 },
+    emaDecay: 0.995,
   }),
   // 480x360 = CamVid's native frames: 61.0% val mIoU vs 56.7% at 240x240 (bench/RESULTS.md).
   inputSizeRule: { pixelBudget: 480 * 360, multiple: 8 },
