@@ -69,12 +69,24 @@ export class DatasetIndex {
 
   /** The same dataset read through another label source (a project's edits). */
   withLabels(labels: LabelSource): DatasetIndex {
+    return this.copyWith({ labels });
+  }
+
+  /** The same files, problems and scans under an edited descriptor (class names, colours). */
+  withDescriptor(descriptor: DatasetDescriptor): DatasetIndex {
+    return this.copyWith({ descriptor });
+  }
+
+  private copyWith(change: {
+    readonly descriptor?: DatasetDescriptor;
+    readonly labels?: LabelSource;
+  }): DatasetIndex {
     return new DatasetIndex(
-      this.descriptor,
+      change.descriptor ?? this.descriptor,
       this.datasetSplits,
       this.problems,
       this.scans,
-      labels,
+      change.labels ?? this.labels,
       this.allowedRoots,
     );
   }

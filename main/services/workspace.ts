@@ -89,14 +89,7 @@ export class Workspace {
     await writeProjectFile(state.projectDir, file);
     state.file = file;
     // Same files and problems; only the class mapping changed, so no re-scan is needed.
-    state.index = new DatasetIndex(
-      descriptor,
-      state.index.datasetSplits,
-      state.index.problems,
-      state.index.scans,
-      state.index.labels,
-      state.index.allowedRoots,
-    );
+    state.index = state.index.withDescriptor(descriptor);
     state.stats.clear();
     // Which values the classes explain may have changed: look at the masks' values again.
     state.presence.clear();
