@@ -24,7 +24,13 @@ interface BenchWorkload {
 export interface BenchOptions extends BenchWorkload {
   readonly warmup?: number;
   readonly widthMultiplier?: number;
-  /** Extra config overrides (augmentation, ...). */
+  /**
+   * Whose step to time: `twin` (default) the PyTorch twin's, plain cross-entropy with no class
+   * weights and no weight average, whatever the preset's recipe; `preset` the preset's own
+   * recipe (its loss, class weights, weight average), as real training runs it.
+   */
+  readonly recipe?: 'twin' | 'preset';
+  /** Extra config overrides (augmentation, ...), over the recipe. */
   readonly config?: TrainingConfigOverrides;
   readonly onStep?: (index: number, seconds: number) => void;
   /**
@@ -51,6 +57,13 @@ export interface BenchResult extends BenchWorkload {
   /** The network's Layers topology (model.toJSON), for building a PyTorch twin. */
   readonly topology: unknown;
 }
+
+/** What the PyTorch twin trains (bench/reference/layers_twin.py): the network, nothing more. */
+const TWIN_STEP: TrainingConfigOverrides = {
+  classWeights: 'none',
+  loss: { type: 'cross-entropy' },
+  emaDecay: 0,
+};
 
 class RandomSource implements SampleSource {
   readonly split = 'bench';
@@ -95,11 +108,7 @@ export async function benchmarkTraining(opts: BenchOptions): Promise<BenchResult
   const source = new RandomSource(opts.batch, opts.width, opts.height, opts.classes);
   const trainer = await Trainer.create(
     {
-      // The PyTorch twin's step: plain cross-entropy, no class weights, no weight average.
-      // `opts.config` may ask for a recipe's extras (`segstudio bench --config FILE`).
-      classWeights: 'none',
-      loss: { type: 'cross-entropy' },
-      emaDecay: 0,
+      ...(opts.recipe !== 'preset' && TWIN_STEP),
       ...opts.config,
       preset: opts.preset,
       inputSize: { width: opts.width, height: opts.height },

@@ -1,21 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import type { TrainingConfigOverrides } from '../../../shared/training/config';
 import { PresetName } from '../../../shared/training/presets';
 import { openDataset } from '../../dataset/open';
 import { benchmarkTraining, type BenchResult } from '../../engine/bench';
 import { makeTrainingConfig } from '../../engine/config';
-import { presetOf } from '../../engine/models/registry';
 import { benchmarkEpochs, type EpochBenchRow } from '../../engine/bench-epochs';
 import { CliError, numberOption, stringOption, type CliCommand } from '../framework';
 import { warnIfFallback } from '../fallback-warning';
 import { parseSize } from '../options';
 import { checkedConfig, readTrainConfigFile } from '../train-config';
-
-/** The parts of `preset`'s default recipe that change a step's cost but not the network. */
-function recipeOf(preset: PresetName): TrainingConfigOverrides {
-  const { classWeights, loss, emaDecay } = presetOf(preset).defaults;
-  return { classWeights, loss, emaDecay };
-}
 
 function benchTable(r: Omit<BenchResult, 'topology'> & { frozen: boolean }): string[] {
   const rows: [string, string][] = [
@@ -206,8 +198,8 @@ export const benchCommand: CliCommand = {
       classes,
       steps,
       warmup,
+      recipe: values['recipe'] === true ? 'preset' : 'twin',
       config: {
-        ...(values['recipe'] === true && recipeOf(preset.data)),
         ...configFile?.overrides,
         ...(values['freeze'] === true && { freezeFeatures: true }),
       },
