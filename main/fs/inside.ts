@@ -104,6 +104,11 @@ export async function allowedRoots(root: string, files: Iterable<string>): Promi
   };
 }
 
+/** True when the real path `real` lies in one of `realRoots` (no file system access). */
+export function isUnderAnyRoot(realRoots: readonly string[], real: string): boolean {
+  return realRoots.some((root) => isInside(root, real));
+}
+
 /** Where `file` really is when that lies outside every one of `realRoots`; null when inside or missing. */
 export async function realPathOutside(
   file: string,
@@ -111,5 +116,5 @@ export async function realPathOutside(
 ): Promise<string | null> {
   if (file === '') return null; // no file (realpath('') would be the working folder)
   const real = await realpathOrNull(file);
-  return real && !realRoots.some((r) => isInside(r, real)) ? real : null;
+  return real && !isUnderAnyRoot(realRoots, real) ? real : null;
 }

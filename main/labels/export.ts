@@ -20,7 +20,7 @@ import { encodeBmp } from '../dataset/codecs/bmp';
 import { pngChunkBeforeData } from '../dataset/codecs/png-index';
 import type { DatasetIndex, SampleRecord } from '../dataset/index';
 import { writeFileAtomic } from '../fs/atomic';
-import { isInside, realPathOutside, realRootsOf, realpathOrNull } from '../fs/inside';
+import { isInside, isUnderAnyRoot, realRootsOf, realpathOrNull } from '../fs/inside';
 import { LabelsError } from './errors';
 import type { IdMask } from './payload';
 import { encodeIdPng, encodePng } from './png';
@@ -139,7 +139,7 @@ async function mirrorTree(
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
     const real = entry.isSymbolicLink() ? await realpathOrNull(source) : source;
-    if (!real || (real !== source && (await realPathOutside(real, realRoots)))) continue;
+    if (!real || (real !== source && !isUnderAnyRoot(realRoots, real))) continue;
     const stats = real === source ? entry : await fs.stat(real);
     if (stats.isDirectory()) {
       if (!chain.some((dir) => isInside(real, dir))) {

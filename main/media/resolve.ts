@@ -14,7 +14,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isInside, realRootsOf, realpathOrNull } from '../fs/inside';
+import { isInside, isUnderAnyRoot, realRootsOf, realpathOrNull } from '../fs/inside';
 
 export const SAMPLE_LAYERS = [
   'image',
@@ -151,7 +151,7 @@ export async function confineToRoots(
   }
   const real = await realpathOrNull(absolute);
   if (!real) return refuse(404, 'no such file');
-  if (!(await realRootsOf(lexicalRoots)).some((root) => isInside(root, real))) {
+  if (!isUnderAnyRoot(await realRootsOf(lexicalRoots), real)) {
     return refuse(403, 'links outside the allowed folders');
   }
   const stats = await fs.stat(real);
