@@ -104,6 +104,39 @@ describe('mask editor', () => {
     expect(seen.indexOf('saving')).toBeGreaterThan(seen.indexOf('dirty'));
   });
 
+  it('keeps the image still under a stroke when the window resizes mid-stroke', async () => {
+    const row = 200;
+    const before = await maskPixel(250, row);
+    expect(before.slice(0, 3)).not.toEqual(PAVEMENT_RGB);
+    // Screen points taken before the resize: the stroke goes on along the same image row only
+    // if the view is not refitted under the pointer.
+    const a = await screenPoint(150, row);
+    const b = await screenPoint(200, row);
+    const c = await screenPoint(250, row);
+    await app.page.mouse.move(a.x, a.y);
+    await app.page.mouse.down();
+    await app.page.mouse.move(b.x, b.y, { steps: 4 });
+    await app.page.setViewportSize({ width: 1280, height: 720 });
+    await app.page.mouse.move(c.x, c.y, { steps: 4 });
+    await app.page.mouse.up();
+    try {
+      for (const x of [150, 200, 225, 250]) {
+        expect((await maskPixel(x, row)).slice(0, 3), `x=${x}`).toEqual(PAVEMENT_RGB);
+      }
+      // Once the stroke is over, the view fits the smaller window.
+      const fits = async () => {
+        const box = (await app.page.getByTestId('editor-canvas').boundingBox())!;
+        return box.x + box.width <= 1280 && box.y + box.height <= 720;
+      };
+      await expect.poll(fits).toBe(true);
+    } finally {
+      await app.page.setViewportSize({ width: 1440, height: 900 });
+    }
+    await app.page.getByTestId('undo').click();
+    expect(await maskPixel(250, row)).toEqual(before);
+    await expect.poll(saveState, { timeout: 15_000 }).toBe('saved');
+  });
+
   it('shows the saved mask after a reload, and never wrote the dataset', async () => {
     const annotation = path.join(app.datasetDir, 'trainannot', `${firstId}.png`);
     const original = sha(path.join(CAMVID, 'trainannot', `${firstId}.png`));
