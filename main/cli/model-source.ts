@@ -31,6 +31,8 @@ export interface ModelSource {
   /** Dataset the run was trained on (runs only). */
   readonly runDataset?: string;
   readonly checkpoint?: string;
+  /** The run's `testTimeFlip` (runs only): how its validation picked `best`. */
+  readonly testTimeFlip?: boolean;
   readonly notes: readonly string[];
 }
 
@@ -65,6 +67,7 @@ async function loadRun(runDir: string, from: CheckpointKind): Promise<ModelSourc
     fields,
     runDataset: run.dataset.root,
     checkpoint: restored.checkpoint,
+    testTimeFlip: restored.config.testTimeFlip,
     notes: restored.note ? [restored.note] : [],
   };
 }

@@ -26,6 +26,11 @@ export interface EvaluateOptions {
   readonly resolution?: EvalResolution;
   /** Memory bound for upsampling logits, see MAX_UPSAMPLED_LOGITS. */
   readonly maxUpsampledLogits?: number;
+  /**
+   * Test-time flip: the logits are the mean of the image's and its mirror's (mirrored back).
+   * Twice the inference for a prediction that no longer depends on which way the scene faces.
+   */
+  readonly flip?: boolean;
   /** Evaluate only the first N samples (quick checks). */
   readonly limit?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -270,7 +275,10 @@ async function runEvaluation(
 
     const logits = tf.tidy(() => {
       const x = inputBatch(tf, batch.inputs, size, options.normalization);
-      return model.predict(x) as tfjs.Tensor4D;
+      const y = model.predict(x) as tfjs.Tensor4D;
+      if (!options.flip) return y;
+      const mirrored = model.predict(tf.reverse(x, 2)) as tfjs.Tensor4D;
+      return tf.mul(tf.add(y, tf.reverse(mirrored, 2)), 0.5) as tfjs.Tensor4D;
     });
     const predictions: { sampleIndex: number; prediction: PredictedLabels }[] = [];
     try {

@@ -186,6 +186,7 @@ class EngineSession implements TrainingSession {
       validateModel(this.trainer.model, val, {
         normalization: this.trainer.config.normalization,
         batchSize: this.trainer.config.batchSize,
+        flip: this.trainer.config.testTimeFlip,
         classWeights: this.trainer.classWeights,
         onUndecodable: (i, err) => this.reportUndecodable(i, err),
       }),

@@ -50,6 +50,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
     const result = await evaluateModel(restored.model, source, {
       normalization: restored.config.normalization,
       batchSize: Math.min(8, restored.config.batchSize),
+      flip: restored.config.testTimeFlip,
       ...(onProgress && { onProgress }),
       onPrediction: (sampleIndex, prediction) =>
         masks.write(source.sampleId(sampleIndex), prediction),

@@ -123,6 +123,12 @@ export const TrainingConfig = z.object({
    * on, the average is what the run validates, keeps as `best` and exports.
    */
   emaDecay: z.number().min(0).lt(1).default(0),
+  /**
+   * Test-time flip: per-epoch validation, `best` and the run's evaluations average each
+   * image's logits with those of its mirror image (mirrored back). Twice the inference per
+   * validated image; training is unchanged.
+   */
+  testTimeFlip: z.boolean().default(false),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 

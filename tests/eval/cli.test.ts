@@ -274,6 +274,24 @@ describe('RUN folders (trained for one step by segstudio train)', () => {
     expect(run.stderr).toMatch(/no best checkpoint/);
   });
 
+  it('eval RUN flips as the run validated (its testTimeFlip), and --flip on|off overrides', async () => {
+    const config = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).config as {
+      testTimeFlip: boolean;
+    };
+    const flipOf = (args: string[]) => {
+      const run = segstudio(['eval', runDir, '--limit', '2', ...args, '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      return lastJsonLine<EvalJson & { flip: boolean }>(run.stdout);
+    };
+    expect(flipOf([]).flip).toBe(config.testTimeFlip);
+    const on = flipOf(['--flip', 'on']);
+    const off = flipOf(['--flip', 'off']);
+    expect([on.flip, off.flip]).toEqual([true, false]);
+    const bad = segstudio(['eval', runDir, '--flip', 'maybe']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--flip must be on or off, got "maybe"/);
+  });
+
   it('export RUN gives a model that predicts exactly like the checkpoint', async () => {
     const out = path.join(dir, 'run-export');
     const run = segstudio(['export', runDir, '--from', 'last', '--out', out, '--json']);

@@ -105,6 +105,47 @@ describe('evaluateModel', () => {
     expect(progress.at(-1)).toEqual([5, 5]);
   });
 
+  it('test-time flip averages the logits of the image and of its mirror, mirrored back', async () => {
+    const size = { width: 16, height: 12 };
+    /** Mirrors an interleaved row-major [h, w, c] array left to right (in JS, not with tf). */
+    const mirror = <T extends Float32Array | Uint8Array>(
+      a: T,
+      w: number,
+      h: number,
+      c: number,
+    ): T => {
+      const out = a.slice() as T;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = a[(y * w + (w - 1 - x)) * c + k]!;
+      return out;
+    };
+    const expected = new ConfusionMatrix(3);
+    for (let i = 0; i < data.source.count; i++) {
+      const input = await data.source.load(i, { resize: size });
+      const original = await data.source.load(i);
+      const mirrored = { ...input, image: mirror(input.image, size.width, size.height, 3) };
+      const pred = tf.tidy(() => {
+        const logitsOf = (s: DecodedSample) =>
+          (model.predict(inputBatch(tf, [s], size, normalization)) as tfjs.Tensor4D).dataSync();
+        const plain = logitsOf(input);
+        const back = mirror(Float32Array.from(logitsOf(mirrored)), size.width, size.height, 3);
+        const mean = plain.map((v, k) => (v + back[k]!) / 2);
+        const logits = tf.tensor4d(mean, [1, size.height, size.width, 3]);
+        const up = tf.image.resizeBilinear(logits, [original.height, original.width], false, true);
+        return tf.argMax(up, -1).dataSync();
+      });
+      expected.addLabels(original.label, pred);
+    }
+    const before = tf.memory().numTensors;
+    const flipped = await evaluateModel(model, data.source, { normalization, flip: true });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(flipped.confusion).toEqual(expected.rows());
+    // The tiny model is not mirror-symmetric, so the flip changes what it predicts.
+    const plain = await evaluateModel(model, data.source, { normalization });
+    expect(plain.confusion).not.toEqual(flipped.confusion);
+  });
+
   it('can compare at the model resolution instead', async () => {
     const result = await evaluateModel(model, data.source, {
       normalization,

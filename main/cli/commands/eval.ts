@@ -46,6 +46,12 @@ function humanReport(r: EvalResult, label: string): string {
   return lines.join('\n');
 }
 
+function flipOption(raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new CliError(`--flip must be on or off, got "${raw}"`, 2);
+}
+
 function resolutionOption(raw: string | undefined): EvalResolution {
   if (raw === undefined || raw === 'original' || raw === 'model') return raw ?? 'original';
   throw new CliError(`--resolution must be original or model, got "${raw}"`, 2);
@@ -89,6 +95,12 @@ export const evalCommand: CliCommand = {
         "original: score at the annotations' resolution (logits upsampled); model: at the network input size",
       default: 'original',
     },
+    flip: {
+      type: 'string',
+      value: 'on|off',
+      description: 'test-time flip: average the logits of each image and of its mirror',
+      default: "the run's testTimeFlip (off for other models)",
+    },
     ...MODEL_SOURCE_OPTIONS,
   },
   allowPositionals: true,
@@ -98,6 +110,7 @@ export const evalCommand: CliCommand = {
     const batchSize = numberOption(values, 'batch', { integer: true, min: 1 }) ?? 4;
     const limit = numberOption(values, 'limit', { integer: true, min: 1 });
     const resolution = resolutionOption(stringOption(values, 'resolution'));
+    const flipAsked = flipOption(stringOption(values, 'flip'));
     return withModelSource(location, values, out, async (source) => {
       const datasetDir = stringOption(values, 'dataset') ?? source.runDataset;
       if (!datasetDir)
@@ -125,11 +138,13 @@ export const evalCommand: CliCommand = {
       for (const w of warnings) out.warn(w);
       const total = Math.min(samples.count, limit ?? samples.count);
       const bar = out.progress('eval', total, 'img');
+      const flip = flipAsked ?? source.testTimeFlip ?? false;
       const started = performance.now();
       const result = await evaluateModel(source.model, samples, {
         normalization: NormalizationConfig.parse(source.fields.normalization),
         batchSize,
         resolution,
+        flip,
         ...(limit !== undefined && { limit }),
         onProgress: (done) => bar.update(done),
       });
@@ -141,6 +156,7 @@ export const evalCommand: CliCommand = {
         checkpoint: source.checkpoint ?? null,
         dataset: index.descriptor.root,
         resolution,
+        flip,
         backend: backendInfo().backend,
         seconds: Math.round(seconds * 100) / 100,
         ...result,
