@@ -31,6 +31,11 @@ export type ManifestClass = z.infer<typeof ManifestClass>;
 export const ManifestMetrics = z.object({
   split: z.string(),
   ...SCORES,
+  /**
+   * True when these scores average each image's logits with its mirror's (the run's
+   * `testTimeFlip`): one plain forward pass of the exported model scores somewhat lower.
+   */
+  testTimeFlip: z.boolean().optional(),
 });
 export type ManifestMetrics = z.infer<typeof ManifestMetrics>;
 

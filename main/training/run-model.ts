@@ -108,6 +108,7 @@ export async function restoreModel({ runDir, from }: RestoreOptions): Promise<Re
  */
 function checkpointMetrics(run: RunFile, restored: RestoredModel): ManifestMetrics | null {
   if (run.valSplit === null) return null;
+  const flipped = restored.config.testTimeFlip ? { testTimeFlip: true } : {};
   const v = restored.validation;
   if (v) {
     return {
@@ -115,6 +116,7 @@ function checkpointMetrics(run: RunFile, restored: RestoredModel): ManifestMetri
       mIoU: v.mIoU,
       pixelAccuracy: v.pixelAccuracy,
       meanClassAccuracy: v.meanClassAccuracy,
+      ...flipped,
     };
   }
   // A checkpoint whose history entry is missing still carries its validation mIoU.
@@ -124,6 +126,7 @@ function checkpointMetrics(run: RunFile, restored: RestoredModel): ManifestMetri
     mIoU: restored.manifest.metric,
     pixelAccuracy: null,
     meanClassAccuracy: null,
+    ...flipped,
   };
 }
 
