@@ -28,6 +28,9 @@ export interface ProgressOptions {
  */
 export class ProgressBar {
   private done = 0;
+  private total: number;
+  /** An ETA the caller knows better than the observed rate (e.g. a time budget's). */
+  private knownEta: number | null = null;
   private extra = '';
   private readonly startedAt: number;
   private lastDrawAt = -Infinity;
@@ -37,10 +40,21 @@ export class ProgressBar {
   constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? (() => performance.now() / 1000);
     this.startedAt = this.now();
+    this.total = options.total;
   }
 
-  update(done: number, extra = ''): void {
-    this.done = Math.min(done, this.options.total);
+  /**
+   * `total` moves when the work is re-planned (a time budget's step count follows the
+   * measured speed); `etaSeconds`, when given, is shown instead of the one from the rate.
+   */
+  update(
+    done: number,
+    extra = '',
+    next: { total?: number; etaSeconds?: number | null } = {},
+  ): void {
+    if (next.total !== undefined) this.total = Math.max(0, next.total);
+    if (next.etaSeconds !== undefined) this.knownEta = next.etaSeconds;
+    this.done = Math.min(done, this.total);
     this.extra = extra;
     const interval = this.options.stream.isTTY ? 0.1 : 5;
     if (this.now() - this.lastDrawAt >= interval) this.draw(false);
@@ -61,12 +75,14 @@ export class ProgressBar {
   stats(): { rate: number; etaSeconds: number; elapsed: number } {
     const elapsed = this.now() - this.startedAt;
     const rate = elapsed > 0 ? this.done / elapsed : 0;
-    const remaining = this.options.total - this.done;
-    return { rate, etaSeconds: rate > 0 ? remaining / rate : Number.NaN, elapsed };
+    const remaining = this.total - this.done;
+    const fromRate = rate > 0 ? remaining / rate : Number.NaN;
+    return { rate, etaSeconds: this.knownEta ?? fromRate, elapsed };
   }
 
   render(): string {
-    const { total, label, unit = 'it' } = this.options;
+    const { label, unit = 'it' } = this.options;
+    const total = this.total;
     const { rate, etaSeconds, elapsed } = this.stats();
     const fraction = total > 0 ? this.done / total : 1;
     const width = 24;

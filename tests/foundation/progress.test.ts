@@ -25,6 +25,28 @@ describe('ProgressBar', () => {
     expect(line).toContain('ETA 30s');
   });
 
+  it('follows a re-planned total and shows an ETA the caller knows (a time budget)', () => {
+    let now = 0;
+    const { stream } = fakeStream(true);
+    // The first plan of a budgeted run is one epoch; the bar must not stick at 100% of it.
+    const bar = new ProgressBar({
+      label: 'train',
+      total: 45,
+      unit: 'step',
+      stream,
+      now: () => now,
+    });
+    now = 60;
+    bar.update(120, '', { total: 5800, etaSeconds: 3300 });
+    expect(bar.render()).toContain('120/5800 2.0 step/s ETA 55m00s');
+    // Without a known ETA, the rate's: (5800 - 120) / 2 steps/s.
+    bar.update(120, '', { etaSeconds: null });
+    expect(bar.render()).toContain('ETA 47m20s');
+    // Work that outgrows the plan is clamped to it, never past 100%.
+    bar.update(6000, '', { total: 5861 });
+    expect(bar.render()).toContain('100% 5861/5861');
+  });
+
   it('throttles redraws in non-TTY logs and always prints the final line', () => {
     let now = 0;
     const { writes, stream } = fakeStream(false);

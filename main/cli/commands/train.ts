@@ -352,6 +352,12 @@ class ProgressView {
     this.out.info(line);
   }
 
+  /** Steps this invocation runs, out of the run's (current) total. */
+  private target(totalSteps: number): number {
+    const last = Math.min(totalSteps, this.stopAfterSteps ?? totalSteps);
+    return Math.max(0, last - this.firstStep);
+  }
+
   onEvent(event: HostEvent): void {
     switch (event.type) {
       case 'state': {
@@ -359,16 +365,18 @@ class ProgressView {
         // The bar covers the steps this invocation runs, so its rate and ETA are honest.
         if (!this.bar && s.state === 'running' && s.totalSteps > 0) {
           this.firstStep = s.globalStep;
-          const target = Math.min(s.totalSteps, this.stopAfterSteps ?? s.totalSteps);
-          this.bar = this.out.progress('train', Math.max(0, target - this.firstStep), 'step');
+          this.bar = this.out.progress('train', this.target(s.totalSteps), 'step');
         }
         return;
       }
       case 'progress': {
         const p = event.progress;
+        // A time budget re-plans its step count as the speed is measured: the bar follows,
+        // and its ETA is the engine's (which knows the budget) rather than steps / rate.
         this.bar?.update(
           p.globalStep - this.firstStep,
           `epoch ${p.epoch}/${p.epochs} loss ${p.lossSmoothed.toFixed(4)} ${p.imgPerSec.toFixed(1)} img/s`,
+          { total: this.target(p.totalSteps), etaSeconds: p.runEtaSeconds },
         );
         return;
       }
