@@ -43,6 +43,8 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     await app.page.getByTestId('pick-split').selectOption('val');
     await app.page.getByTestId('evaluate').click();
     await app.page.getByTestId('failure-case-1').waitFor({ timeout: 180_000 });
+    // The default preset validates with a test-time flip, and its evaluation says it used one.
+    expect(await text('eval-flip')).toMatch(/test-time flip/);
     failureOrder = await app.page
       .locator('[data-testid^="failure-case-"]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-sample') ?? ''));

@@ -58,6 +58,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
     const count = await masks.commit();
     return {
       ...result,
+      ...(restored.config.testTimeFlip && { testTimeFlip: true }),
       checkpoint: restored.checkpoint,
       note: [restored.note, index.unlabeledNote(split)].filter(Boolean).join('; ') || null,
       masks: {

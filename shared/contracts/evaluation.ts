@@ -62,6 +62,8 @@ export const EvalReport = z.object({
   basis: EvalBasis.optional(),
   /** What the user should know about it: a fallback checkpoint, unlabeled samples not used. */
   note: z.string().optional(),
+  /** True when each image was scored on the mean of its and its mirror's logits. */
+  testTimeFlip: z.boolean().optional(),
 });
 export type EvalReport = z.infer<typeof EvalReport>;
 
