@@ -43,8 +43,10 @@ describe('close the loop: failure case -> fix -> fine-tune -> compare', () => {
     await app.page.getByTestId('pick-split').selectOption('val');
     await app.page.getByTestId('evaluate').click();
     await app.page.getByTestId('failure-case-1').waitFor({ timeout: 180_000 });
-    // The default preset validates with a test-time flip, and its evaluation says it used one.
+    // The default preset validates with a test-time flip and evaluates at three scales too; the
+    // report says so.
     expect(await text('eval-flip')).toMatch(/test-time flip/);
+    expect(await text('eval-scales')).toMatch(/scales 1 \/ 1\.25 \/ 1\.5/);
     failureOrder = await app.page
       .locator('[data-testid^="failure-case-"]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-sample') ?? ''));

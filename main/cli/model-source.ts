@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { CheckpointKind } from '../../shared/contracts/common';
+import type { TrainingConfig } from '../../shared/training/config';
 import { openDataset } from '../dataset/open';
 import type { DatasetIndex } from '../dataset/dataset-index';
 import { importSeedCheckpoint } from '../engine/convert-seed';
@@ -31,8 +32,8 @@ export interface ModelSource {
   /** Dataset the run was trained on (runs only). */
   readonly runDataset?: string;
   readonly checkpoint?: string;
-  /** The run's `testTimeFlip` (runs only): how its validation picked `best`. */
-  readonly testTimeFlip?: boolean;
+  /** The run's config (runs only): its test-time flip and scales, for `eval`. */
+  readonly runConfig?: TrainingConfig;
   readonly notes: readonly string[];
 }
 
@@ -67,7 +68,7 @@ async function loadRun(runDir: string, from: CheckpointKind): Promise<ModelSourc
     fields,
     runDataset: run.dataset.root,
     checkpoint: restored.checkpoint,
-    testTimeFlip: restored.config.testTimeFlip,
+    runConfig: restored.config,
     notes: restored.note ? [restored.note] : [],
   };
 }

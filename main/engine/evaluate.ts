@@ -10,7 +10,8 @@ import type { NormalizationConfig } from '../../shared/training/config';
 import { resizeNearest } from '../dataset/sample-source';
 import { IGNORE_LABEL, type DecodedSample, type SampleSource } from '../dataset/source';
 import { getTf, type Tf } from '../native/backend';
-import { inputBatch, resizeRgb } from './predict-input';
+import { resizeRgb } from './predict-input';
+import { scaledInputs, testTimeLogits, type ScaledModel } from './test-time';
 
 /**
  * Where metrics are computed. `original` (default) is what papers report: logits are upsampled
@@ -31,6 +32,11 @@ export interface EvaluateOptions {
    * Twice the inference for a prediction that no longer depends on which way the scene faces.
    */
   readonly flip?: boolean;
+  /**
+   * Multi-scale testing: copies of the model at other input sizes (test-time.ts), whose
+   * logits are averaged with the model's. Only at `original` resolution, without `loss`.
+   */
+  readonly scaled?: readonly ScaledModel[];
   /** Evaluate only the first N samples (quick checks). */
   readonly limit?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -100,6 +106,8 @@ interface LoadedBatch {
   readonly inputs: readonly DecodedSample[];
   /** Labels at the resolution metrics are computed at. */
   readonly labels: readonly DecodedSample[];
+  /** Inputs of each scaled model (multi-scale testing), in `scaled` order. */
+  readonly perScaled: readonly (readonly DecodedSample[])[];
 }
 
 /**
@@ -112,6 +120,7 @@ async function loadBatch(
   size: { width: number; height: number },
   resolution: EvalResolution,
   onUndecodable: EvaluateOptions['onUndecodable'],
+  scaled: readonly ScaledModel[],
 ): Promise<LoadedBatch> {
   const settled = await Promise.all(
     requested.map((i) =>
@@ -142,7 +151,8 @@ async function loadBatch(
           ...size,
           label: resizeNearest(s.label, s.width, s.height, size.width, size.height),
         }));
-  return { indices: kept.map((s) => s.i), inputs, labels };
+  const perScaled = await scaledInputs(originals, scaled);
+  return { indices: kept.map((s) => s.i), inputs, labels, perScaled };
 }
 
 /**
@@ -245,6 +255,10 @@ async function runEvaluation(
   if (options.loss && resolution !== 'model') {
     throw new Error('the validation loss is computed at model resolution only');
   }
+  const scaled = options.scaled ?? [];
+  if (scaled.length > 0 && (resolution !== 'original' || options.loss)) {
+    throw new Error("multi-scale testing scores at the annotations' resolution, without a loss");
+  }
   const lossSums = { weighted: 0, weights: 0 };
   const batchSize = Math.max(1, options.batchSize ?? 4);
   const total = Math.min(source.count, options.limit ?? source.count);
@@ -258,7 +272,7 @@ async function runEvaluation(
   options.onProgress?.(0, total);
   // Decode the next batch (sharp, off the JS thread) while the current one runs.
   const load = (indices: readonly number[]) =>
-    loadBatch(source, indices, size, resolution, options.onUndecodable);
+    loadBatch(source, indices, size, resolution, options.onUndecodable, scaled);
   let pending = batches[0] ? load(batches[0]) : undefined;
   for (let b = 0; b < batches.length; b++) {
     if (options.shouldCancel?.()) throw new EvaluationCancelled();
@@ -273,12 +287,10 @@ async function runEvaluation(
       continue;
     }
 
-    const logits = tf.tidy(() => {
-      const x = inputBatch(tf, batch.inputs, size, options.normalization);
-      const y = model.predict(x) as tfjs.Tensor4D;
-      if (!options.flip) return y;
-      const mirrored = model.predict(tf.reverse(x, 2)) as tfjs.Tensor4D;
-      return tf.mul(tf.add(y, tf.reverse(mirrored, 2)), 0.5) as tfjs.Tensor4D;
+    const logits = testTimeLogits(tf, model, batch.inputs, size, batch.perScaled, {
+      normalization: options.normalization,
+      flip: options.flip ?? false,
+      scaled,
     });
     const predictions: { sampleIndex: number; prediction: PredictedLabels }[] = [];
     try {

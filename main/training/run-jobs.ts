@@ -10,6 +10,8 @@ import type { ArchiveResult } from '../../shared/worker/protocol';
 import { isImageName } from '../dataset/dir-cache';
 import { evaluateModel, type EvalResult } from '../engine/evaluate';
 import { exportModel, exportModelArchive } from '../engine/export';
+import { modelsAtScales } from '../engine/test-time';
+import { getTf } from '../native/backend';
 import { encodeDatasetMask, encodeOverlay, forEachPrediction, uniqueStem } from '../engine/predict';
 import { writeFileAtomic } from '../fs/atomic';
 import { createZip, type ZipEntry } from '../fs/zip';
@@ -46,11 +48,20 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
   const source = splitSource(index, split, 'evaluation');
   const restored = await restoreModel({ runDir, from });
   const masks = await createMaskWriter(runDir, split);
+  const { testTimeFlip, testTimeScales } = restored.config;
+  const scaled = modelsAtScales(
+    getTf(),
+    restored.model,
+    restored.config,
+    source.classes.length,
+    testTimeScales,
+  );
   try {
     const result = await evaluateModel(restored.model, source, {
       normalization: restored.config.normalization,
       batchSize: Math.min(8, restored.config.batchSize),
-      flip: restored.config.testTimeFlip,
+      flip: testTimeFlip,
+      scaled,
       ...(onProgress && { onProgress }),
       onPrediction: (sampleIndex, prediction) =>
         masks.write(source.sampleId(sampleIndex), prediction),
@@ -58,7 +69,8 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
     const count = await masks.commit();
     return {
       ...result,
-      ...(restored.config.testTimeFlip && { testTimeFlip: true }),
+      ...(testTimeFlip && { testTimeFlip: true }),
+      ...(scaled.length > 0 && { testTimeScales: [1, ...scaled.map((m) => m.scale)] }),
       checkpoint: restored.checkpoint,
       note: [restored.note, index.unlabeledNote(split)].filter(Boolean).join('; ') || null,
       masks: {
@@ -70,6 +82,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
   } finally {
     await masks.discard();
     restored.model.dispose();
+    for (const m of scaled) m.model.dispose();
   }
 }
 

@@ -64,6 +64,8 @@ export const EvalReport = z.object({
   note: z.string().optional(),
   /** True when each image was scored on the mean of its and its mirror's logits. */
   testTimeFlip: z.boolean().optional(),
+  /** Multi-scale testing: the multiples of the input size averaged (absent = one scale). */
+  testTimeScales: z.array(z.number()).optional(),
 });
 export type EvalReport = z.infer<typeof EvalReport>;
 

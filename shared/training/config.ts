@@ -129,6 +129,13 @@ export const TrainingConfig = z.object({
    * validated image; training is unchanged.
    */
   testTimeFlip: z.boolean().default(false),
+  /**
+   * Multi-scale testing in evaluations (the Evaluate page, `segstudio eval`; per-epoch
+   * validation stays at one scale, for speed): the logits are averaged over copies of the
+   * network at these multiples of the input size (rounded to multiples of 8), each flipped too
+   * with `testTimeFlip`. [1] = one scale.
+   */
+  testTimeScales: z.array(z.number().min(0.25).max(4)).min(1).max(6).default([1]),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 

@@ -292,6 +292,20 @@ describe('RUN folders (trained for one step by segstudio train)', () => {
     expect(bad.stderr).toMatch(/--flip must be on or off, got "maybe"/);
   });
 
+  it('eval RUN --scales adds the network at other input sizes; other models refuse it', () => {
+    const run = segstudio(['eval', runDir, '--limit', '1', '--scales', '1,1.5', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = lastJsonLine<EvalJson & { scales: number[] }>(run.stdout);
+    expect(r.scales).toEqual([1, 1.5]);
+    expect(r.perImage).toHaveLength(1);
+    const bad = segstudio(['eval', runDir, '--scales', '1,9']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--scales must be .* between 0.25 and 4, got "1,9"/);
+    const onModel = segstudio(['eval', modelDir, '--dataset', CAMVID, '--scales', '1,1.5']);
+    expect(onModel.status).toBe(2);
+    expect(onModel.stderr).toMatch(/--scales needs a run folder/);
+  });
+
   it('export RUN gives a model that predicts exactly like the checkpoint', async () => {
     const out = path.join(dir, 'run-export');
     const run = segstudio(['export', runDir, '--from', 'last', '--out', out, '--json']);

@@ -146,6 +146,52 @@ describe('evaluateModel', () => {
     expect(plain.confusion).not.toEqual(flipped.confusion);
   });
 
+  it('multi-scale testing averages the logits of copies at other sizes, resized to the model output', async () => {
+    const size = { width: 16, height: 12 };
+    const big = { width: 24, height: 18 };
+    const copy = tinySegModel(tf, { ...big, numClasses: 3 });
+    copy.setWeights(model.getWeights());
+    try {
+      const expected = new ConfusionMatrix(3);
+      for (let i = 0; i < data.source.count; i++) {
+        const original = await data.source.load(i);
+        const small = await data.source.load(i, { resize: size });
+        const large = {
+          ...original,
+          ...big,
+          image: await resizeRgb(original.image, original.width, original.height, big),
+        };
+        const pred = tf.tidy(() => {
+          const a = model.predict(inputBatch(tf, [small], size, normalization)) as tfjs.Tensor4D;
+          const b = copy.predict(inputBatch(tf, [large], big, normalization)) as tfjs.Tensor4D;
+          const mean = tf.div(
+            tf.add(a, tf.image.resizeBilinear(b, [12, 16], false, true)),
+            2,
+          ) as tfjs.Tensor4D;
+          const up = tf.image.resizeBilinear(mean, [original.height, original.width], false, true);
+          return tf.argMax(up, -1).dataSync();
+        });
+        expected.addLabels(original.label, pred);
+      }
+      const scaled = [{ scale: 1.5, size: big, model: copy }];
+      const before = tf.memory().numTensors;
+      const result = await evaluateModel(model, data.source, {
+        normalization,
+        scaled,
+        batchSize: 2,
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(result.confusion).toEqual(expected.rows());
+      const plain = await evaluateModel(model, data.source, { normalization });
+      expect(plain.confusion).not.toEqual(result.confusion);
+      await expect(
+        evaluateModel(model, data.source, { normalization, scaled, resolution: 'model' }),
+      ).rejects.toThrow(/annotations' resolution/);
+    } finally {
+      copy.dispose();
+    }
+  });
+
   it('can compare at the model resolution instead', async () => {
     const result = await evaluateModel(model, data.source, {
       normalization,

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { NormalizationConfig } from '../../../shared/training/config';
 import { evaluateModel, type EvalResolution, type EvalResult } from '../../engine/evaluate';
 import { checkClassesMatch } from '../../engine/export-fields';
-import { backendInfo } from '../../native/backend';
+import { backendInfo, getTf } from '../../native/backend';
 import {
   CliError,
   singlePositional,
@@ -13,7 +13,8 @@ import {
 } from '../framework';
 import { writeFileAtomic } from '../../fs/atomic';
 import { evalCsv } from '../../engine/eval-csv';
-import { openDatasetOrFail, withModelSource } from '../model-source';
+import { openDatasetOrFail, withModelSource, type ModelSource } from '../model-source';
+import { modelsAtScales, type ScaledModel } from '../../engine/test-time';
 import { MODEL_SOURCE_OPTIONS } from '../options';
 
 function pct(v: number | null): string {
@@ -50,6 +51,18 @@ function flipOption(raw: string | undefined): boolean | undefined {
   if (raw === undefined) return undefined;
   if (raw === 'on' || raw === 'off') return raw === 'on';
   throw new CliError(`--flip must be on or off, got "${raw}"`, 2);
+}
+
+function scalesOption(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const scales = raw.split(',').map((v) => Number(v.trim()));
+  if (scales.length > 6 || scales.some((v) => !Number.isFinite(v) || v < 0.25 || v > 4)) {
+    throw new CliError(
+      `--scales must be up to 6 comma-separated multiples of the input size between 0.25 and 4, got "${raw}"`,
+      2,
+    );
+  }
+  return scales;
 }
 
 function resolutionOption(raw: string | undefined): EvalResolution {
@@ -101,6 +114,13 @@ export const evalCommand: CliCommand = {
       description: 'test-time flip: average the logits of each image and of its mirror',
       default: "the run's testTimeFlip (off for other models)",
     },
+    scales: {
+      type: 'string',
+      value: 'LIST',
+      description:
+        'multi-scale testing: average over the network at these multiples of its input size (runs only), e.g. 1,1.25,1.5',
+      default: "the run's testTimeScales (1 for other models)",
+    },
     ...MODEL_SOURCE_OPTIONS,
   },
   allowPositionals: true,
@@ -111,6 +131,7 @@ export const evalCommand: CliCommand = {
     const limit = numberOption(values, 'limit', { integer: true, min: 1 });
     const resolution = resolutionOption(stringOption(values, 'resolution'));
     const flipAsked = flipOption(stringOption(values, 'flip'));
+    const scalesAsked = scalesOption(stringOption(values, 'scales'));
     return withModelSource(location, values, out, async (source) => {
       const datasetDir = stringOption(values, 'dataset') ?? source.runDataset;
       if (!datasetDir)
@@ -138,16 +159,24 @@ export const evalCommand: CliCommand = {
       for (const w of warnings) out.warn(w);
       const total = Math.min(samples.count, limit ?? samples.count);
       const bar = out.progress('eval', total, 'img');
-      const flip = flipAsked ?? source.testTimeFlip ?? false;
+      const flip = flipAsked ?? source.runConfig?.testTimeFlip ?? false;
+      const scales = scalesAsked ?? source.runConfig?.testTimeScales ?? [1];
+      const scaled = scaledModelsFor(source, scales, resolution, samples.classes.length);
       const started = performance.now();
-      const result = await evaluateModel(source.model, samples, {
-        normalization: NormalizationConfig.parse(source.fields.normalization),
-        batchSize,
-        resolution,
-        flip,
-        ...(limit !== undefined && { limit }),
-        onProgress: (done) => bar.update(done),
-      });
+      let result: EvalResult;
+      try {
+        result = await evaluateModel(source.model, samples, {
+          normalization: NormalizationConfig.parse(source.fields.normalization),
+          batchSize,
+          resolution,
+          flip,
+          scaled,
+          ...(limit !== undefined && { limit }),
+          onProgress: (done) => bar.update(done),
+        });
+      } finally {
+        for (const m of scaled) m.model.dispose();
+      }
       bar.finish();
       const seconds = (performance.now() - started) / 1000;
       const report = {
@@ -157,6 +186,7 @@ export const evalCommand: CliCommand = {
         dataset: index.descriptor.root,
         resolution,
         flip,
+        scales: [1, ...scaled.map((m) => m.scale)],
         backend: backendInfo().backend,
         seconds: Math.round(seconds * 100) / 100,
         ...result,
@@ -173,3 +203,26 @@ export const evalCommand: CliCommand = {
     });
   },
 };
+
+/** The network at the other scales of `scales` (none for [1]); runs only. */
+function scaledModelsFor(
+  source: ModelSource,
+  scales: readonly number[],
+  resolution: EvalResolution,
+  numClasses: number,
+): ScaledModel[] {
+  if (scales.every((s) => s === 1)) return [];
+  if (!source.runConfig) {
+    throw new CliError(
+      `--scales needs a run folder: it rebuilds the network at other sizes (${source.location} is ${source.kind === 'export' ? 'an exported model' : 'a seed checkpoint'})`,
+      2,
+    );
+  }
+  if (resolution !== 'original') {
+    throw new CliError(
+      "--scales scores at the annotations' resolution: drop --resolution model",
+      2,
+    );
+  }
+  return modelsAtScales(getTf(), source.model, source.runConfig, numClasses, scales);
+}
