@@ -38,6 +38,8 @@ describe('testTimeFlip', () => {
     const byDefault = evalOf();
     expect(byDefault.flip).toBe(true);
     expect(byDefault.mIoU).toBeCloseTo(best, 10);
+    // --resolution model scores at one size, whatever the run's testTimeScales.
+    expect((byDefault as unknown as { scales: number[] }).scales).toEqual([1]);
     const plain = evalOf('--flip', 'off');
     expect(plain.flip).toBe(false);
     expect(plain.confusion).not.toEqual(byDefault.confusion);

@@ -160,7 +160,9 @@ export const evalCommand: CliCommand = {
       const total = Math.min(samples.count, limit ?? samples.count);
       const bar = out.progress('eval', total, 'img');
       const flip = flipAsked ?? source.runConfig?.testTimeFlip ?? false;
-      const scales = scalesAsked ?? source.runConfig?.testTimeScales ?? [1];
+      // A run's own scales apply where they can: --resolution model scores at one size.
+      const ownScales = resolution === 'original' ? source.runConfig?.testTimeScales : undefined;
+      const scales = scalesAsked ?? ownScales ?? [1];
       const scaled = scaledModelsFor(source, scales, resolution, samples.classes.length);
       const started = performance.now();
       let result: EvalResult;
