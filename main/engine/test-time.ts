@@ -49,6 +49,11 @@ export function modelsAtScales(
     });
 }
 
+/** The scales an evaluation with `scaled` averages, as reports name them: [1, ...]. */
+export function scalesOf(scaled: readonly ScaledModel[]): number[] {
+  return [1, ...scaled.map((m) => m.scale)];
+}
+
 export interface TestTimeOptions {
   readonly normalization: NormalizationConfig;
   readonly flip: boolean;

@@ -10,7 +10,7 @@ import type { ArchiveResult } from '../../shared/worker/protocol';
 import { isImageName } from '../dataset/dir-cache';
 import { evaluateModel, type EvalResult } from '../engine/evaluate';
 import { exportModel, exportModelArchive } from '../engine/export';
-import { modelsAtScales } from '../engine/test-time';
+import { modelsAtScales, scalesOf } from '../engine/test-time';
 import { getTf } from '../native/backend';
 import { encodeDatasetMask, encodeOverlay, forEachPrediction, uniqueStem } from '../engine/predict';
 import { writeFileAtomic } from '../fs/atomic';
@@ -70,7 +70,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<RunEvalu
     return {
       ...result,
       ...(testTimeFlip && { testTimeFlip: true }),
-      ...(scaled.length > 0 && { testTimeScales: [1, ...scaled.map((m) => m.scale)] }),
+      ...(scaled.length > 0 && { testTimeScales: scalesOf(scaled) }),
       checkpoint: restored.checkpoint,
       note: [restored.note, index.unlabeledNote(split)].filter(Boolean).join('; ') || null,
       masks: {

@@ -14,7 +14,7 @@ import {
 import { writeFileAtomic } from '../../fs/atomic';
 import { evalCsv } from '../../engine/eval-csv';
 import { openDatasetOrFail, withModelSource, type ModelSource } from '../model-source';
-import { modelsAtScales, type ScaledModel } from '../../engine/test-time';
+import { modelsAtScales, scalesOf, type ScaledModel } from '../../engine/test-time';
 import { MODEL_SOURCE_OPTIONS } from '../options';
 
 function pct(v: number | null): string {
@@ -188,7 +188,7 @@ export const evalCommand: CliCommand = {
         dataset: index.descriptor.root,
         resolution,
         flip,
-        scales: [1, ...scaled.map((m) => m.scale)],
+        scales: scalesOf(scaled),
         backend: backendInfo().backend,
         seconds: Math.round(seconds * 100) / 100,
         ...result,
