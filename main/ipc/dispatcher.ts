@@ -28,7 +28,15 @@ interface Route {
 
 function describeZodError(error: z.ZodError): string {
   return error.issues
-    .map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`)
+    .map((issue) => {
+      const where = issue.path.join('.') || '(payload)';
+      // zod's own wording ("Unrecognized key") names no remedy; a client needs the field.
+      if (issue.code === 'unrecognized_keys') {
+        const names = issue.keys.map((k) => `"${k}"`).join(', ');
+        return `${where}: unknown field ${names}: this request does not take it (check the spelling)`;
+      }
+      return `${where}: ${issue.message}`;
+    })
     .join('; ');
 }
 

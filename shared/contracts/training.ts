@@ -179,20 +179,27 @@ export const trainingContract = defineContract({
       input: z.object({}),
       output: z.object({ active: RunSummary.nullable(), progress: StepProgress.nullable() }),
     },
-    start: { input: TrainRequest, output: RunSummary },
+    /**
+     * Strict: a field this request does not know (a typo, or a config field such as
+     * `widthMultiplier` that only `--config` sets) is refused by name instead of being dropped,
+     * so a client never trains with settings it did not ask for.
+     */
+    start: { input: TrainRequest.strict(), output: RunSummary },
     /**
      * "Fine-tune with my corrections": a normal, pausable run on the project's current labels,
      * initialised from `sourceRun`'s best checkpoint, with its settings; short by default
      * (3 epochs at a tenth of its learning rate). Its summary names `sourceRun`.
      */
     fineTune: {
-      input: z.object({
-        sourceRun: RunName,
-        runName: RunName,
-        epochs: z.number().int().min(1).max(10_000).default(3),
-        lr: z.number().positive().max(1).optional(),
-        stopAfterSteps: z.number().int().min(1).optional(),
-      }),
+      input: z
+        .object({
+          sourceRun: RunName,
+          runName: RunName,
+          epochs: z.number().int().min(1).max(10_000).default(3),
+          lr: z.number().positive().max(1).optional(),
+          stopAfterSteps: z.number().int().min(1).optional(),
+        })
+        .strict(),
       output: RunSummary,
     },
     /** Takes effect after the current step and writes a checkpoint. */

@@ -44,6 +44,21 @@ describe('training service', () => {
     expect(presets.find((p) => p.preset === 'seed-alexnet-fcn')?.defaults.width).toBe(240);
   });
 
+  it('refuses a start request with a field it does not know, naming it, and makes no run', async () => {
+    // widthMultiplier is a config field (`--config`), not a request field: dropping it silently
+    // would train a width the client did not ask for.
+    const error = await callError('training:start', { runName: 'svc-typo', widthMultiplier: 2 });
+    expect(error.code).toBe('invalid_payload');
+    expect(error.message).toContain('unknown field "widthMultiplier"');
+    expect(existsSync(path.join(fixture.base, 'project', 'runs', 'svc-typo'))).toBe(false);
+    const fineTune = await callError('training:fineTune', {
+      sourceRun: 'svc-run',
+      runName: 'svc-typo',
+      epoch: 2,
+    });
+    expect(fineTune.message).toContain('unknown field "epoch"');
+  });
+
   it('starts a run, streams progress/epoch/checkpoint events, pauses and resumes it', async () => {
     const started = await call<RunSummary>('training:start', {
       runName: 'svc-run',
