@@ -24,6 +24,29 @@ export interface BatchPosition {
   readonly stepInEpoch: number;
 }
 
+/** The batch position after `pos` in a run of `stepsPerEpoch` steps per epoch. */
+export function nextPosition(pos: BatchPosition, stepsPerEpoch: number): BatchPosition {
+  return pos.stepInEpoch + 1 < stepsPerEpoch
+    ? { epoch: pos.epoch, stepInEpoch: pos.stepInEpoch + 1 }
+    : { epoch: pos.epoch + 1, stepInEpoch: 0 };
+}
+
+/** Up to `depth` positions from `pos` on that lie before epoch `epochs`, with their order. */
+export function upcomingPositions(
+  pos: BatchPosition,
+  depth: number,
+  stepsPerEpoch: number,
+  epochs: number,
+  orderFor: (epoch: number) => readonly number[],
+): { pos: BatchPosition; order: readonly number[] }[] {
+  const out: { pos: BatchPosition; order: readonly number[] }[] = [];
+  for (let p = pos; out.length < depth && p.epoch < epochs;) {
+    out.push({ pos: p, order: orderFor(p.epoch) });
+    p = nextPosition(p, stepsPerEpoch);
+  }
+  return out;
+}
+
 /** Default memory budget of the decoded-sample cache (SEGSTUDIO_SAMPLE_CACHE_MB overrides). */
 export const DEFAULT_SAMPLE_CACHE_MB = 1024;
 
@@ -91,7 +114,13 @@ export class BatchLoader {
     private readonly numClasses: number,
     readonly depth = 2,
   ) {
-    this.source = new CachedSampleSource(source);
+    // A loader made by `withConfig` shares the cache it is given.
+    this.source = source instanceof CachedSampleSource ? source : new CachedSampleSource(source);
+  }
+
+  /** A loader of batches for `config` (e.g. the low-resolution phase) over the same cache. */
+  withConfig(config: TrainingConfig): BatchLoader {
+    return new BatchLoader(this.source, config, this.classWeights, this.numClasses, this.depth);
   }
 
   /** The batch at `pos` (prefetched if it was asked for ahead, else loaded now). */

@@ -87,6 +87,8 @@ export interface StepResult {
   readonly loss: number;
   readonly lr: number;
   readonly batchSize: number;
+  /** The size the step trained at (smaller than the config's in a low-resolution phase). */
+  readonly inputSize: { readonly width: number; readonly height: number };
   /** Wall time of the whole step, and the part spent waiting for data. */
   readonly stepSeconds: number;
   readonly dataWaitSeconds: number;

@@ -10,7 +10,7 @@ import { learningRateAt, stepsPerEpoch } from '../../shared/training/schedule';
 import { TrainerState } from '../../shared/training/state';
 import type { SampleSource } from '../dataset/source';
 import { getTf, type Tf } from '../native/backend';
-import { BatchLoader } from './batch-loader';
+import { BatchLoader, nextPosition, upcomingPositions, type BatchPosition } from './batch-loader';
 import {
   writeCheckpoint,
   type CheckpointPayload,
@@ -22,7 +22,8 @@ import { resolveClassWeights } from './class-weights';
 import { epochOrder, RNG_SCHEME } from './data';
 import { buildModel, type LayersModel } from './models';
 import { architectureOf } from './models/architecture';
-import { namedWeights } from './models/common';
+import { namedWeights, writeNamedWeights } from './models/common';
+import { LowResolutionPhase } from './low-resolution';
 import { Adam, type NamedArray } from './optimizer';
 import {
   assertStateFits,
@@ -48,8 +49,6 @@ export interface TrainerOptions {
   readonly classWeightSampleLimit?: number;
   readonly log?: (message: string) => void;
 }
-
-type Position = { epoch: number; stepInEpoch: number };
 
 /**
  * Custom training loop. One `step()` = one optimizer step on one batch; the caller (worker /
@@ -80,6 +79,7 @@ export class Trainer {
   private order: number[];
   private metrics: unknown[] = [];
   private readonly loader: BatchLoader;
+  private lowResolution: LowResolutionPhase | null; // while config.lowResolutionPhase lasts
   private trainSeconds = 0;
   private lastLoss: number | null = null;
   private lastLr: number;
@@ -118,6 +118,13 @@ export class Trainer {
       variable: this.weightsByName.get(name)!.read() as tfjs.Variable,
     }));
     this.adam = new Adam(tf, params, config.optimizer);
+    this.lowResolution = LowResolutionPhase.create(
+      tf,
+      config,
+      this.model,
+      this.numClasses,
+      this.loader,
+    );
     const { emaDecay } = config;
     this.average = emaDecay > 0 ? new WeightAverage(tf, this.weightsByName, emaDecay) : null;
     this.order = epochOrder(config.seed, 0, source.count);
@@ -223,18 +230,19 @@ export class Trainer {
   private async runStep(): Promise<StepResult> {
     const started = performance.now();
     this.budget?.stepStarted();
-    const pos: Position = { epoch: this.epochValue, stepInEpoch: this.stepInEpochValue };
-    const batch = await this.loader.take(pos, this.order);
+    const pos: BatchPosition = { epoch: this.epochValue, stepInEpoch: this.stepInEpochValue };
+    const phase = this.stepPhase();
+    const batch = await phase.loader.take(pos, this.order);
     const dataWait = (performance.now() - started) / 1000;
-    let next = this.advance(pos);
-    this.loader.prefetch(this.upcoming(next));
+    let next = nextPosition(pos, this.stepsPerEpoch);
+    phase.loader.prefetch(this.upcoming(next));
 
     const lr = this.currentLearningRate();
     const loss = await optimizerStep(this.tf, {
-      model: this.model,
+      model: phase.model,
       adam: this.adam,
       batch,
-      config: this.config,
+      config: phase.config,
       lr,
       globalStep: this.globalStepValue + 1,
     });
@@ -263,32 +271,39 @@ export class Trainer {
       loss,
       lr,
       batchSize: this.config.batchSize,
+      inputSize: phase.config.inputSize,
       stepSeconds,
       dataWaitSeconds: dataWait,
     };
   }
 
-  private advance(pos: Position): Position {
-    return pos.stepInEpoch + 1 < this.stepsPerEpoch
-      ? { epoch: pos.epoch, stepInEpoch: pos.stepInEpoch + 1 }
-      : { epoch: pos.epoch + 1, stepInEpoch: 0 };
-  }
-
-  private orderFor(epoch: number): readonly number[] {
-    return epoch === this.epochValue
-      ? this.order
-      : epochOrder(this.config.seed, epoch, this.source.count);
-  }
-
-  /** The next `loader.depth` batch positions after `pos` that are inside the run. */
-  private upcoming(pos: Position): { pos: Position; order: readonly number[] }[] {
-    const out: { pos: Position; order: readonly number[] }[] = [];
-    let p = pos;
-    while (out.length < this.loader.depth && p.epoch < this.config.epochs) {
-      out.push({ pos: p, order: this.orderFor(p.epoch) });
-      p = this.advance(p);
+  /**
+   * What trains the step about to start: the low-resolution copy while its phase lasts (by
+   * the budget's progress, else by steps), then the model itself for good.
+   */
+  private stepPhase(): { model: LayersModel; loader: BatchLoader; config: TrainingConfig } {
+    const low = this.lowResolution;
+    if (low) {
+      const progress = this.budget?.progress() ?? this.globalStepValue / this.totalSteps;
+      if (low.activeAt(progress)) return low;
+      low.loader.clear();
+      this.lowResolution = null;
+      this.log(`low-resolution phase over at step ${this.globalStepValue}: training at full size`);
     }
-    return out;
+    return { model: this.model, loader: this.loader, config: this.config };
+  }
+
+  /** The network per-epoch validation should run: the one that trains now (see stepPhase). */
+  get validationModel(): LayersModel {
+    return this.lowResolution?.model ?? this.model;
+  }
+
+  /** The next `loader.depth` batch positions from `pos` that are inside the run. */
+  private upcoming(pos: BatchPosition): { pos: BatchPosition; order: readonly number[] }[] {
+    const { seed, epochs } = this.config;
+    const orderFor = (e: number) =>
+      e === this.epochValue ? this.order : epochOrder(seed, e, this.source.count);
+    return upcomingPositions(pos, this.loader.depth, this.stepsPerEpoch, epochs, orderFor);
   }
 
   /** Runs `fn` (validation, not training) with the run's judged weights (the EMA if on). */
@@ -306,26 +321,7 @@ export class Trainer {
    * (unknown names are always an error); shapes must match.
    */
   loadWeights(weights: readonly NamedArray[], opts: { partial?: boolean } = {}): void {
-    const tf = this.tf;
-    const given = new Map(weights.map((w) => [w.name, w]));
-    for (const name of given.keys()) {
-      if (!this.weightsByName.has(name)) throw new Error(`unknown weight ${name} for this model`);
-    }
-    for (const [name, variable] of this.weightsByName) {
-      const w = given.get(name);
-      if (!w) {
-        if (opts.partial) continue;
-        throw new Error(`weights are missing ${name}`);
-      }
-      if (w.shape.join('x') !== variable.shape.join('x')) {
-        throw new Error(
-          `weight ${name} has shape ${w.shape.join('x')}, model expects ${variable.shape.join('x')}`,
-        );
-      }
-      const t = tf.tensor(w.data, [...w.shape], 'float32');
-      variable.write(t);
-      t.dispose();
-    }
+    writeNamedWeights(this.tf, this.weightsByName, weights, opts.partial === true);
     // The average follows the loaded weights (restore() then sets it from the checkpoint).
     this.average?.restart();
   }
@@ -363,6 +359,7 @@ export class Trainer {
       metricsHistory: [...this.metrics],
       trainSeconds: this.trainSeconds,
       lastLoss: this.lastLoss,
+      ...(this.config.lowResolutionPhase && { lowResolutionOver: !this.lowResolution }),
       ...(this.budget && { budget: this.budget.state() }),
     };
     // With an EMA the model is the average; the training weights ride with the optimizer's.
@@ -389,6 +386,8 @@ export class Trainer {
       this.log(`${where} has no training weights beside its average: continuing from the average`);
     }
     this.loader.clear();
+    this.lowResolution?.loader.clear();
+    if (state.lowResolutionOver) this.lowResolution = null;
     this.epochValue = state.epoch;
     this.globalStepValue = state.globalStep;
     this.metrics = [...state.metricsHistory];
@@ -443,6 +442,7 @@ export class Trainer {
     if (this.disposed) return;
     this.disposed = true;
     this.loader.clear();
+    this.lowResolution?.loader.clear();
     this.adam.dispose();
     this.average?.dispose();
     this.model.dispose();

@@ -178,12 +178,12 @@ class EngineSession implements TrainingSession {
   async validate(): Promise<ValidationOutcome | null> {
     if (!this.val) return null;
     const started = performance.now();
-    // Per-epoch validation compares at the model's input size: fast, and good enough to rank
-    // checkpoints; `evaluate` reports at the annotations' own resolution. The validation loss
+    // Per-epoch validation compares at the model's input size (in a low-resolution phase the
+    // smaller one that trains): fast, and good enough to rank checkpoints; `evaluate` reports at the annotations' own resolution. The validation loss
     // is the training loss (same class weights, void ignored) on the unaugmented val split.
     const val = this.val;
     const { result, loss } = await this.trainer.withEvalWeights(() =>
-      validateModel(this.trainer.model, val, {
+      validateModel(this.trainer.validationModel, val, {
         normalization: this.trainer.config.normalization,
         batchSize: this.trainer.config.batchSize,
         flip: this.trainer.config.testTimeFlip,

@@ -136,6 +136,21 @@ export const TrainingConfig = z.object({
    * with `testTimeFlip`. [1] = one scale.
    */
   testTimeScales: z.array(z.number().min(0.25).max(4)).min(1).max(6).default([1]),
+  /**
+   * Progressive resizing: for the first `fraction` of the run (of the time budget when there
+   * is one, else of the steps) the same network, sharing its weights, trains and validates at
+   * `scale` x the input size, with the scale augmentation widened by 1/scale so its crops
+   * show the same share of each image. A step there costs about scale^2 as much, so the
+   * early, coarse part of learning sees more images per minute. null = off (the schema
+   * default, so that run.json files written before the field existed train as they did).
+   */
+  lowResolutionPhase: z
+    .object({
+      fraction: z.number().gt(0).lt(1),
+      scale: z.number().min(0.25).lt(1),
+    })
+    .nullable()
+    .default(null),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 

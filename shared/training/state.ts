@@ -95,6 +95,11 @@ export const TrainerState = z.object({
   trainSeconds: z.number().min(0),
   lastLoss: z.number().nullable(),
   /**
+   * Runs with `config.lowResolutionPhase`: true once it is over (the last step trained at
+   * full size), so a resumed run validates and steps at the size the run had reached.
+   */
+  lowResolutionOver: z.boolean().optional(),
+  /**
    * Runs with `config.timeBudgetSeconds`: wall-clock seconds of the budget spent so far
    * (steps, validation and checkpoints; never the time a run lay paused), whether it is spent,
    * and the last validation's duration (kept back for the final one). Resume continues with

@@ -96,6 +96,37 @@ export function namedWeights(model: LayersModel): NamedArray[] {
   }));
 }
 
+/**
+ * Overwrites the variables of `byName` from `weights` by name. With `partial`, names absent
+ * from `weights` are left alone; unknown names and shape mismatches are always an error.
+ */
+export function writeNamedWeights(
+  tf: Tf,
+  byName: ReadonlyMap<string, tfjs.LayerVariable>,
+  weights: readonly NamedArray[],
+  partial: boolean,
+): void {
+  const given = new Map(weights.map((w) => [w.name, w]));
+  for (const name of given.keys()) {
+    if (!byName.has(name)) throw new Error(`unknown weight ${name} for this model`);
+  }
+  for (const [name, variable] of byName) {
+    const w = given.get(name);
+    if (!w) {
+      if (partial) continue;
+      throw new Error(`weights are missing ${name}`);
+    }
+    if (w.shape.join('x') !== variable.shape.join('x')) {
+      throw new Error(
+        `weight ${name} has shape ${w.shape.join('x')}, model expects ${variable.shape.join('x')}`,
+      );
+    }
+    const t = tf.tensor(w.data, [...w.shape], 'float32');
+    variable.write(t);
+    t.dispose();
+  }
+}
+
 /** A weight's shape with every dimension known. */
 function staticShape(shape: readonly (number | null)[], name: string): number[] {
   return shape.map((d) => {

@@ -206,6 +206,10 @@ export const defaultPreset: PresetDefinition = {
     // Evaluations (not per-epoch validation) also average the network at 1.25x and 1.5x its
     // input size: +0.8 points on the same checkpoint (bench/RESULTS.md, same section).
     testTimeScales: [1, 1.25, 1.5],
+    // The first third of the run at half the input size (a step costs ~0.3x): more images per
+    // minute while the network learns coarse structure (bench/RESULTS.md, "Low-resolution
+    // phase").
+    lowResolutionPhase: { fraction: 1 / 3, scale: 0.5 },
   }),
   // 480x360 = CamVid's native frames: 61.0% val mIoU vs 56.7% at 240x240 (bench/RESULTS.md).
   inputSizeRule: { pixelBudget: 480 * 360, multiple: 8 },
