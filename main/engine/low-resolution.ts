@@ -72,12 +72,13 @@ export class LowResolutionPhase {
     numClasses: number,
     fullLoader: BatchLoader,
   ): LowResolutionPhase | null {
-    const small = lowResolutionConfig(config);
-    if (!small || !config.lowResolutionPhase) return null;
+    const phase = config.lowResolutionPhase;
+    if (!phase) return null;
+    const small = lowResolutionConfig(config)!;
     const copy = buildModel(tf, small, numClasses).model;
     shareVariables(copy, model);
     const loader = fullLoader.withConfig(small);
-    return new LowResolutionPhase(small, copy, loader, config.lowResolutionPhase.fraction);
+    return new LowResolutionPhase(small, copy, loader, phase.fraction);
   }
 
   /**
