@@ -6,9 +6,18 @@
  * final validation. Spent time survives pause/resume through the checkpoint (`budget` in
  * TrainerState); time a run lies paused is never counted.
  */
+import type { TrainingConfig } from '../../shared/training/config';
 import type { TrainerState } from '../../shared/training/state';
 
 export type BudgetState = NonNullable<TrainerState['budget']>;
+
+/** The clock of a run whose config has a time budget; null without one. */
+export function budgetClockFor(
+  config: Pick<TrainingConfig, 'timeBudgetSeconds' | 'validationShare'>,
+): BudgetClock | null {
+  const seconds = config.timeBudgetSeconds;
+  return seconds ? new BudgetClock(seconds, undefined, config.validationShare) : null;
+}
 
 export class BudgetClock {
   private base = 0;
@@ -22,6 +31,8 @@ export class BudgetClock {
   constructor(
     readonly budgetSeconds: number,
     private readonly now: () => number = () => performance.now(),
+    /** config.validationShare: validations then cost at most this share of the time. */
+    private readonly validationShare: number | null = null,
   ) {}
 
   get ended(): boolean {
@@ -91,14 +102,19 @@ export class BudgetClock {
 
   /**
    * Planned optimizer steps of the whole run: the steps done plus those the rest of the budget
-   * holds at the measured rate, validations (one per epoch) included; at most `cap`. Before
+   * holds at the measured rate, validations (one per epoch, or within `validationShare`)
+   * included; at most `cap`. Before
    * any step was measured: one more epoch.
    */
   plannedSteps(globalStep: number, stepsPerEpoch: number, cap: number): number {
     if (this.endedValue) return globalStep;
     const step = this.meanStepSeconds();
     if (step === null) return Math.min(cap, globalStep + stepsPerEpoch);
-    const perStep = step + (this.validationSeconds ?? 0) / stepsPerEpoch;
+    const share = this.validationShare;
+    const everyEpoch = (this.validationSeconds ?? 0) / stepsPerEpoch;
+    const validation =
+      share === null ? everyEpoch : Math.min(everyEpoch, (step * share) / (1 - share || 1e-6));
+    const perStep = step + validation;
     const left = Math.max(0, this.trainingSeconds() - this.elapsedSeconds());
     return Math.min(cap, globalStep + Math.max(1, Math.round(left / perStep)));
   }

@@ -36,7 +36,7 @@ import { optimizerStep, type StepResult } from './train-step';
 
 export type { ResumedCheckpoint, ResumeOptions } from './resume';
 export { NonFiniteLossError, type StepResult } from './train-step';
-import { BudgetClock } from './time-budget';
+import { budgetClockFor, type BudgetClock } from './time-budget';
 import { WeightAverage } from './weight-average';
 
 export interface TrainerOptions {
@@ -109,7 +109,7 @@ export class Trainer {
     this.classWeights = classWeights;
     this.loader = new BatchLoader(source, config, classWeights, this.numClasses);
     this.stepsPerEpoch = stepsPerEpoch(source.count, config.batchSize);
-    this.budget = config.timeBudgetSeconds ? new BudgetClock(config.timeBudgetSeconds) : null;
+    this.budget = budgetClockFor(config);
     const built = buildModel(tf, config, this.numClasses);
     this.model = built.model;
     this.weightsByName = new Map(this.model.weights.map((w) => [w.originalName, w]));

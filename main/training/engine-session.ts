@@ -139,6 +139,7 @@ class EngineSession implements TrainingSession {
   readonly stepsPerEpoch: number;
   readonly hasValidation: boolean;
   readonly checkpointEveryMinutes: number;
+  readonly validationShare: number | null;
   private readonly undecodable = new Set<string>();
 
   constructor(
@@ -152,6 +153,7 @@ class EngineSession implements TrainingSession {
     this.stepsPerEpoch = trainer.stepsPerEpoch;
     this.hasValidation = val !== null;
     this.checkpointEveryMinutes = trainer.config.checkpointEveryMinutes;
+    this.validationShare = trainer.config.validationShare;
   }
 
   // With a time budget both are re-planned after every step (see Trainer.totalSteps).

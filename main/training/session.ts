@@ -70,6 +70,12 @@ export interface TrainingSession {
    * epoch metrics carry nulls; when true a pause on an epoch-ending step defers validation.
    */
   readonly hasValidation: boolean;
+  /**
+   * The config's `validationShare`: the loop validates at an epoch end only while validation
+   * stays within this share of the time (the session's first and the run's last epoch ends
+   * always validate). Absent or null: every epoch end validates. Fixed for the session.
+   */
+  readonly validationShare?: number | null;
   /** Time-based checkpoint interval from the run's config (minutes of wall time). */
   readonly checkpointEveryMinutes: number;
   /**

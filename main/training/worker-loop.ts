@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../fs/atomic';
 import { retainJsonLines } from './jsonl';
 import { StepLossLine, defaultCallbacks, type LoopCallback } from './loop-callbacks';
 import { runPaths } from './run-folder';
-import type { OpenSession, StepOutcome, TrainingSession } from './session';
+import type { OpenSession, StepOutcome, TrainingSession, ValidationOutcome } from './session';
 
 export { MAX_STEP_LINES, PROGRESS_INTERVAL_MS, StepLossLine } from './loop-callbacks';
 
@@ -188,6 +188,8 @@ class RunDriver {
   private epochStartedAt: number;
   private epochLosses: LossSum;
   private lastCheckpoint: CheckpointInfo | null;
+  /** The last validation of this session: when it ended and how long it took (ms). */
+  private lastValidation: { endedAt: number; ms: number } | null = null;
 
   constructor(
     private readonly session: TrainingSession,
@@ -253,7 +255,7 @@ class RunDriver {
 
   private async endEpoch(): Promise<void> {
     const pos = this.session.position();
-    const validation = this.session.hasValidation ? await this.session.validate() : null;
+    const validation = this.validationDue() ? await this.timedValidation() : null;
     const trainLoss = this.epochLosses.n > 0 ? this.epochLosses.sum / this.epochLosses.n : 0;
     const metrics = EpochMetrics.parse({
       runName: this.session.runName,
@@ -273,6 +275,24 @@ class RunDriver {
     for (const callback of this.callbacks) await callback.onEpochEnd?.(metrics);
     this.epochLosses = { sum: 0, n: 0 };
     this.epochStartedAt = this.now();
+  }
+
+  /** See TrainingSession.validationShare. */
+  private validationDue(): boolean {
+    if (!this.session.hasValidation) return false;
+    const share = this.session.validationShare ?? null;
+    const last = this.lastValidation;
+    if (share === null || last === null) return true;
+    if (this.session.position().globalStep >= this.session.totalSteps) return true;
+    return this.now() - last.endedAt >= (last.ms * (1 - share)) / share;
+  }
+
+  private async timedValidation(): Promise<ValidationOutcome | null> {
+    const startedAt = this.now();
+    const validation = await this.session.validate();
+    const endedAt = this.now();
+    this.lastValidation = { endedAt, ms: endedAt - startedAt };
+    return validation;
   }
 
   private async checkpoint(

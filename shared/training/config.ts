@@ -151,6 +151,15 @@ export const TrainingConfig = z.object({
     })
     .nullable()
     .default(null),
+  /**
+   * Largest share of the run's wall time per-epoch validation may take, in (0, 1]; null =
+   * validate after every epoch (the schema default). With a share, an epoch end skips its
+   * validation (its metrics line has no val numbers) until the training time since the last
+   * validation is at least (1 - share) / share times that validation's duration. The first
+   * epoch end of a session and the run's last one always validate, so `best` sees the end of
+   * the schedule.
+   */
+  validationShare: z.number().gt(0).max(1).nullable().default(null),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
 

@@ -114,4 +114,21 @@ describe('time budget planning', () => {
     again.restore({ ...clock.state(), ended: false });
     expect(again.elapsedSeconds()).toBeCloseTo(89.6, 6);
   });
+  it('with a validation share, plans validations at that share of the time, not one per epoch', () => {
+    const run = (share: number | null) => {
+      let now = 0;
+      const clock = new BudgetClock(100, () => now, share);
+      for (let i = 0; i < 10; i++) {
+        clock.stepStarted();
+        now += 1_000;
+        clock.stepEnded(1);
+      }
+      clock.validationEnded(10);
+      return clock.plannedSteps(10, 10, 1e6);
+    };
+    // 10 s spent, 90 s of training time: 80 s left.
+    expect(run(null)).toBe(10 + 40); // 1 s step + 1 s of validation per step
+    expect(run(0.2)).toBe(10 + 64); // 1 s step + 0.25 s: validation is 20% of the time
+    expect(run(0.9)).toBe(10 + 40); // the share allows more than one per epoch: still one per epoch
+  });
 });

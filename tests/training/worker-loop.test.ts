@@ -189,4 +189,28 @@ describe('worker loop', () => {
     expect(deferred?.trainLoss).toBe(straight?.trainLoss);
     expect(deferred?.mIoU).toBe(straight?.mIoU);
   });
+  it('validationShare skips epoch-end validations that would exceed the share; the first and last validate', async () => {
+    // 8 train samples, batch 2: 4 steps an epoch, 4 epochs. Each clock reading advances 1 s,
+    // so a validation measures 1 s; at share 0.01 the next one is due after 99 s of training,
+    // far more than the clock moves in two epochs.
+    const validatedEpochs = async (name: string, share: number | null) => {
+      const runDir = await createRun(runs, name, dataset, {
+        width: 64,
+        height: 64,
+        batch: 2,
+        epochs: 4,
+      });
+      const run = await readRunFile(runDir);
+      await updateRunFile(runDir, { config: { ...run.config, validationShare: share } });
+      let t = 0;
+      const { loop, events } = loopWith(() => (t += 1000));
+      await loop.run(runDir, { kind: 'start' }, null);
+      const epochs = events.flatMap((e) => (e.type === 'epoch' ? [e.metrics] : []));
+      expect(epochs.map((m) => m.epoch)).toEqual([1, 2, 3, 4]);
+      return epochs.filter((m) => m.mIoU !== null).map((m) => m.epoch);
+    };
+    expect(await validatedEpochs('share-none', null)).toEqual([1, 2, 3, 4]);
+    expect(await validatedEpochs('share-small', 0.01)).toEqual([1, 4]);
+    expect(await validatedEpochs('share-all', 1)).toEqual([1, 2, 3, 4]);
+  });
 });
