@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { makeTrainingConfig } from '../../main/engine/config';
 import { BudgetClock } from '../../main/engine/time-budget';
 import { configFromRequest, presetDefaults } from '../../main/training/request';
 import { TrainRequest } from '../../shared/contracts/training';
@@ -130,5 +131,10 @@ describe('time budget planning', () => {
     expect(run(null)).toBe(10 + 40); // 1 s step + 1 s of validation per step
     expect(run(0.2)).toBe(10 + 64); // 1 s step + 0.25 s: validation is 20% of the time
     expect(run(0.9)).toBe(10 + 40); // the share allows more than one per epoch: still one per epoch
+  });
+  it('the default preset bounds validation at 10% of the run; the seed preset validates every epoch', () => {
+    expect(makeTrainingConfig({ preset: 'default' }).validationShare).toBe(0.1);
+    expect(makeTrainingConfig({ preset: 'seed-alexnet-fcn' }).validationShare).toBeNull();
+    expect(configFromRequest(TrainRequest.parse({ runName: 'r' })).validationShare).toBe(0.1);
   });
 });

@@ -210,6 +210,9 @@ export const defaultPreset: PresetDefinition = {
     // minute while the network learns coarse structure (bench/RESULTS.md, "Low-resolution
     // phase").
     lowResolutionPhase: { fraction: 1 / 3, scale: 0.5 },
+    // Per-epoch validation took ~19% of a 60-minute run; at most 10% leaves the rest to
+    // steps (bench/RESULTS.md, "Where the hour goes outside the steps").
+    validationShare: 0.1,
   }),
   // 480x360 = CamVid's native frames: 61.0% val mIoU vs 56.7% at 240x240 (bench/RESULTS.md).
   inputSizeRule: { pixelBudget: 480 * 360, multiple: 8 },
