@@ -39,7 +39,7 @@
 //    (npm's bundled one, passed as npm_config_node_gyp) against the local Node headers (npm_config_nodedir
 //    = the prefix holding include/node/node.h, detected from process.execPath), ~10-30 s.
 //    Each result is verified by loading tfjs-node in a fresh process and running matMul + conv2d.
-//    oneDNN stays on (TF_ENABLE_ONEDNN_OPTS is not touched).
+//    Setup does not touch TF_ENABLE_ONEDNN_OPTS; the app turns oneDNN on for x64 at load (main/native/backend.ts).
 //    $CACHE = SEGSTUDIO_CACHE_DIR or ${XDG_CACHE_HOME:-~/.cache}/segstudio/libtensorflow.
 //
 //    If every source fails: a loud warning (the app falls back to the slow pure-JS backend), the previous

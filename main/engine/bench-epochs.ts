@@ -7,6 +7,7 @@
 import type { TrainingConfigOverrides } from '../../shared/training/config';
 import type { PresetName } from '../../shared/training/presets';
 import type { DecodedSample, LoadOptions, SampleSource } from '../dataset/source';
+import { AT_REQUESTED_SIZE, assertStepSize } from './bench';
 import { Trainer } from './trainer';
 
 export interface EpochBenchOptions {
@@ -82,6 +83,8 @@ export async function benchmarkEpochs(opts: EpochBenchOptions): Promise<EpochBen
   const trainer = await Trainer.create(
     {
       ...opts.config,
+      // Like the compute-only side (bench.ts): the epochs are timed at the size asked for.
+      ...AT_REQUESTED_SIZE,
       preset: opts.preset,
       inputSize: { width: opts.width, height: opts.height },
       batchSize: opts.batch,
@@ -98,6 +101,7 @@ export async function benchmarkEpochs(opts: EpochBenchOptions): Promise<EpochBen
     let done = 0;
     while (!trainer.finished) {
       const r = await trainer.step();
+      assertStepSize(r, opts.width, opts.height);
       times.push(r.stepSeconds);
       wait += r.dataWaitSeconds;
       opts.onStep?.(done++, total);

@@ -79,4 +79,27 @@ describe('segstudio start-up on stderr', () => {
     expect(lastJsonLine<{ error: { code: string } }>(missing.stdout).error.code).toBe('not-found');
     expect(runSegstudio(['no-such-command']).status).toBe(2);
   }, 300_000);
+
+  it.runIf(process.arch === 'x64')(
+    'turns oneDNN on by default on any x86 CPU; TF_ENABLE_ONEDNN_OPTS=0 from the user wins',
+    () => {
+      ensureBuilt();
+      // Unset (not inherited from this process, whose own load may have set it).
+      const byDefault = runSegstudio(['doctor', '--json'], {
+        TF_ENABLE_ONEDNN_OPTS: undefined,
+        SEGSTUDIO_TF_LOG: '1',
+      });
+      expect(byDefault.status).toBe(0);
+      expect(byDefault.stderr).toMatch(/oneDNN custom operations are on/);
+      expect(lastJsonLine<{ onednn: boolean }>(byDefault.stdout).onednn).toBe(true);
+      const off = runSegstudio(['doctor', '--json'], {
+        TF_ENABLE_ONEDNN_OPTS: '0',
+        SEGSTUDIO_TF_LOG: '1',
+      });
+      expect(off.status).toBe(0);
+      expect(off.stderr).not.toMatch(/oneDNN custom operations are on/);
+      expect(lastJsonLine<{ onednn: boolean }>(off.stdout).onednn).toBe(false);
+    },
+    120_000,
+  );
 });
