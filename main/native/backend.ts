@@ -45,8 +45,10 @@ export function loadTf(): LoadedBackend {
     // and newer; on AVX2-only CPUs it falls back to Eigen, which was 1.3x slower for the
     // default network's step and 2.2x for the seed's (bench/RESULTS.md, "oneDNN on every x86
     // CPU"). Read when the first op runs, so setting it before the load is enough; a value
-    // the user set (0 turns it off) wins.
-    if (process.arch === 'x64') process.env['TF_ENABLE_ONEDNN_OPTS'] ??= '1';
+    // the user set (0 turns it off) wins; an empty one counts as unset, as it does for TF.
+    if (process.arch === 'x64' && !process.env['TF_ENABLE_ONEDNN_OPTS']) {
+      process.env['TF_ENABLE_ONEDNN_OPTS'] = '1';
+    }
     try {
       const tf = requireFromHere('@tensorflow/tfjs-node') as Tf;
       if (tf.getBackend() === 'tensorflow') {

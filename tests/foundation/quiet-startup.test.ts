@@ -84,14 +84,16 @@ describe('segstudio start-up on stderr', () => {
     'turns oneDNN on by default on any x86 CPU; TF_ENABLE_ONEDNN_OPTS=0 from the user wins',
     () => {
       ensureBuilt();
-      // Unset (not inherited from this process, whose own load may have set it).
-      const byDefault = runSegstudio(['doctor', '--json'], {
-        TF_ENABLE_ONEDNN_OPTS: undefined,
-        SEGSTUDIO_TF_LOG: '1',
-      });
-      expect(byDefault.status).toBe(0);
-      expect(byDefault.stderr).toMatch(/oneDNN custom operations are on/);
-      expect(lastJsonLine<{ onednn: boolean }>(byDefault.stdout).onednn).toBe(true);
+      // Unset (not inherited from this process, whose own load may have set it), or empty.
+      for (const unset of [undefined, '']) {
+        const byDefault = runSegstudio(['doctor', '--json'], {
+          TF_ENABLE_ONEDNN_OPTS: unset,
+          SEGSTUDIO_TF_LOG: '1',
+        });
+        expect(byDefault.status).toBe(0);
+        expect(byDefault.stderr).toMatch(/oneDNN custom operations are on/);
+        expect(lastJsonLine<{ onednn: boolean }>(byDefault.stdout).onednn).toBe(true);
+      }
       const off = runSegstudio(['doctor', '--json'], {
         TF_ENABLE_ONEDNN_OPTS: '0',
         SEGSTUDIO_TF_LOG: '1',
