@@ -42,10 +42,10 @@ describe('TfLogFilter', () => {
 describe('segstudio start-up on stderr', () => {
   it('doctor (loads libtensorflow) prints no TF line; SEGSTUDIO_TF_LOG=1 shows them', () => {
     ensureBuilt();
-    // Which lines libtensorflow prints depends on the CPU: oneDNN is on by default only where
-    // the CPU has AVX-512 VNNI and the like, and its start-up line is the one TF line a plain
-    // load prints. Turning oneDNN on by name makes TF print it on any x86 machine, so both
-    // halves of this test see a TF line to drop or to show.
+    // oneDNN's start-up line is the one TF line a plain load prints. The app turns oneDNN on
+    // for x64 (main/native/backend.ts); naming it here also keeps the line if this process
+    // inherited TF_ENABLE_ONEDNN_OPTS=0, so both halves of this test see a TF line to drop or
+    // to show.
     const oneDnn = { TF_ENABLE_ONEDNN_OPTS: '1' };
     const quiet = runSegstudio(['doctor', '--json'], oneDnn);
     expect(quiet.status).toBe(0);
