@@ -8,7 +8,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeOps } from '../../main/engine/kernels/native';
-import { resizeHalfPixel } from '../../main/engine/models/common';
+import { resizeHalfPixel, resizeTo } from '../../main/engine/models/common';
 import { installFastBatchNorm, installFastRelu } from '../../main/engine/models/fast-bn';
 import { installPlainConv } from '../../main/engine/models/plain-conv';
 import { getTf } from '../../main/native/backend';
@@ -198,4 +198,69 @@ describe('native kernels', () => {
       saved.dispose();
     },
   );
+
+  it.each([
+    [180, 240, 360, 480, 3], // the default network's x2 logits upsample (at a small batch)
+    [23, 30, 45, 60, 4], // x2, then a crop (45 is odd)
+    [5, 7, 10, 7, 2], // x2 rows, x1 columns
+  ])(
+    'resizeTo %ix%i -> %ix%i: same values as the saved graph, its gradient from ScaleAndTranslateGrad',
+    async (h, w, H, W, C) => {
+      const input = tf.input({ shape: [h, w, C] });
+      const fast = tf.model({ inputs: input, outputs: resizeTo(tf, input, H, W, 'r') });
+      const saved = await tf.models.modelFromJSON({
+        modelTopology: fast.toJSON(null, false) as tfjs.io.ModelJSON['modelTopology'],
+      });
+      const x = tf.randomNormal([1, h, w, C], 0, 2, 'float32', 41);
+      const dy = tf.randomNormal([1, H, W, C], 0, 1, 'float32', 42);
+      const run = (model: tfjs.LayersModel): tfjs.Tensor[] =>
+        tf.tidy(() => [
+          model.apply(x, { training: true }) as tfjs.Tensor,
+          tf.grad((xi: tfjs.Tensor) =>
+            tf.sum(tf.mul(model.apply(xi, { training: true }) as tfjs.Tensor, dy)),
+          )(x),
+        ]);
+      tf.dispose(run(fast));
+      const before = tf.memory().numTensors;
+      const [ya, ga] = run(fast) as [tfjs.Tensor, tfjs.Tensor];
+      const [yb, gb] = run(saved) as [tfjs.Tensor, tfjs.Tensor];
+      expect(ya.shape).toEqual([1, H, W, C]);
+      // The forward pass is the saved graph's own kernel: identical.
+      expect(maxDiff(ya, yb)).toBe(0);
+      const scale = tf.tidy(() => tf.max(tf.abs(gb)).dataSync()[0]!);
+      expect(maxDiff(ga, gb)).toBeLessThan(1e-5 * scale);
+      tf.dispose([ya, ga, yb, gb]);
+      expect(tf.memory().numTensors).toBe(before);
+      // The patched gradient never runs tfjs' ResizeBilinearGrad; the deserialised one does.
+      const kernels = async (model: tfjs.LayersModel): Promise<string[]> =>
+        (
+          await tf.profile(() =>
+            tf.dispose(
+              tf.grad((xi: tfjs.Tensor) =>
+                tf.sum(tf.mul(model.apply(xi, { training: true }) as tfjs.Tensor, dy)),
+              )(x),
+            ),
+          )
+        ).kernelNames;
+      expect(await kernels(fast)).not.toContain('ResizeBilinearGrad');
+      expect(await kernels(saved)).toContain('ResizeBilinearGrad');
+      tf.dispose([x, dy]);
+      fast.dispose();
+      saved.dispose();
+    },
+  );
+
+  it('resizeTo by 3 keeps the Layers gradient (ScaleAndTranslate drops the last row there)', async () => {
+    const input = tf.input({ shape: [5, 7, 2] });
+    const model = tf.model({ inputs: input, outputs: resizeTo(tf, input, 15, 21, 'r3') });
+    const x = tf.randomNormal([1, 5, 7, 2], 0, 1, 'float32', 43);
+    const { kernelNames } = await tf.profile(() =>
+      tf.dispose(
+        tf.grad((xi: tfjs.Tensor) => tf.sum(model.apply(xi, { training: true }) as tfjs.Tensor))(x),
+      ),
+    );
+    expect(kernelNames).toContain('ResizeBilinearGrad');
+    x.dispose();
+    model.dispose();
+  });
 });

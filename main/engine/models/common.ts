@@ -6,7 +6,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../native/backend';
 import type { NamedArray } from '../optimizer';
 import { Rng } from '../rng';
-import { installFastUpsampleCrop } from './fast-resize';
+import { installFastUpsampleCrop, installFastUpsampleGrad } from './fast-resize';
 
 export type SymbolicTensor = tfjs.SymbolicTensor;
 export type LayersModel = tfjs.LayersModel;
@@ -63,9 +63,14 @@ export function resizeTo(
   if (h > height || w > width) throw new Error(`resizeTo(${name}): cannot shrink ${h}x${w}`);
   const fy = Math.ceil(height / h);
   const fx = Math.ceil(width / w);
-  let y = tf.layers
-    .upSampling2d({ size: [fy, fx], interpolation: 'bilinear', name: `${name}_up` })
-    .apply(x) as SymbolicTensor;
+  const up = tf.layers.upSampling2d({
+    size: [fy, fx],
+    interpolation: 'bilinear',
+    name: `${name}_up`,
+  });
+  // Same forward; the gradient on both cores (fast-resize.ts).
+  installFastUpsampleGrad(tf, up);
+  let y = up.apply(x) as SymbolicTensor;
   const ey = h * fy - height;
   const ex = w * fx - width;
   if (ey > 0 || ex > 0) {

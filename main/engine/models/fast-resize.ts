@@ -86,3 +86,45 @@ export function installFastUpsampleCrop(
     return originalCrop(inputs, kwargs);
   };
 }
+
+/**
+ * Makes the gradient of `up` (an UpSampling2D, bilinear, by integer factors) one
+ * ScaleAndTranslateGrad instead of tfjs' ResizeBilinearGrad. The forward pass is untouched (the
+ * same ResizeBilinear call, bit for bit); the gradient is the same sum to float rounding.
+ *
+ * Why: libtensorflow's ResizeBilinearGrad runs on one thread. At the default network's x2
+ * logits upsample (8 x 180 x 240 x 12 in, 480x360 out) it took 60 ms on 2 cores where
+ * ScaleAndTranslateGrad took 14 ms, and the forward ResizeBilinear (20 ms) beat
+ * ScaleAndTranslate (34 ms), so each direction keeps its faster kernel (bench/RESULTS.md,
+ * "Resize gradients on both cores"). Only for factors of 1 and 2: at 3 and more ScaleAndTranslate
+ * leaves the last output row and column out (their kernel reaches past the edge), so larger
+ * factors keep tfjs' gradient. Does nothing on the pure-JS backend.
+ */
+export function installFastUpsampleGrad(tf: Tf, up: tfjs.layers.Layer): void {
+  const ops = nativeOps(tf);
+  if (!ops) return;
+  const target = up as unknown as { call: CallFn; size: readonly number[] };
+  const [fy = 1, fx = 1] = target.size;
+  if (fy > 2 || fx > 2) return;
+  const scale = [fy, fx] as const;
+  // UpSampling2D's ResizeBilinear (no half-pixel centres) reads output row y at input row
+  // y / f; in ScaleAndTranslate's pixel-centre coordinates that is translation 0.5 - f / 2.
+  const translation = [0.5 - fy / 2, 0.5 - fx / 2] as const;
+  const original: CallFn = target.call.bind(up);
+  const upsample = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
+    const x = args[0] as tfjs.Tensor4D;
+    const save = args[1] as tfjs.GradSaveFunc;
+    save([x]);
+    return {
+      value: one(original(x, {})),
+      gradFunc: (dy: tfjs.Tensor, saved: tfjs.Tensor[]) =>
+        ops.scaleAndTranslateGrad(
+          dy as tfjs.Tensor4D,
+          saved[0] as tfjs.Tensor4D,
+          scale,
+          translation,
+        ),
+    };
+  });
+  target.call = (inputs) => upsample(one(inputs));
+}
