@@ -44,6 +44,8 @@ export interface EpochBenchResult {
   readonly height: number;
   readonly batch: number;
   readonly samples: number;
+  /** Weights of the network trained (a config file's width or decoder changes it). */
+  readonly parameters: number;
   readonly epochs: readonly EpochBenchRow[];
 }
 
@@ -93,7 +95,9 @@ export async function benchmarkEpochs(opts: EpochBenchOptions): Promise<EpochBen
     { train },
   );
   const rows: EpochBenchRow[] = [];
+  let parameters = 0;
   try {
+    parameters = trainer.validationModel.countParams();
     const total = trainer.totalSteps;
     let times: number[] = [];
     let wait = 0;
@@ -132,6 +136,7 @@ export async function benchmarkEpochs(opts: EpochBenchOptions): Promise<EpochBen
     height: opts.height,
     batch: opts.batch,
     samples: train.count,
+    parameters,
     epochs: rows,
   };
 }

@@ -223,6 +223,26 @@ describe('segstudio eval / predict / export / bench (real CLI processes)', () =>
     expect(bad.stderr).toMatch(/--config .*typo\.json: unknown field emaDecy/);
   });
 
+  it('bench --dataset trains with a --config file (it was once ignored there)', async () => {
+    const recipe = path.join(dir, 'epochs-recipe.json');
+    await writeFile(recipe, JSON.stringify({ decoderStride: 4 }));
+    const args = ['bench', '--dataset', CAMVID, '--limit', '2', '--epochs', '1', '--size', '64x48'];
+    const run = (...extra: string[]): ReturnType<typeof segstudio> =>
+      segstudio([...args, '--batch', '2', ...extra, '--json']);
+    type Epochs = { parameters: number; config_file: string | null; epochs: unknown[] };
+    const plain = run();
+    expect(plain.status, plain.stderr).toBe(0);
+    const p = lastJsonLine<Epochs>(plain.stdout);
+    expect(p.config_file).toBeNull();
+    expect(p.epochs).toHaveLength(1);
+    const timed = run('--config', recipe);
+    expect(timed.status, timed.stderr).toBe(0);
+    const r = lastJsonLine<Epochs>(timed.stdout);
+    expect(r.config_file).toBe(recipe);
+    // Without the 1/2 decoder stage: fewer weights than the preset's own network.
+    expect(r.parameters).toBeLessThan(p.parameters);
+  });
+
   it('bench without --json prints the table and still ends with the JSON line', () => {
     const run = segstudio([
       'bench',

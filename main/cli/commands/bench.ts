@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { PresetName } from '../../../shared/training/presets';
+import type { TrainingConfigOverrides } from '../../../shared/training/config';
 import { openDataset } from '../../dataset/open';
 import { benchmarkTraining, type BenchResult } from '../../engine/bench';
 import { makeTrainingConfig } from '../../engine/config';
@@ -37,6 +38,8 @@ async function benchEpochs(
     batch: number;
     epochs: number;
     datasetDir: string;
+    config: TrainingConfigOverrides;
+    configFile: string | null;
     limit?: number;
   },
 ): Promise<number> {
@@ -64,7 +67,8 @@ async function benchEpochs(
   });
   (bar as ReturnType<typeof out.progress> | null)?.finish();
   for (const row of result.epochs) out.info(epochLine(row));
-  out.result(result, () => JSON.stringify(result));
+  const value = { ...result, config_file: opts.configFile };
+  out.result(value, () => JSON.stringify(value));
   return 0;
 }
 
@@ -81,8 +85,9 @@ export const benchCommand: CliCommand = {
     '--inference times forward passes of a batch (no gradients) instead of optimizer steps.',
     "--topology FILE writes the network's Layers topology (JSON) there, for the PyTorch twin.",
     '--dataset DIR [--epochs E] trains E whole epochs (default 2) on its train split instead',
-    '(decode, augment, step; no validation) and prints per epoch img/s, data wait, RSS and',
-    'tf.memory().numTensors; --limit N uses only its first N samples.',
+    "(decode, augment, step; no validation) with the preset's recipe and --config's fields",
+    'over it, and prints per epoch img/s, data wait, RSS and tf.memory().numTensors;',
+    '--limit N uses only its first N samples.',
     'Prints a table, then one JSON line (stdout) with median_step_s, img_per_s, backend.',
   ],
   options: {
@@ -167,6 +172,18 @@ export const benchCommand: CliCommand = {
     const steps = numberOption(values, 'steps', { integer: true, min: 1 }) ?? 10;
     const warmup = numberOption(values, 'warmup', { integer: true, min: 0 }) ?? 2;
     warnIfFallback(out);
+    // Read before either mode: whole epochs (--dataset) time a config file's step too.
+    const configPath = stringOption(values, 'config');
+    const configFile = configPath ? await readTrainConfigFile(configPath) : null;
+    if (configFile) {
+      checkedConfig(configFile, () =>
+        makeTrainingConfig({ preset: preset.data }, configFile.overrides),
+      );
+    }
+    const config = {
+      ...configFile?.overrides,
+      ...(values['freeze'] === true && { freezeFeatures: true }),
+    };
     const datasetDir = stringOption(values, 'dataset');
     if (datasetDir) {
       const epochs = numberOption(values, 'epochs', { integer: true, min: 1 }) ?? 2;
@@ -177,19 +194,14 @@ export const benchCommand: CliCommand = {
         batch,
         epochs,
         datasetDir,
+        config,
+        configFile: configFile?.path ?? null,
         ...(limit !== undefined && { limit }),
       });
     }
     out.info(
       `bench ${preset.data} ${size.width}x${size.height} batch ${batch}, ${classes} classes, ${warmup} warm-up + ${steps} timed steps`,
     );
-    const configPath = stringOption(values, 'config');
-    const configFile = configPath ? await readTrainConfigFile(configPath) : null;
-    if (configFile) {
-      checkedConfig(configFile, () =>
-        makeTrainingConfig({ preset: preset.data }, configFile.overrides),
-      );
-    }
     const bar = out.progress('bench', steps, 'step');
     const result = await benchmarkTraining({
       preset: preset.data,
@@ -199,10 +211,7 @@ export const benchCommand: CliCommand = {
       steps,
       warmup,
       recipe: values['recipe'] === true ? 'preset' : 'twin',
-      config: {
-        ...configFile?.overrides,
-        ...(values['freeze'] === true && { freezeFeatures: true }),
-      },
+      config,
       mode: values['inference'] === true ? 'inference' : 'train',
       onStep: (i, seconds) => bar.update(i + 1, `${seconds.toFixed(3)} s/step`),
     }).catch((err: Error) => {
